@@ -1,0 +1,36 @@
+// Command controlplane runs one Kubernetes control-plane component per process
+// (etcd, kube-apiserver, kube-controller-manager) from a single binary, so the
+// testbed needs one `go build` and no prebuilt release binaries.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"k8s.io/component-base/cli"
+	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: controlplane etcd|apiserver|controller-manager [flags]")
+		os.Exit(2)
+	}
+	component, args := os.Args[1], os.Args[2:]
+	switch component {
+	case "etcd":
+		os.Exit(runEtcd(args))
+	case "apiserver":
+		cmd := apiserver.NewAPIServerCommand()
+		cmd.SetArgs(args)
+		os.Exit(cli.Run(cmd))
+	case "controller-manager":
+		cmd := controllermanager.NewControllerManagerCommand()
+		cmd.SetArgs(args)
+		os.Exit(cli.Run(cmd))
+	default:
+		fmt.Fprintf(os.Stderr, "unknown component %q\n", component)
+		os.Exit(2)
+	}
+}
