@@ -1,0 +1,28 @@
+// `npm run testbed`: start the testbed in the foreground, print how to use it, stop everything on
+// Ctrl-C / SIGTERM.
+import { startTestbed } from './index';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const tb = await startTestbed();
+  console.log(`testbed ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.log(`  apiserver  ${tb.apiserverUrl}`);
+  console.log(`  logs       ${tb.root}/logs/`);
+  console.log(`  env        source ${tb.root}/env`);
+  console.log('Ctrl-C stops every process it started.');
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${sig}: stopping testbed…`);
+    await tb.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: Error) => {
+  console.error(err.message);
+  process.exit(1);
+});

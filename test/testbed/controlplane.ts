@@ -1,0 +1,141 @@
+// etcd + kube-apiserver + kube-controller-manager, one process each from the testbed's Go binary.
+// The apiserver signs service-account tokens with a key generated here (TokenRequest and the
+// OIDC discovery/JWKS endpoints work), authenticates an admin by static token, and authorizes
+// with RBAC so that the controller under test can run with exactly deploy/'s permissions.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { join } from 'node:path';
+import { freePorts } from './ports';
+import { spawnManaged, waitReady, type Managed } from './process';
+
+export interface ControlPlane {
+  apiserverUrl: string;
+  adminToken: string;
+  issuer: string;
+  kubeconfig: string;
+  processes: Managed[];
+}
+
+const insecure = new Agent({ rejectUnauthorized: false });
+
+export function httpsOk(url: string, token?: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(
+      url,
+      { agent: insecure, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+async function httpOk(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return res.status === 200;
+}
+
+export function writeKubeconfig(file: string, server: string, token: string, user = 'admin'): void {
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: testbed`,
+      `  cluster: {server: "${server}", insecure-skip-tls-verify: true}`,
+      'users:',
+      `- name: ${user}`,
+      `  user: {token: "${token}"}`,
+      'contexts:',
+      `- name: ${user}@testbed`,
+      `  context: {cluster: testbed, user: ${user}}`,
+      `current-context: ${user}@testbed`,
+      '',
+    ].join('\n'),
+  );
+}
+
+export async function startControlPlane(
+  bin: string,
+  root: string,
+  logs: string,
+  track: (m: Managed) => void,
+): Promise<ControlPlane> {
+  const [etcdPort, peerPort, apiPort, kcmPort] = (await freePorts(4)) as [number, number, number, number];
+  const pki = join(root, 'pki');
+  mkdirSync(pki, { recursive: true });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  writeFileSync(join(pki, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(join(pki, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
+  const adminToken = randomBytes(24).toString('hex');
+  writeFileSync(join(pki, 'tokens.csv'), `${adminToken},admin,admin-uid,"system:masters"\n`);
+
+  const start = (name: string, args: string[]) => {
+    const m = spawnManaged({ name, command: bin, args, logFile: join(logs, `${name}.log`) });
+    track(m);
+    return m;
+  };
+
+  const etcd = start('etcd', [
+    'etcd',
+    `--data-dir=${join(root, 'etcd')}`,
+    `--listen-client-url=http://127.0.0.1:${etcdPort}`,
+    `--listen-peer-url=http://127.0.0.1:${peerPort}`,
+  ]);
+  await waitReady(etcd, 'etcd', etcd.logFile, () => httpOk(`http://127.0.0.1:${etcdPort}/health`), 30000);
+
+  const apiserverUrl = `https://127.0.0.1:${apiPort}`;
+  const apiserver = start('kube-apiserver', [
+    'apiserver',
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    `--cert-dir=${join(pki, 'serving')}`,
+    `--secure-port=${apiPort}`,
+    '--bind-address=127.0.0.1',
+    '--service-cluster-ip-range=10.0.0.0/24',
+    '--allow-privileged=true',
+    '--authorization-mode=RBAC',
+    `--token-auth-file=${join(pki, 'tokens.csv')}`,
+    `--service-account-issuer=${apiserverUrl}`,
+    `--service-account-key-file=${join(pki, 'sa.pub')}`,
+    `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+    '--enable-priority-and-fairness=false',
+    '--profiling=false',
+    '--v=1',
+  ]);
+  await waitReady(
+    apiserver,
+    'kube-apiserver',
+    apiserver.logFile,
+    () => httpsOk(`${apiserverUrl}/readyz`, adminToken),
+    90000,
+  );
+
+  const kubeconfig = join(root, 'kubeconfig');
+  writeKubeconfig(kubeconfig, apiserverUrl, adminToken);
+  const kcm = start('kube-controller-manager', [
+    'controller-manager',
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--controllers=deployment,replicaset,statefulset,daemonset,garbagecollector,namespace,serviceaccount',
+    '--leader-elect=false',
+    '--use-service-account-credentials=false',
+    `--secure-port=${kcmPort}`,
+    '--bind-address=127.0.0.1',
+    '--v=1',
+  ]);
+  await waitReady(
+    kcm,
+    'kube-controller-manager',
+    kcm.logFile,
+    () => httpsOk(`https://127.0.0.1:${kcmPort}/healthz`),
+    60000,
+  );
+  return { apiserverUrl, adminToken, issuer: apiserverUrl, kubeconfig, processes: [etcd, apiserver, kcm] };
+}

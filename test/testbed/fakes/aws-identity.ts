@@ -1,0 +1,120 @@
+// Fakes for AWS identity that moto does not check: a verifying front for STS (moto accepts any
+// web-identity token) and the EKS Pod Identity agent. Both verify the Kubernetes service-account
+// JWT against the apiserver's JWKS and a trust map, refuse the rest as AWS would, and forward what
+// they accept to moto, whose credentials then work against moto's Secrets Manager.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { FakeServer, json, parseForm, type Reply } from './http';
+import { JwksVerifier, TokenRejected } from './jwt';
+
+export interface Trust {
+  roleArn: string;
+  subjects: string[]; // system:serviceaccount:<ns>:<name>
+  audience: string;
+}
+
+function stsError(code: string, message: string, status = 403): Reply {
+  const body =
+    `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>` +
+    `<Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+  return { status, body, headers: { 'content-type': 'text/xml' }, detail: { error: code } };
+}
+
+async function forward(target: string, req: IncomingMessage, body: Buffer, url: URL): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
+  }
+  const res = await fetch(`${target}${url.pathname}${url.search}`, {
+    method: req.method,
+    headers,
+    body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
+  });
+  const out: Record<string, string> = {};
+  res.headers.forEach((v, k) => {
+    if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') out[k] = v;
+  });
+  return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: out };
+}
+
+export function stsFront(motoUrl: string, verifier: JwksVerifier): FakeServer {
+  const trusts = new Map<string, Trust>();
+  return new FakeServer('aws-sts', async (req, body, url) => {
+    if (url.pathname === '/_testbed/trust' && req.method === 'POST') {
+      const t = JSON.parse(body.toString()) as Trust;
+      trusts.set(t.roleArn, t);
+      return json(200, {});
+    }
+    const form = parseForm(body);
+    if (form.Action !== 'AssumeRoleWithWebIdentity') return forward(motoUrl, req, body, url);
+    const roleArn = form.RoleArn ?? '';
+    const trust = trusts.get(roleArn);
+    if (!trust) return stsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+    try {
+      const claims = await verifier.verify(form.WebIdentityToken ?? '', trust.audience);
+      if (!trust.subjects.includes(claims.sub)) {
+        const reply = stsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
+        return { ...reply, detail: { roleArn, subject: claims.sub, error: 'AccessDenied' } };
+      }
+      const reply = await forward(motoUrl, req, body, url);
+      return { ...reply, detail: { roleArn, subject: claims.sub } };
+    } catch (err) {
+      if (!(err instanceof TokenRejected)) throw err;
+      const reply = stsError('InvalidIdentityToken', `Incorrect token: ${err.message}`, 400);
+      return { ...reply, detail: { roleArn, rejected: err.message } };
+    }
+  });
+}
+
+const POD_IDENTITY_AUDIENCE = 'pods.eks.amazonaws.com';
+
+/** EKS Pod Identity agent: `Authorization: <projected SA token>` → temporary credentials. */
+export function podIdentityAgent(motoUrl: string, verifier: JwksVerifier): FakeServer {
+  const associations = new Map<string, string>(); // system:serviceaccount:<ns>:<sa> → role ARN
+  return new FakeServer('eks-pod-identity', async (req, body, url) => {
+    if (url.pathname === '/_testbed/associations' && req.method === 'POST') {
+      const a = JSON.parse(body.toString()) as { subject: string; roleArn: string };
+      associations.set(a.subject, a.roleArn);
+      return json(200, {});
+    }
+    if (url.pathname !== '/v1/credentials') return json(404, { message: 'not found' });
+    let subject: string;
+    try {
+      subject = (await verifier.verify(String(req.headers.authorization ?? ''), POD_IDENTITY_AUDIENCE)).sub;
+    } catch (err) {
+      if (!(err instanceof TokenRejected)) throw err;
+      return json(401, { message: `invalid token: ${err.message}` }, { rejected: err.message });
+    }
+    const roleArn = associations.get(subject);
+    if (!roleArn) return json(400, { message: `no pod identity association for ${subject}` }, { subject });
+    const form = new URLSearchParams({
+      Action: 'AssumeRole',
+      Version: '2011-06-15',
+      RoleArn: roleArn,
+      RoleSessionName: 'eks-pod-identity',
+    });
+    const res = await fetch(`${motoUrl}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=testbed/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: form.toString(),
+    });
+    const xml = await res.text();
+    const pick = (tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1] ?? '';
+    if (res.status !== 200) return json(502, { message: `moto AssumeRole failed: HTTP ${res.status}` });
+    return json(
+      200,
+      {
+        AccessKeyId: pick('AccessKeyId'),
+        SecretAccessKey: pick('SecretAccessKey'),
+        Token: pick('SessionToken'),
+        AccountId: /arn:aws:iam::(\d+):/.exec(roleArn)?.[1] ?? '',
+        Expiration: pick('Expiration'),
+      },
+      { subject, roleArn },
+    );
+  });
+}

@@ -1,0 +1,235 @@
+// A Secret Manager v1 emulator speaking the REST (HTTP/JSON) surface that
+// @google-cloud/secret-manager uses in `fallback` mode. It exists because the Go emulator named in
+// TESTBED.md is not served by this machine's Go module proxy. It enforces OAuth: every call needs a
+// bearer token issued by the testbed's metadata server / IAM fakes, and (when a project is made
+// strict) an IAM grant of roles/secretmanager.secretAccessor for the caller. Like the Go emulator,
+// it ignores ListSecrets `filter` and sends no notifications.
+import type { IncomingMessage } from 'node:http';
+import { FakeServer, bearer, json, type Reply } from './http';
+import type { GcpTokens } from './gcp-identity';
+
+type State = 'ENABLED' | 'DISABLED' | 'DESTROYED';
+interface Version {
+  n: number;
+  data: Buffer;
+  state: State;
+  createTime: string;
+}
+interface StoredSecret {
+  name: string;
+  createTime: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  versions: Version[];
+  etag: number;
+}
+
+const SECRET = /^\/v1\/(projects\/[^/]+(?:\/locations\/[^/]+)?\/secrets\/[^/:]+)$/;
+const SECRETS = /^\/v1\/(projects\/[^/]+(?:\/locations\/[^/]+)?)\/secrets$/;
+const VERSION =
+  /^\/v1\/(projects\/[^/]+(?:\/locations\/[^/]+)?\/secrets\/[^/]+)\/versions\/([^/:]+)(?::(access|enable|disable|destroy))?$/;
+const VERSIONS = /^\/v1\/(projects\/[^/]+(?:\/locations\/[^/]+)?\/secrets\/[^/]+)\/versions$/;
+const ADD_VERSION = /^\/v1\/(projects\/[^/]+(?:\/locations\/[^/]+)?\/secrets\/[^/]+):addVersion$/;
+
+function err(code: number, status: string, message: string): Reply {
+  return json(code, { error: { code, message, status } }, { error: status });
+}
+
+function crc32c(buf: Buffer): string {
+  let crc = 0xffffffff;
+  for (const byte of buf) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return String((crc ^ 0xffffffff) >>> 0);
+}
+
+export class SecretManagerEmulator {
+  readonly server: FakeServer;
+  private secrets = new Map<string, StoredSecret>();
+  private strictProjects = new Set<string>();
+  private grants = new Map<string, Set<string>>(); // resource (project or secret) → accessor members
+  /** Calls by method, for counting provider traffic server-side. */
+  readonly calls = new Map<string, number>();
+
+  constructor(private readonly tokens: GcpTokens) {
+    this.server = new FakeServer('secretmanager', (req, body, url) => this.handle(req, body, url));
+  }
+
+  private count(method: string): void {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+  }
+
+  private secretJson(s: StoredSecret) {
+    return {
+      name: s.name,
+      createTime: s.createTime,
+      labels: s.labels,
+      annotations: s.annotations,
+      replication: { automatic: {} },
+      etag: `"${s.etag}"`,
+    };
+  }
+
+  private versionJson(s: StoredSecret, v: Version) {
+    return {
+      name: `${s.name}/versions/${v.n}`,
+      createTime: v.createTime,
+      state: v.state,
+      etag: `"${s.etag}"`,
+    };
+  }
+
+  private resolveVersion(s: StoredSecret, id: string): Version | undefined {
+    if (id === 'latest') return [...s.versions].reverse().find((v) => v.state === 'ENABLED');
+    return s.versions.find((v) => String(v.n) === id);
+  }
+
+  private allowed(member: string, secretName: string): boolean {
+    const project = secretName.split('/').slice(0, 2).join('/');
+    if (!this.strictProjects.has(project)) return true;
+    return Boolean(this.grants.get(secretName)?.has(member) || this.grants.get(project)?.has(member));
+  }
+
+  private admin(body: Buffer, url: URL): Reply {
+    const b = body.length ? (JSON.parse(body.toString()) as Record<string, string>) : {};
+    if (url.pathname === '/_testbed/strict') this.strictProjects.add(`projects/${b.project}`);
+    else if (url.pathname === '/_testbed/grant') {
+      this.grants.set(b.resource!, (this.grants.get(b.resource!) ?? new Set()).add(b.member!));
+    } else if (url.pathname === '/_testbed/wipe') {
+      this.secrets.clear();
+      this.strictProjects.clear();
+      this.grants.clear();
+      this.calls.clear();
+    } else if (url.pathname === '/_testbed/calls') return json(200, Object.fromEntries(this.calls));
+    else return err(404, 'NOT_FOUND', 'unknown admin path');
+    return json(200, {});
+  }
+
+  private handle(req: IncomingMessage, body: Buffer, url: URL): Reply {
+    if (url.pathname.startsWith('/_testbed/')) return this.admin(body, url);
+    const member = this.tokens.principal(bearer(req));
+    if (!member) {
+      return err(
+        401,
+        'UNAUTHENTICATED',
+        'Request is missing required authentication credential or it is not valid.',
+      );
+    }
+    const path = decodeURIComponent(url.pathname);
+    const method = req.method ?? 'GET';
+    const input = body.length ? (JSON.parse(body.toString()) as Record<string, unknown>) : {};
+    let m: RegExpExecArray | null;
+
+    if ((m = SECRETS.exec(path)) && method === 'POST') {
+      this.count('CreateSecret');
+      const secretId = url.searchParams.get('secretId') ?? '';
+      if (!/^[A-Za-z0-9_-]{1,255}$/.test(secretId)) return err(400, 'INVALID_ARGUMENT', 'invalid secret_id');
+      const name = `${m[1]}/secrets/${secretId}`;
+      if (this.secrets.has(name)) return err(409, 'ALREADY_EXISTS', `Secret [${name}] already exists.`);
+      const spec = input as { labels?: Record<string, string>; annotations?: Record<string, string> };
+      const s: StoredSecret = {
+        name,
+        createTime: new Date().toISOString(),
+        labels: spec.labels ?? {},
+        annotations: spec.annotations ?? {},
+        versions: [],
+        etag: 1,
+      };
+      this.secrets.set(name, s);
+      return json(200, this.secretJson(s));
+    }
+    if ((m = SECRETS.exec(path)) && method === 'GET') {
+      this.count('ListSecrets');
+      const all = [...this.secrets.values()].filter((s) => s.name.startsWith(`${m![1]}/secrets/`));
+      const size = Math.min(Number(url.searchParams.get('pageSize') ?? 25000) || 25000, 25000);
+      const start = Number(url.searchParams.get('pageToken') ?? 0) || 0;
+      const page = all.slice(start, start + size);
+      const next = start + size < all.length ? String(start + size) : undefined;
+      return json(200, {
+        secrets: page.map((s) => this.secretJson(s)),
+        nextPageToken: next,
+        totalSize: all.length,
+      });
+    }
+    if ((m = ADD_VERSION.exec(path)) && method === 'POST') {
+      this.count('AddSecretVersion');
+      const s = this.secrets.get(m[1]!);
+      if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
+      const payload = (input.payload ?? {}) as { data?: string };
+      const v: Version = {
+        n: s.versions.length + 1,
+        data: Buffer.from(payload.data ?? '', 'base64'),
+        state: 'ENABLED',
+        createTime: new Date().toISOString(),
+      };
+      s.versions.push(v);
+      s.etag++;
+      return json(200, this.versionJson(s, v));
+    }
+    if ((m = VERSIONS.exec(path)) && method === 'GET') {
+      this.count('ListSecretVersions');
+      const s = this.secrets.get(m[1]!);
+      if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
+      const versions = [...s.versions].reverse().map((v) => this.versionJson(s, v));
+      return json(200, { versions, totalSize: versions.length });
+    }
+    if ((m = VERSION.exec(path))) {
+      const [, secretName, id, verb] = m as unknown as [string, string, string, string | undefined];
+      const op =
+        verb === 'access'
+          ? 'AccessSecretVersion'
+          : verb
+            ? `${verb[0]!.toUpperCase()}${verb.slice(1)}SecretVersion`
+            : 'GetSecretVersion';
+      this.count(op);
+      const s = this.secrets.get(secretName);
+      if (verb === 'access' && s && !this.allowed(member, secretName)) {
+        return err(
+          403,
+          'PERMISSION_DENIED',
+          `Permission 'secretmanager.versions.access' denied for resource '${secretName}/versions/${id}' (or it may not exist).`,
+        );
+      }
+      const v = s && this.resolveVersion(s, id);
+      if (!s || !v) return err(404, 'NOT_FOUND', `Secret Version [${secretName}/versions/${id}] not found.`);
+      if (verb === 'access') {
+        if (v.state !== 'ENABLED') {
+          return err(
+            400,
+            'FAILED_PRECONDITION',
+            `Secret Version [${secretName}/versions/${v.n}] is in ${v.state} state.`,
+          );
+        }
+        return json(
+          200,
+          {
+            name: `${secretName}/versions/${v.n}`,
+            payload: { data: v.data.toString('base64'), dataCrc32c: crc32c(v.data) },
+          },
+          { version: v.n },
+        );
+      }
+      if (verb && method === 'POST') {
+        if (v.state === 'DESTROYED') return err(400, 'FAILED_PRECONDITION', 'version is destroyed');
+        v.state = verb === 'enable' ? 'ENABLED' : verb === 'disable' ? 'DISABLED' : 'DESTROYED';
+        if (v.state === 'DESTROYED') v.data = Buffer.alloc(0);
+        s.etag++;
+      }
+      return json(200, this.versionJson(s, v));
+    }
+    if ((m = SECRET.exec(path))) {
+      const s = this.secrets.get(m[1]!);
+      if (method === 'DELETE') {
+        this.count('DeleteSecret');
+        if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
+        this.secrets.delete(m[1]!);
+        return json(200, {});
+      }
+      this.count('GetSecret');
+      if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
+      return json(200, this.secretJson(s));
+    }
+    return err(404, 'NOT_FOUND', `unknown path ${path}`);
+  }
+}

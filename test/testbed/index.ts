@@ -1,0 +1,199 @@
+// The testbed: a real control plane, the cloud emulators and the identity fakes, started by the
+// project's own files. `startTestbed()` is used by jest's global setup (one shared instance per
+// run), by `npm run testbed` (foreground) and by `npm start` (the demo).
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startControlPlane } from './controlplane';
+import { awsIdentityEnv } from './env';
+import { stsFront, podIdentityAgent } from './fakes/aws-identity';
+import {
+  GcpTokens,
+  TESTBED_PROJECT,
+  iamCredentialsServer,
+  metadataServer,
+  stsServer,
+} from './fakes/gcp-identity';
+import type { FakeServer } from './fakes/http';
+import { JwksVerifier } from './fakes/jwt';
+import { SecretManagerEmulator } from './fakes/secretmanager';
+import { ensureControlPlane, ensureMoto, findPubSubEmulator } from './install';
+import { repoRoot } from './paths';
+import { freePorts } from './ports';
+import { PidFile, killGroup, spawnManaged, waitReady, type Managed } from './process';
+
+export { TestbedError } from './process';
+
+export { repoRoot };
+
+export interface TestbedOptions {
+  /** `main` is the shared instance in `.testbed/`; others live in `.testbed/instances/<name>`. */
+  name?: string;
+  progress?: (line: string) => void;
+  /** Skip the Java Pub/Sub emulator and moto (faster start for the demo). */
+  withPubSub?: boolean;
+  withMoto?: boolean;
+}
+
+export interface Testbed {
+  name: string;
+  root: string;
+  env: Record<string, string>;
+  kubeconfig: string;
+  apiserverUrl: string;
+  adminToken: string;
+  issuer: string;
+  fakes: Record<string, FakeServer>;
+  secretManager: SecretManagerEmulator;
+  processes: Managed[];
+  stop(): Promise<void>;
+}
+
+function rootFor(name: string): string {
+  return name === 'main' ? join(repoRoot, '.testbed') : join(repoRoot, '.testbed', 'instances', name);
+}
+
+export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> {
+  const name = opts.name ?? 'main';
+  const progress = opts.progress ?? ((l: string) => console.error(l));
+  const root = rootFor(name);
+  mkdirSync(root, { recursive: true });
+  const pids = new PidFile(join(root, 'pids.json'));
+  const reaped = await pids.reapStale();
+  if (reaped.length) progress(`testbed: stopped leftovers of a crashed run: ${reaped.join(', ')}`);
+  for (const d of ['etcd', 'pki', 'logs', 'pubsub']) rmSync(join(root, d), { recursive: true, force: true });
+  const logs = join(root, 'logs');
+  mkdirSync(logs, { recursive: true });
+
+  const processes: Managed[] = [];
+  const fakes: Record<string, FakeServer> = {};
+  const track = (m: Managed) => {
+    processes.push(m);
+    pids.add({
+      name: m.name,
+      pid: m.pid,
+      marker: m.name === 'pubsub-emulator' ? 'pubsub' : String(m.child.spawnfile),
+    });
+  };
+  const stop = async () => {
+    await Promise.all(Object.values(fakes).map((f) => f.close()));
+    await Promise.all([...processes].reverse().map((p) => killGroup(p.pid)));
+    pids.clear();
+  };
+
+  try {
+    const withPubSub = opts.withPubSub ?? true;
+    const withMoto = opts.withMoto ?? true;
+    const pubsubBin = withPubSub ? findPubSubEmulator() : undefined;
+    const [cpBin, motoBin] = await Promise.all([
+      ensureControlPlane(progress),
+      withMoto ? ensureMoto(progress) : Promise.resolve(undefined),
+    ]);
+    const [motoPort, pubsubPort, mdPort, stsPort, iamPort, gsmPort, awsStsPort, podIdPort] = (await freePorts(
+      8,
+    )) as number[];
+
+    // Emulators start while the control plane comes up.
+    const emulators: Promise<void>[] = [];
+    const motoUrl = `http://127.0.0.1:${motoPort}`;
+    if (motoBin) {
+      const moto = spawnManaged({
+        name: 'moto',
+        command: motoBin,
+        args: ['-H', '127.0.0.1', '-p', String(motoPort)],
+        logFile: join(logs, 'moto.log'),
+      });
+      track(moto);
+      emulators.push(
+        waitReady(moto, 'moto', moto.logFile, async () => (await fetch(`${motoUrl}/moto-api/`)).ok, 60000),
+      );
+    }
+    if (pubsubBin) {
+      const dataDir = join(root, 'pubsub');
+      mkdirSync(dataDir, { recursive: true });
+      const ps = spawnManaged({
+        name: 'pubsub-emulator',
+        command: pubsubBin,
+        args: [`--host=127.0.0.1`, `--port=${pubsubPort}`, `--dir=${dataDir}`],
+        logFile: join(logs, 'pubsub-emulator.log'),
+      });
+      track(ps);
+      emulators.push(
+        waitReady(
+          ps,
+          'pubsub-emulator',
+          ps.logFile,
+          async () => (await fetch(`http://127.0.0.1:${pubsubPort}/`)).ok,
+          90000,
+        ),
+      );
+    }
+    const cp = await startControlPlane(cpBin, root, logs, track);
+    await Promise.all(emulators);
+
+    const verifier = new JwksVerifier(cp.apiserverUrl, cp.adminToken, cp.issuer);
+    const tokens = new GcpTokens();
+    const secretManager = new SecretManagerEmulator(tokens);
+    fakes.metadata = metadataServer(tokens);
+    fakes.gcpSts = stsServer(tokens, verifier);
+    fakes.iamCredentials = iamCredentialsServer(tokens);
+    fakes.secretManager = secretManager.server;
+    fakes.awsSts = stsFront(motoUrl, verifier);
+    fakes.podIdentity = podIdentityAgent(motoUrl, verifier);
+    await Promise.all([
+      fakes.metadata.listen(mdPort!),
+      fakes.gcpSts.listen(stsPort!),
+      fakes.iamCredentials.listen(iamPort!),
+      fakes.secretManager.listen(gsmPort!),
+      fakes.awsSts.listen(awsStsPort!),
+      fakes.podIdentity.listen(podIdPort!),
+    ]);
+
+    const env: Record<string, string> = {
+      KUBECONFIG: cp.kubeconfig,
+      GOOGLE_CLOUD_PROJECT: TESTBED_PROJECT,
+      GCE_METADATA_HOST: `127.0.0.1:${mdPort}`,
+      SECRETSYNC_GCP_ENDPOINT: `http://127.0.0.1:${gsmPort}`,
+      SECRETSYNC_GCP_STS_ENDPOINT: `http://127.0.0.1:${stsPort}`,
+      SECRETSYNC_GCP_IAMCREDENTIALS_ENDPOINT: `http://127.0.0.1:${iamPort}`,
+      SECRETSYNC_TESTBED_APISERVER: cp.apiserverUrl,
+      SECRETSYNC_TESTBED_ROOT: root,
+      ...(withPubSub
+        ? { PUBSUB_EMULATOR_HOST: `127.0.0.1:${pubsubPort}`, PUBSUB_PROJECT_ID: TESTBED_PROJECT }
+        : {}),
+      ...(withMoto
+        ? awsIdentityEnv(
+            motoUrl,
+            `http://127.0.0.1:${awsStsPort}`,
+            `http://127.0.0.1:${podIdPort}/v1/credentials`,
+          )
+        : {}),
+    };
+    writeFileSync(
+      join(root, 'env'),
+      Object.entries(env)
+        .map(([k, v]) => `export ${k}='${v}'`)
+        .join('\n') + '\n',
+    );
+    return {
+      name,
+      root,
+      env,
+      kubeconfig: cp.kubeconfig,
+      apiserverUrl: cp.apiserverUrl,
+      adminToken: cp.adminToken,
+      issuer: cp.issuer,
+      fakes,
+      secretManager,
+      processes,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export function testbedEnvFile(name = 'main'): string | undefined {
+  const f = join(rootFor(name), 'env');
+  return existsSync(f) ? f : undefined;
+}
