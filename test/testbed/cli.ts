@@ -1,10 +1,18 @@
 // `npm run testbed`: start the testbed in the foreground, print how to use it, stop everything on
 // Ctrl-C / SIGTERM.
 import { startTestbed } from './index';
+import { ensureControlPlane, ensureMoto, findPubSubEmulator } from './install';
 
 async function main(): Promise<void> {
+  const progress = (l: string) => console.error(l);
+  if (process.argv.includes('--install-only')) {
+    findPubSubEmulator();
+    await Promise.all([ensureControlPlane(progress), ensureMoto(progress)]);
+    console.log('testbed: installed');
+    return;
+  }
   const started = Date.now();
-  const tb = await startTestbed();
+  const tb = await startTestbed({ progress });
   console.log(`testbed ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   console.log(`  apiserver  ${tb.apiserverUrl}`);
   console.log(`  logs       ${tb.root}/logs/`);
