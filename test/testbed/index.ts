@@ -53,8 +53,13 @@ function rootFor(name: string): string {
 }
 
 export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> {
-  const name = opts.name ?? 'main';
   const progress = opts.progress ?? ((l: string) => console.error(l));
+  let name = opts.name ?? 'main';
+  if (name === 'main' && new PidFile(join(rootFor(name), 'pids.json')).inUseByOther()) {
+    // Another live run owns .testbed/ (e.g. `npm run testbed` in another terminal): leave it alone.
+    name = `run-${process.pid}`;
+    progress(`testbed: .testbed/ is in use by another run; this one uses .testbed/instances/${name}`);
+  }
   const root = rootFor(name);
   mkdirSync(root, { recursive: true });
   const pids = new PidFile(join(root, 'pids.json'));
@@ -72,12 +77,14 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
       name: m.name,
       pid: m.pid,
       marker: m.name === 'pubsub-emulator' ? 'pubsub' : String(m.child.spawnfile),
+      owner: process.pid,
     });
   };
   const stop = async () => {
     await Promise.all(Object.values(fakes).map((f) => f.close()));
     await Promise.all([...processes].reverse().map((p) => killGroup(p.pid)));
     pids.clear();
+    if (name !== 'main') rmSync(root, { recursive: true, force: true });
   };
 
   try {

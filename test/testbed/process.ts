@@ -71,7 +71,7 @@ export async function waitReady(
   throw failure(name, `was not ready within ${Math.round(timeoutMs / 1000)}s`, logFile);
 }
 
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -104,6 +104,8 @@ interface PidRecord {
   name: string;
   pid: number;
   marker: string;
+  /** The node process that started this testbed. */
+  owner: number;
 }
 
 /** Records pids in a file; `reapStale` kills those of a crashed earlier run (checked by cmdline). */
@@ -124,6 +126,11 @@ export class PidFile {
 
   clear(): void {
     writeFileSync(this.file, '[]');
+  }
+
+  /** True while another live process owns the testbed recorded here (not a crashed run). */
+  inUseByOther(): boolean {
+    return this.read().some((r) => r.owner !== process.pid && alive(r.owner) && alive(r.pid));
   }
 
   async reapStale(): Promise<string[]> {
