@@ -1,0 +1,243 @@
+// A work queue with client-go's guarantees (dedup by key; a key is never on two workers at once;
+// per-key exponential backoff) and the loop that runs N workers and applies their decisions.
+// Informer events, the refresh scheduler and rotation events all feed it keys; only keys, never
+// objects, so a burst of events for one object costs one reconcile.
+
+import { type Clock, systemClock } from '../util/clock';
+import { applyDecision, type Decision, type RequeueTarget, retry } from './decision';
+import { RefreshScheduler } from './scheduler';
+
+export interface WorkQueueOptions {
+  clock?: Clock;
+  /** First retry delay (default 1000 ms). */
+  baseDelayMs?: number;
+  /** Growth per consecutive failure (default 2). */
+  factor?: number;
+  /** Largest retry delay (default 300000 ms = 5 min). */
+  maxDelayMs?: number;
+}
+
+/** Delay before retry number failures+1: min(base · factor^failures, max). */
+export function backoffDelay(failures: number, baseDelayMs = 1000, factor = 2, maxDelayMs = 300_000): number {
+  return Math.min(baseDelayMs * Math.pow(factor, failures), maxDelayMs);
+}
+
+type Key = NonNullable<unknown>;
+
+/**
+ * Semantics (as client-go's rate-limited delaying queue, with two deliberate differences noted):
+ * - add(k) while k is queued: no-op (dedup). add(k) while k is being processed: k is marked and
+ *   queued again when done(k) is called, so no two workers ever hold k.
+ * - addAfter(k, ms): k is added after ms; of several pending delays the earliest wins.
+ *   Difference: an immediate add(k) cancels a pending delayed add of k — the reconcile it
+ *   triggers returns a fresh decision, which schedules whatever comes next.
+ * - addRateLimited(k): addAfter with min(base·2^n, max), n = failures since the last forget(k).
+ * - shutdown(): adds are ignored from then on, queued and delayed keys are dropped, get()
+ *   resolves undefined; keys already handed out finish (drain() resolves when they are done).
+ *   Difference: client-go hands out the remaining queued keys first; a controller that lost
+ *   its lease should stop promptly instead.
+ */
+export class WorkQueue<K extends Key = string> implements RequeueTarget<K> {
+  readonly clock: Clock;
+  private readonly baseDelayMs: number;
+  private readonly factor: number;
+  private readonly maxDelayMs: number;
+
+  private items: K[] = [];
+  private head = 0;
+  private readonly dirty = new Set<K>();
+  private readonly processing = new Set<K>();
+  private readonly failures = new Map<K, number>();
+  private readonly delayed: RefreshScheduler<K>;
+  private readonly waiters: Array<(key: K | undefined) => void> = [];
+  private readonly drainWaiters: Array<() => void> = [];
+  private shuttingDown = false;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.baseDelayMs = options.baseDelayMs ?? 1000;
+    this.factor = options.factor ?? 2;
+    this.maxDelayMs = options.maxDelayMs ?? 300_000;
+    this.delayed = new RefreshScheduler<K>(this.clock);
+    this.delayed.onDue((key) => this.add(key));
+  }
+
+  add(key: K): void {
+    if (this.shuttingDown) return;
+    this.delayed.cancel(key);
+    if (this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return;
+    this.items.push(key);
+    this.dispatch();
+  }
+
+  addAfter(key: K, ms: number): void {
+    if (this.shuttingDown) return;
+    if (!(ms > 0)) {
+      this.add(key);
+      return;
+    }
+    const dueAt = this.clock.now() + ms;
+    const pending = this.delayed.dueAt(key);
+    if (pending !== undefined && pending <= dueAt) return;
+    this.delayed.schedule(key, dueAt);
+  }
+
+  addRateLimited(key: K): void {
+    if (this.shuttingDown) return;
+    const failures = this.failures.get(key) ?? 0;
+    this.failures.set(key, failures + 1);
+    this.addAfter(key, backoffDelay(failures, this.baseDelayMs, this.factor, this.maxDelayMs));
+  }
+
+  /** Resets the key's failure count (its next addRateLimited waits the base delay again). */
+  forget(key: K): void {
+    this.failures.delete(key);
+  }
+
+  /** Consecutive failures recorded for the key since the last forget. */
+  numRequeues(key: K): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Next key to process; undefined once the queue is shut down. Pair every key with done(key). */
+  get(): Promise<K | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    const key = this.take();
+    if (key !== undefined) return Promise.resolve(key);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Marks the key as no longer processing; re-queues it if it was added meanwhile. */
+  done(key: K): void {
+    if (!this.processing.delete(key)) return;
+    if (this.shuttingDown) {
+      this.checkDrained();
+      return;
+    }
+    if (this.dirty.has(key)) {
+      this.items.push(key);
+      this.dispatch();
+    }
+  }
+
+  /** Keys ready to be handed out (the queue-depth metric). */
+  len(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Keys waiting for a delay (requeue-after or backoff). */
+  delayedLen(): number {
+    return this.delayed.size();
+  }
+
+  /** Keys handed out and not yet done. */
+  processingLen(): number {
+    return this.processing.size;
+  }
+
+  isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Stops handing out work; returns drain(). */
+  shutdown(): Promise<void> {
+    if (!this.shuttingDown) {
+      this.shuttingDown = true;
+      this.items = [];
+      this.head = 0;
+      this.dirty.clear();
+      this.delayed.clear();
+      for (const w of this.waiters.splice(0)) w(undefined);
+    }
+    const drained = this.drain();
+    this.checkDrained();
+    return drained;
+  }
+
+  /** Resolves once the queue is shut down and every handed-out key is done. */
+  drain(): Promise<void> {
+    if (this.shuttingDown && this.processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private checkDrained(): void {
+    if (this.shuttingDown && this.processing.size === 0) for (const d of this.drainWaiters.splice(0)) d();
+  }
+
+  private take(): K | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const key = this.items[this.head] as K;
+    this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    this.dirty.delete(key);
+    this.processing.add(key);
+    return key;
+  }
+
+  private dispatch(): void {
+    while (this.waiters.length > 0 && this.len() > 0) {
+      const waiter = this.waiters.shift();
+      const key = this.take();
+      if (waiter !== undefined) waiter(key);
+    }
+  }
+}
+
+export type Handler<K> = (key: K) => Decision | Promise<Decision>;
+
+export interface WorkerHooks<K> {
+  /** After each reconcile: its decision and duration (queue clock). Errors thrown here are ignored. */
+  onResult?: (key: K, decision: Decision, elapsedMs: number) => void;
+}
+
+/**
+ * Runs `workers` concurrent loops: get a key, await handler(key), apply its decision, done(key).
+ * A handler that throws (or returns something that is not a decision) counts as retry(error).
+ * Resolves when the queue has been shut down and every worker has finished its current key.
+ */
+export async function runWorkers<K extends Key>(
+  queue: WorkQueue<K>,
+  workers: number,
+  handler: Handler<K>,
+  hooks: WorkerHooks<K> = {},
+): Promise<void> {
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`runWorkers: workers must be a whole number >= 1, got ${workers}`);
+  }
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      const key = await queue.get();
+      if (key === undefined) return;
+      const started = queue.clock.now();
+      let decision: Decision;
+      try {
+        decision = await handler(key);
+        if (!isDecision(decision)) decision = retry(new TypeError('reconcile returned no decision'));
+      } catch (err) {
+        decision = retry(err);
+      }
+      try {
+        applyDecision(queue, key, decision);
+      } finally {
+        queue.done(key);
+      }
+      try {
+        hooks.onResult?.(key, decision, queue.clock.now() - started);
+      } catch {
+        // Observability must never stall the queue.
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, loop));
+}
+
+function isDecision(d: unknown): d is Decision {
+  if (typeof d !== 'object' || d === null) return false;
+  const kind = (d as { kind?: unknown }).kind;
+  return kind === 'done' || kind === 'retry' || kind === 'terminal';
+}
