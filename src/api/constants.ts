@@ -1,0 +1,152 @@
+// Names of the external-secrets.io API and of the labels, annotations and condition reasons that
+// ESO users and tools rely on. Values follow the External Secrets Operator so that objects and
+// Secrets move between ESO and secretsync unchanged; secretsync's own extensions live under
+// secretsync.io/.
+
+export const API_GROUP = 'external-secrets.io';
+/** The storage version. */
+export const API_VERSION = 'v1';
+/** Every served version, storage version first; all share one schema. */
+export const API_VERSIONS = ['v1', 'v1beta1'] as const;
+export type ApiVersionName = (typeof API_VERSIONS)[number];
+/** `external-secrets.io/v1`, for building objects. */
+export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
+
+export const KIND = {
+  ExternalSecret: 'ExternalSecret',
+  SecretStore: 'SecretStore',
+  ClusterSecretStore: 'ClusterSecretStore',
+} as const;
+export type ApiKind = keyof typeof KIND;
+export type StoreKind = typeof KIND.SecretStore | typeof KIND.ClusterSecretStore;
+
+/** Resource (plural) names, as used in REST paths and RBAC rules. */
+export const PLURAL = {
+  ExternalSecret: 'externalsecrets',
+  SecretStore: 'secretstores',
+  ClusterSecretStore: 'clustersecretstores',
+} as const satisfies Record<ApiKind, string>;
+
+export const SHORT_NAME = {
+  ExternalSecret: 'es',
+  SecretStore: 'ss',
+  ClusterSecretStore: 'css',
+} as const satisfies Record<ApiKind, string>;
+
+export const NAMESPACED = {
+  ExternalSecret: true,
+  SecretStore: true,
+  ClusterSecretStore: false,
+} as const satisfies Record<ApiKind, boolean>;
+
+/** Providers secretsync implements; the CRDs reject every other provider key. */
+export const SUPPORTED_PROVIDERS = ['gcpsm', 'aws', 'fake'] as const;
+export type ProviderName = (typeof SUPPORTED_PROVIDERS)[number];
+
+/** Schema defaults and the behaviour of unset fields. */
+export const DEFAULTS = {
+  refreshInterval: '1h0m0s',
+  refreshPolicy: 'Periodic',
+  storeRefKind: KIND.SecretStore,
+  creationPolicy: 'Owner',
+  deletionPolicy: 'Retain',
+  templateEngineVersion: 'v2',
+  templateMergePolicy: 'Replace',
+  gcpSecretVersionSelectionPolicy: 'LatestOrFail',
+} as const;
+
+export const ANNOTATION = {
+  /** Any new value forces an immediate refresh of an ExternalSecret. */
+  forceSync: 'external-secrets.io/force-sync',
+  /** Unprefixed form shown in ESO's docs; treated the same as forceSync. */
+  forceSyncShort: 'force-sync',
+  /** On managed Secrets: hash of the data written by the controller. */
+  dataHash: 'reconcile.external-secrets.io/data-hash',
+  /** secretsync: cron schedule for refreshes of an ExternalSecret (instead of refreshInterval). */
+  refreshSchedule: 'secretsync.io/refresh-schedule',
+  /** secretsync: Pub/Sub subscription delivering secret rotation events, on a store. */
+  pubsubSubscription: 'secretsync.io/pubsub-subscription',
+  /** secretsync: SQS queue URL delivering secret rotation events, on a store. */
+  sqsQueueUrl: 'secretsync.io/sqs-queue-url',
+  /** secretsync: keys an ExternalSecret merged into a Secret it does not own (creationPolicy Merge). */
+  mergedKeys: 'secretsync.io/merged-keys',
+  /** secretsync: comma list of Secret names (regexes) whose changes roll a workload. */
+  reload: 'secretsync.io/reload',
+} as const;
+
+export const LABEL = {
+  /** On managed Secrets; the controller watches only Secrets carrying it. */
+  managed: 'reconcile.external-secrets.io/managed',
+  /** Value of the managed label. */
+  managedValue: 'true',
+  /** On Secrets created with creationPolicy Owner: the owning ExternalSecret. */
+  createdBy: 'reconcile.external-secrets.io/created-by',
+} as const;
+
+/** Finalizers ESO may have left on objects; recognised so that they can be released. */
+export const ESO_FINALIZER = {
+  externalSecret: 'externalsecrets.external-secrets.io/externalsecret-cleanup',
+  store: 'secretstore.externalsecrets.io/finalizer',
+} as const;
+
+export const CONDITION_TYPE = {
+  Ready: 'Ready',
+  Deleted: 'Deleted',
+} as const;
+
+export const CONDITION_STATUS = {
+  True: 'True',
+  False: 'False',
+  Unknown: 'Unknown',
+} as const;
+export type ConditionStatus = (typeof CONDITION_STATUS)[keyof typeof CONDITION_STATUS];
+
+/** Reasons on an ExternalSecret's conditions and Events. */
+export const ES_REASON = {
+  SecretSynced: 'SecretSynced',
+  SecretSyncedError: 'SecretSyncedError',
+  SecretDeleted: 'SecretDeleted',
+  SecretMissing: 'SecretMissing',
+  UpdateFailed: 'UpdateFailed',
+  Created: 'Created',
+  Updated: 'Updated',
+  Deleted: 'Deleted',
+  MissingProviderSecret: 'MissingProviderSecret',
+  ParameterDeprecated: 'ParameterDeprecated',
+  // secretsync's own Ready=False reasons, each saying what to fix.
+  StoreNotFound: 'StoreNotFound',
+  StoreNotAllowed: 'StoreNotAllowed',
+  RemoteKeyNotFound: 'RemoteKeyNotFound',
+  TemplateError: 'TemplateError',
+  SecretNotOwned: 'SecretNotOwned',
+  UnsupportedField: 'UnsupportedField',
+  InvalidSpec: 'InvalidSpec',
+} as const;
+export type ExternalSecretReason = (typeof ES_REASON)[keyof typeof ES_REASON];
+
+/** Reasons on a store's Ready condition and Events. */
+export const STORE_REASON = {
+  Valid: 'Valid',
+  InvalidStoreConfiguration: 'InvalidStoreConfiguration',
+  InvalidProviderConfig: 'InvalidProviderConfig',
+  ValidationFailed: 'ValidationFailed',
+  ValidationUnknown: 'ValidationUnknown',
+} as const;
+export type StoreReason = (typeof STORE_REASON)[keyof typeof STORE_REASON];
+
+export const STORE_CAPABILITIES = {
+  ReadOnly: 'ReadOnly',
+  WriteOnly: 'WriteOnly',
+  ReadWrite: 'ReadWrite',
+} as const;
+
+/** Stakater Reloader annotations that secretsync honours on workloads and Secrets. */
+export const RELOADER_ANNOTATION = {
+  auto: 'reloader.stakater.com/auto',
+  secretAuto: 'secret.reloader.stakater.com/auto',
+  secretReload: 'secret.reloader.stakater.com/reload',
+  secretExclude: 'secrets.exclude.reloader.stakater.com/reload',
+  search: 'reloader.stakater.com/search',
+  match: 'reloader.stakater.com/match',
+  ignore: 'reloader.stakater.com/ignore',
+} as const;

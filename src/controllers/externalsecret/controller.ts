@@ -1,0 +1,310 @@
+// Wires the sync side together: lean informers for ExternalSecrets, stores and the managed
+// Secrets (by label, digests only), indexes from stores and target Secrets back to
+// ExternalSecrets, one work queue with N workers, and provider clients cached per store generation.
+import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { ExternalSecret, SecretStoreSpec } from '../../api/generated';
+import { API_GROUP, API_VERSION, LABEL } from '../../api/constants';
+import { Informer } from '../../kube/informer';
+import { errorText } from '../../kube/log';
+import type { Metrics } from '../../observability/metrics';
+import type { AppLogger } from '../../observability/logger';
+import { createClient } from '../../providers/registry';
+import type { SecretsClient } from '../../providers/types';
+import { runWorkers, WorkQueue } from '../../runtime/workqueue';
+import { systemClock, type Clock } from '../../util/clock';
+import { contentHash } from '../../util/hash';
+import { countingClient } from './counting-client';
+import { KubeIO } from './kube-io';
+import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps, type StoreObject } from './reconcile';
+import { normalize } from './spec';
+import { syncedResourceVersion } from './status';
+
+export interface SyncControllerOptions {
+  kc: KubeConfig;
+  logger: AppLogger;
+  metrics: Metrics;
+  clock?: Clock;
+  /** Watch one namespace only (ExternalSecrets, SecretStores, Secrets); ClusterSecretStores always. */
+  namespace?: string;
+  controllerClass?: string;
+  concurrency: number;
+}
+
+type Lean = LeanSecret & { namespace: string; name: string };
+
+function projectSecret(obj: KubernetesObject): Lean {
+  const s = obj as V1Secret;
+  const data = Object.fromEntries(
+    Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+  );
+  return {
+    namespace: s.metadata?.namespace ?? '',
+    name: s.metadata?.name ?? '',
+    uid: s.metadata?.uid ?? '',
+    labels: s.metadata?.labels ?? {},
+    annotations: Object.fromEntries(
+      Object.entries(s.metadata?.annotations ?? {}).filter(([k]) => !k.startsWith('kubectl.kubernetes.io/')),
+    ),
+    contentHash: contentHash(data, s.type ?? 'Opaque'),
+  };
+}
+
+function projectStore(kind: StoreObject['kind']) {
+  return (obj: KubernetesObject): StoreObject => ({
+    kind,
+    name: obj.metadata?.name ?? '',
+    namespace: obj.metadata?.namespace,
+    generation: obj.metadata?.generation ?? 0,
+    spec: (obj as unknown as { spec: SecretStoreSpec }).spec,
+  });
+}
+
+/** Store names an ExternalSecret reads from: `kind/namespace/name` ids. */
+function storeIds(es: ExternalSecret): string[] {
+  const ns = es.metadata?.namespace ?? '';
+  const id = (ref: { name?: string; kind?: string } | undefined) =>
+    ref?.name
+      ? (ref.kind ?? 'SecretStore') === 'ClusterSecretStore'
+        ? `ClusterSecretStore//${ref.name}`
+        : `SecretStore/${ns}/${ref.name}`
+      : undefined;
+  const ids = [id(es.spec.secretStoreRef)];
+  for (const d of es.spec.data ?? []) ids.push(id(d.sourceRef?.storeRef));
+  for (const d of es.spec.dataFrom ?? []) ids.push(id(d.sourceRef?.storeRef));
+  return [...new Set(ids.filter((x): x is string => Boolean(x)))];
+}
+
+/** Many-to-many index maintained from informer events. */
+class Index {
+  private byValue = new Map<string, Set<string>>();
+  private byKey = new Map<string, string[]>();
+  set(key: string, values: string[]): void {
+    this.delete(key);
+    this.byKey.set(key, values);
+    for (const v of values) (this.byValue.get(v) ?? this.byValue.set(v, new Set()).get(v)!).add(key);
+  }
+  delete(key: string): void {
+    for (const v of this.byKey.get(key) ?? []) this.byValue.get(v)?.delete(key);
+    this.byKey.delete(key);
+  }
+  keysFor(value: string): string[] {
+    return [...(this.byValue.get(value) ?? [])];
+  }
+}
+
+export class ExternalSecretController {
+  readonly queue: WorkQueue<string>;
+  private readonly io: KubeIO;
+  private readonly es: Informer<ExternalSecret>;
+  private readonly stores: Informer<StoreObject>;
+  private readonly clusterStores: Informer<StoreObject>;
+  private readonly secrets: Informer<Lean>;
+  private readonly storeIndex = new Index();
+  private readonly targetIndex = new Index();
+  private readonly clients = new Map<string, Promise<SecretsClient>>();
+  private readonly lastHash = new Map<string, string>();
+  private readonly clock: Clock;
+  private workers?: Promise<void>;
+
+  constructor(private readonly opts: SyncControllerOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.queue = new WorkQueue<string>({ clock: this.clock });
+    this.io = new KubeIO(opts.kc);
+    const ns = opts.namespace;
+    const api = `/apis/${API_GROUP}/${API_VERSION}`;
+    const scoped = (plural: string) => (ns ? `${api}/namespaces/${ns}/${plural}` : `${api}/${plural}`);
+    const log = opts.logger;
+    this.es = new Informer<ExternalSecret>(opts.kc, {
+      path: scoped('externalsecrets'),
+      project: (o) => o as unknown as ExternalSecret,
+      logger: log,
+    });
+    this.stores = new Informer<StoreObject>(opts.kc, {
+      path: scoped('secretstores'),
+      project: projectStore('SecretStore'),
+      logger: log,
+    });
+    this.clusterStores = new Informer<StoreObject>(opts.kc, {
+      path: `${api}/clustersecretstores`,
+      project: projectStore('ClusterSecretStore'),
+      logger: log,
+    });
+    this.secrets = new Informer<Lean>(opts.kc, {
+      path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
+      labelSelector: `${LABEL.managed}=true`,
+      project: projectSecret,
+      logger: log,
+    });
+    this.wire();
+  }
+
+  private wire(): void {
+    const onEs = (key: string, es: ExternalSecret, old?: ExternalSecret) => {
+      this.storeIndex.set(key, storeIds(es));
+      let target = es.metadata?.name ?? '';
+      try {
+        target = normalize(es).targetName;
+      } catch {
+        /* reported by reconcile */
+      }
+      this.targetIndex.set(key, [`${es.metadata?.namespace}/${target}`]);
+      // Status-only updates (our own writes) do not re-enqueue.
+      if (
+        old &&
+        syncedResourceVersion(old.metadata ?? {}) === syncedResourceVersion(es.metadata ?? {}) &&
+        !es.metadata?.deletionTimestamp
+      )
+        return;
+      this.queue.add(key);
+    };
+    this.es.on('add', onEs);
+    this.es.on('update', onEs);
+    this.es.on('delete', (key) => {
+      this.storeIndex.delete(key);
+      this.targetIndex.delete(key);
+      this.lastHash.delete(key);
+      this.queue.forget(key);
+    });
+    const onStore = (kind: StoreObject['kind']) => (_key: string, s: StoreObject, old?: StoreObject) => {
+      if (old && old.generation === s.generation) return;
+      const id = `${kind}/${s.namespace ?? ''}/${s.name}`;
+      this.dropClients(id);
+      for (const k of this.storeIndex.keysFor(id)) this.queue.add(k);
+    };
+    for (const [inf, kind] of [
+      [this.stores, 'SecretStore'],
+      [this.clusterStores, 'ClusterSecretStore'],
+    ] as const) {
+      inf.on('add', onStore(kind));
+      inf.on('update', onStore(kind));
+      inf.on('delete', onStore(kind));
+    }
+    const onSecret = (key: string, s: Lean, old?: Lean) => {
+      if (old && old.contentHash === s.contentHash && JSON.stringify(old.labels) === JSON.stringify(s.labels))
+        return;
+      for (const k of this.targetIndex.keysFor(key)) this.queue.add(k);
+    };
+    this.secrets.on('update', onSecret);
+    this.secrets.on('delete', (key, s) => onSecret(key, s));
+  }
+
+  private dropClients(storeId: string): void {
+    for (const [k, c] of this.clients) {
+      if (k.startsWith(`${storeId}@`)) {
+        this.clients.delete(k);
+        void c.then((cl) => cl.close()).catch(() => undefined);
+      }
+    }
+  }
+
+  private client(store: StoreObject, esNamespace: string): Promise<SecretsClient> {
+    const id = `${store.kind}/${store.namespace ?? ''}/${store.name}@${store.generation}@${esNamespace}`;
+    let c = this.clients.get(id);
+    if (!c) {
+      const provider = Object.keys(store.spec.provider ?? {})[0] ?? 'unknown';
+      c = createClient(store.spec.provider as unknown as Record<string, unknown>, {
+        namespace: esNamespace,
+        readSecretKey: async (ref) => {
+          const ns = store.kind === 'SecretStore' ? store.namespace! : (ref.namespace ?? esNamespace);
+          const s = await this.io.readSecret(ns, ref.name);
+          const v = s?.data?.[ref.key];
+          if (v === undefined) throw new Error(`key ${ref.key} of Secret ${ns}/${ref.name} not found`);
+          return Buffer.from(v, 'base64');
+        },
+      }).then((cl) => countingClient(cl, provider, this.opts.metrics));
+      c.catch(() => this.clients.delete(id));
+      this.clients.set(id, c);
+    }
+    return c;
+  }
+
+  deps(): ReconcileDeps {
+    return {
+      clock: this.clock,
+      controllerClass: this.opts.controllerClass,
+      externalSecret: (n, name) => this.es.get(`${n}/${name}`),
+      store: (kind, n, name) =>
+        kind === 'SecretStore' ? this.stores.get(`${n}/${name}`) : this.clusterStores.get(name),
+      namespaceLabels: (n) => this.io.namespaceLabels(n),
+      client: (store, esNs) => this.client(store, esNs),
+      cachedSecret: (n, name) => this.secrets.get(`${n}/${name}`),
+      readSecret: (n, name) => this.io.readSecret(n, name),
+      writeSecret: (n, plan) => this.io.writeSecret(n, plan),
+      replaceSecret: (n, s) => this.io.replaceSecret(n, s),
+      deleteSecret: (n, name, uid) => this.io.deleteSecret(n, name, uid),
+      patchStatus: (es, status) => this.io.patchStatus(es, status),
+      event: (es, type, reason, message) =>
+        void this.io.event(
+          {
+            ...es,
+            apiVersion: es.apiVersion ?? `${API_GROUP}/${API_VERSION}`,
+            kind: 'ExternalSecret',
+          } as KubernetesObject,
+          type,
+          reason,
+          message,
+        ),
+      lastHash: this.lastHash,
+      onSync: (result) => this.opts.metrics.syncs.inc({ result }),
+    };
+  }
+
+  /** Starts the informers; resolves when all have listed once. */
+  async start(): Promise<void> {
+    await Promise.all([this.secrets.start(), this.stores.start(), this.clusterStores.start()]);
+    await this.es.start();
+  }
+
+  synced(): boolean {
+    return (
+      this.es.hasSynced() &&
+      this.secrets.hasSynced() &&
+      this.stores.hasSynced() &&
+      this.clusterStores.hasSynced()
+    );
+  }
+
+  /** Runs the workers until stop(); call on the leader only. */
+  run(): Promise<void> {
+    const deps = this.deps();
+    const log = this.opts.logger;
+    const depth = setInterval(
+      () => this.opts.metrics.queueDepth.set({ controller: 'externalsecret' }, this.queue.len()),
+      2000,
+    );
+    depth.unref();
+    this.workers = runWorkers(
+      this.queue,
+      this.opts.concurrency,
+      async (key) => {
+        const [n, name] = key.split('/') as [string, string];
+        const end = this.opts.metrics.reconcileSeconds.startTimer({ controller: 'externalsecret' });
+        try {
+          return await reconcileExternalSecret(deps, n, name);
+        } finally {
+          end();
+        }
+      },
+      {
+        onResult: (key, d) => {
+          if (d.kind === 'retry')
+            log.warn(
+              { externalSecret: key, err: errorText(d.error) },
+              'reconcile failed; retrying with backoff',
+            );
+          else if (d.kind === 'terminal')
+            log.warn({ externalSecret: key, reason: d.reason }, 'reconcile stopped until the object changes');
+          else log.debug({ externalSecret: key, requeueAfterMs: d.requeueAfterMs }, 'reconciled');
+        },
+      },
+    ).finally(() => clearInterval(depth));
+    return this.workers;
+  }
+
+  async stop(): Promise<void> {
+    await this.queue.shutdown();
+    await this.workers;
+    await Promise.all([this.es.stop(), this.stores.stop(), this.clusterStores.stop(), this.secrets.stop()]);
+    for (const c of this.clients.values()) void c.then((cl) => cl.close()).catch(() => undefined);
+  }
+}

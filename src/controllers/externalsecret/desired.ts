@@ -1,0 +1,54 @@
+// The Secret an ExternalSecret wants: fetched values run through target.template (Go-template
+// syntax, as ESO), plus the labels and annotations the controller maintains.
+import type { ExternalSecret } from '../../api/generated';
+import { ANNOTATION, LABEL } from '../../api/constants';
+import { InvalidRefError } from '../../providers/errors';
+import { contentHash } from '../../util/hash';
+import { renderTemplate } from './template';
+
+export interface DesiredSecret {
+  name: string;
+  type: string;
+  data: Map<string, Uint8Array>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  immutable: boolean;
+}
+
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+export function buildDesired(
+  es: ExternalSecret,
+  targetName: string,
+  values: Map<string, Uint8Array>,
+): DesiredSecret {
+  const template = es.spec.target?.template;
+  let data = values;
+  let type = 'Opaque';
+  const labels: Record<string, string> = {};
+  const annotations: Record<string, string> = {};
+  if (template) {
+    type = template.type || 'Opaque';
+    Object.assign(labels, template.metadata?.labels ?? {});
+    Object.assign(annotations, template.metadata?.annotations ?? {});
+    if (template.data && Object.keys(template.data).length > 0) {
+      const input: Record<string, string> = {};
+      for (const [k, v] of values) input[k] = Buffer.from(v).toString('utf8');
+      const rendered = new Map<string, Uint8Array>();
+      for (const [k, src] of Object.entries(template.data)) {
+        rendered.set(k, Buffer.from(renderTemplate(`template.data.${k}`, src, input), 'utf8'));
+      }
+      data = template.mergePolicy === 'Merge' ? new Map([...values, ...rendered]) : rendered;
+    }
+  }
+  for (const k of data.keys()) {
+    if (!SECRET_KEY.test(k) || k.length > 253) {
+      throw new InvalidRefError(
+        `"${k.slice(0, 100)}" is not a valid Secret key (letters, digits, '-', '_', '.'): rename it with dataFrom.rewrite or template`,
+      );
+    }
+  }
+  labels[LABEL.managed] = 'true';
+  annotations[ANNOTATION.dataHash] = contentHash(Object.fromEntries(data), type);
+  return { name: targetName, type, data, labels, annotations, immutable: es.spec.target?.immutable ?? false };
+}

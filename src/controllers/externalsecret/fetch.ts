@@ -1,0 +1,134 @@
+// Collects an ExternalSecret's values from its stores: dataFrom first (extract, find, then
+// rewrites), then data[] entries, which win on conflicts, as in ESO. Each distinct
+// (store, key, version) is fetched once per reconcile.
+import { RE2JS } from 're2js';
+import type {
+  ExternalSecretDataFromRemoteRef,
+  ExternalSecretDataRemoteRef,
+  ExternalSecretRewrite,
+  ExternalSecretSpec,
+  SecretStoreRef,
+} from '../../api/generated';
+import { InvalidRefError } from '../../providers/errors';
+import { decode, extractProperty, jsonToMap, type DecodingStrategy } from '../../providers/json';
+import type { SecretsClient } from '../../providers/types';
+import { renderTemplate } from './template';
+
+export type ClientFor = (ref: SecretStoreRef | undefined) => Promise<SecretsClient>;
+
+export class FetchSession {
+  private cache = new Map<string, Promise<Uint8Array>>();
+  constructor(private readonly clientFor: ClientFor) {}
+
+  get(store: SecretStoreRef | undefined, key: string, version: string | undefined): Promise<Uint8Array> {
+    const id = `${store?.kind ?? ''}/${store?.name ?? ''}|${key}|${version ?? ''}`;
+    let p = this.cache.get(id);
+    if (!p) {
+      p = this.clientFor(store).then((c) => c.getSecret({ key, version }));
+      this.cache.set(id, p);
+    }
+    return p;
+  }
+}
+
+function checkNullBytes(value: Uint8Array, ref: { nullBytePolicy?: string }, where: string): void {
+  if (ref.nullBytePolicy === 'Fail' && value.includes(0)) {
+    throw new InvalidRefError(`${where} contains a null byte and nullBytePolicy is Fail`);
+  }
+}
+
+async function readRef(
+  session: FetchSession,
+  store: SecretStoreRef | undefined,
+  ref: ExternalSecretDataRemoteRef,
+): Promise<Uint8Array> {
+  const raw = await session.get(store, ref.key, ref.version);
+  const picked = ref.property ? extractProperty(raw, ref.property, ref.key) : raw;
+  return decode(picked, ref.decodingStrategy as DecodingStrategy | undefined, ref.key);
+}
+
+export function applyRewrites(
+  data: Map<string, Uint8Array>,
+  rewrites: ExternalSecretRewrite[],
+): Map<string, Uint8Array> {
+  let out = data;
+  for (const [i, r] of rewrites.entries()) {
+    const next = new Map<string, Uint8Array>();
+    if (r.regexp) {
+      let re: RE2JS;
+      try {
+        re = RE2JS.compile(r.regexp.source);
+      } catch (err) {
+        throw new InvalidRefError(
+          `rewrite[${i}].regexp.source is not a valid RE2 expression: ${(err as Error).message}`,
+        );
+      }
+      for (const [k, v] of out) next.set(re.matcher(k).replaceAll(r.regexp.target), v);
+    } else if (r.transform) {
+      for (const [k, v] of out)
+        next.set(renderTemplate(`rewrite[${i}]`, r.transform.template, { value: k }), v);
+    } else {
+      return out;
+    }
+    out = next;
+  }
+  return out;
+}
+
+async function readDataFrom(
+  session: FetchSession,
+  clientFor: ClientFor,
+  defaultStore: SecretStoreRef | undefined,
+  df: ExternalSecretDataFromRemoteRef,
+  index: number,
+): Promise<Map<string, Uint8Array>> {
+  const store = df.sourceRef?.storeRef ?? defaultStore;
+  let found: Map<string, Uint8Array>;
+  if (df.extract) {
+    const raw = await session.get(store, df.extract.key, df.extract.version);
+    const picked = df.extract.property ? extractProperty(raw, df.extract.property, df.extract.key) : raw;
+    const strategy = df.extract.decodingStrategy as DecodingStrategy | undefined;
+    found = new Map(
+      Object.entries(jsonToMap(picked, df.extract.key)).map(([k, v]) => [
+        k,
+        decode(v, strategy, df.extract!.key),
+      ]),
+    );
+    for (const [k, v] of found) checkNullBytes(v, df.extract, `key ${k} of ${df.extract.key}`);
+  } else if (df.find) {
+    const client = await clientFor(store);
+    const result = await client.findSecrets({
+      nameRegexp: df.find.name?.regexp,
+      tags: df.find.tags,
+      path: df.find.path,
+    });
+    const strategy = df.find.decodingStrategy as DecodingStrategy | undefined;
+    found = new Map([...result].map(([k, v]) => [k, decode(v, strategy, k)]));
+    for (const [k, v] of found) checkNullBytes(v, df.find, `secret ${k}`);
+  } else {
+    throw new InvalidRefError(`spec.dataFrom[${index}] needs extract or find`);
+  }
+  return applyRewrites(found, df.rewrite ?? []);
+}
+
+/** All values the ExternalSecret asks for, keyed by Secret key (before templating). */
+export async function fetchValues(
+  spec: ExternalSecretSpec,
+  clientFor: ClientFor,
+): Promise<Map<string, Uint8Array>> {
+  const session = new FetchSession(clientFor);
+  const out = new Map<string, Uint8Array>();
+  const fromResults = await Promise.all(
+    (spec.dataFrom ?? []).map((df, i) => readDataFrom(session, clientFor, spec.secretStoreRef, df, i)),
+  );
+  for (const m of fromResults) for (const [k, v] of m) out.set(k, v);
+  const dataResults = await Promise.all(
+    (spec.data ?? []).map(async (d) => {
+      const v = await readRef(session, d.sourceRef?.storeRef ?? spec.secretStoreRef, d.remoteRef);
+      checkNullBytes(v, d.remoteRef, `remoteRef ${d.remoteRef.key}`);
+      return [d.secretKey, v] as const;
+    }),
+  );
+  for (const [k, v] of dataResults) out.set(k, v);
+  return out;
+}

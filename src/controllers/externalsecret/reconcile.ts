@@ -1,0 +1,307 @@
+// One reconcile of one ExternalSecret: resolve the store, decide whether to refresh, fetch, build
+// the desired Secret, write it only if it differs, report status. I/O goes through `deps` (the
+// apiserver and providers at the edges); the decisions are the pure functions beside this file.
+// A provider failure never touches the last good Secret.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { ExternalSecret, SecretStoreRef, SecretStoreSpec } from '../../api/generated';
+import { ANNOTATION, ES_REASON, LABEL } from '../../api/constants';
+import { done, retry, terminal, type Decision } from '../../runtime/decision';
+import { NoSecretError, ProviderError } from '../../providers/errors';
+import type { SecretsClient } from '../../providers/types';
+import type { Clock } from '../../util/clock';
+import { DurationError } from '../../util/duration';
+import { buildDesired } from './desired';
+import { fetchValues } from './fetch';
+import { decideRefresh, nextDue, type TargetState } from './refresh';
+import { nextStatus, readyCondition, statusEqual, syncedResourceVersion, type ReadyState } from './status';
+import { normalize, unsupportedFields, type Normalized } from './spec';
+import { clusterStoreAllows, storeHandledBy } from './store-access';
+import { planRemoveMergedKeys, planWrite, type WritePlan } from './write-plan';
+import { TemplateError } from './template';
+
+/** What the sync side remembers of a managed Secret: metadata and a content hash, never values. */
+export interface LeanSecret {
+  uid: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  contentHash: string;
+}
+
+export interface StoreObject {
+  kind: 'SecretStore' | 'ClusterSecretStore';
+  name: string;
+  namespace?: string;
+  generation: number;
+  spec: SecretStoreSpec;
+}
+
+export interface ReconcileDeps {
+  clock: Clock;
+  controllerClass?: string;
+  externalSecret(ns: string, name: string): ExternalSecret | undefined;
+  store(kind: 'SecretStore' | 'ClusterSecretStore', ns: string, name: string): StoreObject | undefined;
+  namespaceLabels(ns: string): Promise<Record<string, string>>;
+  client(store: StoreObject, esNamespace: string): Promise<SecretsClient>;
+  cachedSecret(ns: string, name: string): LeanSecret | undefined;
+  readSecret(ns: string, name: string): Promise<V1Secret | undefined>;
+  writeSecret(ns: string, plan: Extract<WritePlan, { kind: 'create' | 'update' }>): Promise<void>;
+  replaceSecret(ns: string, secret: V1Secret): Promise<void>;
+  deleteSecret(ns: string, name: string, uid: string): Promise<void>;
+  patchStatus(es: ExternalSecret, status: NonNullable<ExternalSecret['status']>): Promise<void>;
+  event(es: ExternalSecret, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /** Content hash of the last Secret this process wrote or confirmed, per ExternalSecret key. */
+  lastHash: Map<string, string>;
+  onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped'): void;
+}
+
+class Blocked extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function reconcileExternalSecret(
+  deps: ReconcileDeps,
+  ns: string,
+  name: string,
+): Promise<Decision> {
+  const es = deps.externalSecret(ns, name);
+  if (!es || es.metadata?.deletionTimestamp) return done();
+  const key = `${ns}/${name}`;
+  const now = deps.clock.now();
+
+  let spec: Normalized;
+  try {
+    spec = normalize(es);
+  } catch (err) {
+    if (!(err instanceof DurationError)) throw err;
+    return fail(deps, es, ES_REASON.InvalidSpec, `spec.refreshInterval: ${err.message}`, 'terminal');
+  }
+  const unsupported = unsupportedFields(es.spec);
+  if (unsupported.length > 0) {
+    return fail(
+      deps,
+      es,
+      ES_REASON.UnsupportedField,
+      `not supported by secretsync yet: ${unsupported.join(', ')}`,
+      'terminal',
+    );
+  }
+
+  // Store resolution happens before anything is fetched; stores of another controller class are not ours.
+  const resolved = new Map<string, StoreObject>();
+  const resolve = async (ref: SecretStoreRef | undefined): Promise<StoreObject> => {
+    const r = ref?.name ? { name: ref.name, kind: ref.kind ?? 'SecretStore' } : spec.storeRef;
+    if (!r)
+      throw new Blocked(
+        ES_REASON.InvalidSpec,
+        'spec.secretStoreRef.name is required when an entry has no sourceRef.storeRef',
+      );
+    const id = `${r.kind}/${r.name}`;
+    const hit = resolved.get(id);
+    if (hit) return hit;
+    const store = deps.store(r.kind, ns, r.name);
+    if (!store) {
+      const where =
+        r.kind === 'SecretStore'
+          ? `SecretStore ${r.name} in namespace ${ns}`
+          : `ClusterSecretStore ${r.name}`;
+      throw new Blocked(ES_REASON.StoreNotFound, `${where} not found: create it or fix spec.secretStoreRef`);
+    }
+    if (store.kind === 'ClusterSecretStore' && store.spec.conditions?.length) {
+      const access = clusterStoreAllows(store.name, store.spec, ns, await deps.namespaceLabels(ns));
+      if (!access.ok) throw new Blocked(ES_REASON.StoreNotAllowed, access.message);
+    }
+    resolved.set(id, store);
+    return store;
+  };
+
+  let primary: StoreObject | undefined;
+  try {
+    primary = spec.storeRef ? await resolve(undefined) : undefined;
+  } catch (err) {
+    if (err instanceof Blocked) return fail(deps, es, err.reason, err.message, 'done');
+    throw err;
+  }
+  if (primary && !storeHandledBy(primary.spec, deps.controllerClass)) {
+    deps.onSync?.('skipped');
+    return done();
+  }
+
+  const lean = deps.cachedSecret(ns, spec.targetName);
+  const merging = spec.creationPolicy === 'Merge' || spec.creationPolicy === 'CreateOrMerge';
+  let target: TargetState = 'present';
+  if (spec.creationPolicy === 'None') target = 'not-applicable';
+  else if (!lean) target = 'missing';
+  else if (
+    !merging &&
+    lean.contentHash !== (deps.lastHash.get(key) ?? lean.annotations[ANNOTATION.dataHash])
+  ) {
+    target = 'drifted';
+  }
+  const ready = readyCondition(es.status);
+  const currentVersion = syncedResourceVersion(es.metadata ?? {});
+  const decision = decideRefresh({
+    nowMs: now,
+    key,
+    spec,
+    currentSyncedVersion: currentVersion,
+    lastSyncedVersion: es.status?.syncedResourceVersion,
+    lastRefreshMs: es.status?.refreshTime ? Date.parse(es.status.refreshTime) : undefined,
+    lastSyncFailed: ready?.status === 'False',
+    target,
+  });
+  if (!decision.refresh) {
+    if (lean && target === 'present' && !merging) deps.lastHash.set(key, lean.contentHash);
+    return done(decision.nextCheckMs === undefined ? undefined : Math.max(0, decision.nextCheckMs - now));
+  }
+
+  let values: Map<string, Uint8Array>;
+  try {
+    values = await fetchValues(es.spec, async (ref) => deps.client(await resolve(ref), ns));
+  } catch (err) {
+    if (err instanceof Blocked) return fail(deps, es, err.reason, err.message, 'done');
+    if (err instanceof NoSecretError) return remoteGone(deps, es, spec, err);
+    if (err instanceof ProviderError) return fail(deps, es, err.reason, err.message, 'retry');
+    if (err instanceof TemplateError) return fail(deps, es, ES_REASON.TemplateError, err.message, 'retry');
+    throw err;
+  }
+
+  let plan: WritePlan;
+  let desiredHash: string;
+  try {
+    const desired = buildDesired(es, spec.targetName, values);
+    desiredHash = desired.annotations[ANNOTATION.dataHash]!;
+    const live = spec.creationPolicy === 'None' ? undefined : await deps.readSecret(ns, spec.targetName);
+    plan = planWrite({
+      policy: spec.creationPolicy,
+      desired,
+      live,
+      namespace: ns,
+      owner: {
+        apiVersion: es.apiVersion ?? 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        name,
+        uid: es.metadata?.uid ?? '',
+      },
+    });
+  } catch (err) {
+    if (err instanceof TemplateError) return fail(deps, es, ES_REASON.TemplateError, err.message, 'retry');
+    if (err instanceof ProviderError) return fail(deps, es, err.reason, err.message, 'retry');
+    throw err;
+  }
+  if (plan.kind === 'blocked') return fail(deps, es, plan.reason, plan.message, 'retry');
+  if (plan.kind !== 'none') {
+    await deps.writeSecret(ns, plan);
+    deps.event(
+      es,
+      'Normal',
+      plan.kind === 'create' ? 'Created' : 'Updated',
+      `Secret ${spec.targetName} ${plan.kind === 'create' ? 'created' : 'updated'}`,
+    );
+  }
+  if (!merging && spec.creationPolicy !== 'None') deps.lastHash.set(key, desiredHash);
+  deps.onSync?.(plan.kind === 'none' ? 'unchanged' : 'synced');
+
+  const message =
+    spec.creationPolicy === 'None'
+      ? 'values fetched; creationPolicy None writes no Secret'
+      : 'Secret was synced';
+  await setStatus(
+    deps,
+    es,
+    { status: 'True', reason: ES_REASON.SecretSynced, message },
+    {
+      refreshTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      syncedResourceVersion: currentVersion,
+      bindingName: spec.creationPolicy === 'None' ? undefined : spec.targetName,
+    },
+  );
+  const due = nextDue(spec, now, key);
+  return done(due === undefined ? undefined : Math.max(0, due - now));
+}
+
+/** A confirmed NotFound: only deletionPolicy Delete / Merge act on the Secret, as in ESO. */
+async function remoteGone(
+  deps: ReconcileDeps,
+  es: ExternalSecret,
+  spec: Normalized,
+  err: NoSecretError,
+): Promise<Decision> {
+  const ns = es.metadata!.namespace!;
+  if (
+    spec.deletionPolicy === 'Delete' &&
+    (spec.creationPolicy === 'Owner' || spec.creationPolicy === 'Orphan')
+  ) {
+    const live = await deps.readSecret(ns, spec.targetName);
+    const ours =
+      live &&
+      (spec.creationPolicy === 'Owner'
+        ? live.metadata?.ownerReferences?.some((r) => r.controller && r.uid === es.metadata?.uid)
+        : live.metadata?.labels?.[LABEL.managed] === 'true');
+    if (live && ours) {
+      await deps.deleteSecret(ns, spec.targetName, live.metadata!.uid!);
+      deps.event(
+        es,
+        'Normal',
+        ES_REASON.SecretDeleted,
+        `Secret ${spec.targetName} deleted: ${err.message} (deletionPolicy Delete)`,
+      );
+    }
+    await setStatus(deps, es, {
+      status: 'False',
+      reason: ES_REASON.SecretDeleted,
+      message: `${err.message}; Secret deleted (deletionPolicy Delete)`,
+    });
+    return retry(err);
+  }
+  if (spec.deletionPolicy === 'Merge') {
+    const live = await deps.readSecret(ns, spec.targetName);
+    const next = live && planRemoveMergedKeys(live);
+    if (next) await deps.replaceSecret(ns, next);
+  }
+  return fail(
+    deps,
+    es,
+    ES_REASON.RemoteKeyNotFound,
+    `${err.message}; the last synced Secret is kept`,
+    'retry',
+    err,
+  );
+}
+
+async function fail(
+  deps: ReconcileDeps,
+  es: ExternalSecret,
+  reason: string,
+  message: string,
+  then: 'retry' | 'terminal' | 'done',
+  cause?: unknown,
+): Promise<Decision> {
+  deps.onSync?.('error');
+  const changed = await setStatus(deps, es, { status: 'False', reason, message });
+  if (changed) deps.event(es, 'Warning', reason, message);
+  if (then === 'terminal') return terminal(`${reason}: ${message}`);
+  if (then === 'done') return done();
+  return retry(cause ?? new Error(`${reason}: ${message}`));
+}
+
+/** Patches status only when it differs; returns whether the Ready condition changed. */
+async function setStatus(
+  deps: ReconcileDeps,
+  es: ExternalSecret,
+  ready: ReadyState,
+  synced?: { refreshTime: string; syncedResourceVersion: string; bindingName?: string },
+): Promise<boolean> {
+  const nowIso = new Date(deps.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const next = nextStatus(es.status, ready, nowIso, synced);
+  if (statusEqual(es.status, next)) return false;
+  const prev = readyCondition(es.status);
+  await deps.patchStatus(es, next);
+  return (
+    !prev || prev.status !== ready.status || prev.reason !== ready.reason || prev.message !== ready.message
+  );
+}

@@ -1,0 +1,75 @@
+// The status an ExternalSecret should show, built purely, and compared with the current one so
+// that nothing is written when nothing changed (lastTransitionTime moves only on a transition).
+import { createHash } from 'node:crypto';
+import type { ExternalSecretStatus, ExternalSecretStatusCondition } from '../../api/generated';
+
+export interface ReadyState {
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+}
+
+/** ESO's `<generation>-<hash of labels and annotations>`: a metadata change forces a refresh. */
+export function syncedResourceVersion(meta: {
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}): string {
+  const h = createHash('sha256');
+  const sorted = (o: Record<string, string> | undefined) =>
+    Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  h.update(JSON.stringify([sorted(meta.labels), sorted(meta.annotations)]));
+  return `${meta.generation ?? 0}-${h.digest('hex').slice(0, 32)}`;
+}
+
+export function readyCondition(
+  status: ExternalSecretStatus | undefined,
+): ExternalSecretStatusCondition | undefined {
+  return status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+export function nextStatus(
+  current: ExternalSecretStatus | undefined,
+  ready: ReadyState,
+  nowIso: string,
+  synced?: { refreshTime: string; syncedResourceVersion: string; bindingName?: string },
+): ExternalSecretStatus {
+  const prev = readyCondition(current);
+  const transitioned = !prev || prev.status !== ready.status || prev.reason !== ready.reason;
+  const cond: ExternalSecretStatusCondition = {
+    type: 'Ready',
+    status: ready.status,
+    reason: ready.reason,
+    message: ready.message,
+    lastTransitionTime: transitioned ? nowIso : (prev.lastTransitionTime ?? nowIso),
+  };
+  const others = (current?.conditions ?? []).filter((c) => c.type !== 'Ready');
+  return {
+    ...current,
+    conditions: [...others, cond],
+    ...(synced
+      ? {
+          refreshTime: synced.refreshTime,
+          syncedResourceVersion: synced.syncedResourceVersion,
+          binding: synced.bindingName ? { name: synced.bindingName } : current?.binding,
+        }
+      : {}),
+  };
+}
+
+export function statusEqual(a: ExternalSecretStatus | undefined, b: ExternalSecretStatus): boolean {
+  return JSON.stringify(canonical(a ?? {})) === JSON.stringify(canonical(b));
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, x]) => [k, canonical(x)]),
+    );
+  }
+  return v;
+}
