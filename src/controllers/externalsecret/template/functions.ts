@@ -1,0 +1,128 @@
+// The function table templates can call: Go's builtins, the supported part of Sprig, ESO's
+// toYaml/fromYaml and ESO engine-v1 aliases; plus the parse-time message that names a function we
+// do not support (ESO-only crypto helpers, Sprig's env/network/random/date functions, unknown names).
+
+import { BUILTIN_FUNCTIONS } from './builtins';
+import type { FuncDef, FuncTable } from './funcdef';
+import { REGEX_FUNCTIONS } from './regex';
+import { SPRIG_COLLECTION_FUNCTIONS } from './sprig-collections';
+import { SPRIG_STRING_FUNCTIONS } from './sprig-strings';
+import { YAML_FUNCTIONS } from './yaml';
+
+const BASE: FuncTable = {
+  ...BUILTIN_FUNCTIONS,
+  ...SPRIG_STRING_FUNCTIONS,
+  ...SPRIG_COLLECTION_FUNCTIONS,
+  ...REGEX_FUNCTIONS,
+  ...YAML_FUNCTIONS,
+};
+
+/** ESO template engine v1 names, mapped onto their v2 equivalents. */
+const ALIASES: Record<string, string> = {
+  base64encode: 'b64enc',
+  base64decode: 'b64dec',
+  // v1's fromJSON/toJSON returned errors instead of swallowing them.
+  fromJSON: 'mustFromJson',
+  toJSON: 'mustToJson',
+};
+
+const TABLE: ReadonlyMap<string, FuncDef> = new Map([
+  ...Object.entries(BASE),
+  ...Object.entries(ALIASES).map(([alias, target]): [string, FuncDef] => [alias, BASE[target] as FuncDef]),
+]);
+
+/** Functions ESO provides itself that secretsync does not implement (yet). */
+const ESO_ONLY = new Set([
+  'pkcs12key',
+  'pkcs12keyPass',
+  'pkcs12cert',
+  'pkcs12certPass',
+  'pemToPkcs12',
+  'pemToPkcs12Pass',
+  'fullPemToPkcs12',
+  'fullPemToPkcs12Pass',
+  'pemTruststoreToPKCS12',
+  'pemTruststoreToPKCS12Pass',
+  'filterPEM',
+  'filterCertChain',
+  'jwkPublicKeyPem',
+  'jwkPrivateKeyPem',
+  'certSANs',
+  'rsaDecrypt',
+  'getSecretKey',
+  'fromProperties',
+]);
+
+/** Deliberately unavailable: they would read the controller's environment or network. */
+const DISABLED = new Set(['env', 'expandenv', 'getHostByName', 'call']);
+
+/** Sprig functions left out because their output is not deterministic (it would churn Secrets). */
+const NONDETERMINISTIC = new Set([
+  'now',
+  'date',
+  'dateInZone',
+  'date_in_zone',
+  'dateModify',
+  'date_modify',
+  'mustDateModify',
+  'must_date_modify',
+  'ago',
+  'htmlDate',
+  'htmlDateInZone',
+  'unixEpoch',
+  'toDate',
+  'mustToDate',
+  'duration',
+  'durationRound',
+  'randAlphaNum',
+  'randAlpha',
+  'randAscii',
+  'randNumeric',
+  'randInt',
+  'randBytes',
+  'shuffle',
+  'uuidv4',
+  'genPrivateKey',
+  'genCA',
+  'genCAWithKey',
+  'genSelfSignedCert',
+  'genSelfSignedCertWithKey',
+  'genSignedCert',
+  'genSignedCertWithKey',
+  'buildCustomCert',
+  'bcrypt',
+  'htpasswd',
+  'encryptAES',
+]);
+
+/** Every function name templates may call, sorted. */
+export const SUPPORTED_FUNCTIONS: readonly string[] = Object.freeze([...TABLE.keys()].sort());
+
+/** The most used ones, for short error messages. */
+const COMMON = [
+  'b64enc',
+  'b64dec',
+  'toJson',
+  'fromJson',
+  'toYaml',
+  'fromYaml',
+  'printf',
+  'default',
+  'index',
+  'replace',
+];
+
+export function lookupFunction(name: string): FuncDef | undefined {
+  return TABLE.get(name);
+}
+
+/** Undefined when `name` is callable; otherwise a short message naming it. */
+export function checkFunction(name: string): string | undefined {
+  if (TABLE.has(name)) return undefined;
+  const supported = `supported: ${COMMON.join(', ')}, … ${SUPPORTED_FUNCTIONS.length} in all`;
+  let reason = '';
+  if (DISABLED.has(name)) reason = "disabled: it would expose the controller's environment; ";
+  else if (ESO_ONLY.has(name)) reason = 'ESO-specific, not implemented yet; ';
+  else if (NONDETERMINISTIC.has(name)) reason = 'non-deterministic output; ';
+  return `function ${JSON.stringify(name)} is not supported by secretsync (${reason}${supported})`;
+}
