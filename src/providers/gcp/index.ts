@@ -1,0 +1,92 @@
+// Factory for `spec.provider.gcpsm`. The SDK (@google-cloud/secret-manager, ~18 MB RSS with gax and
+// gRPC) is required here, inside the factory, so a controller with no gcpsm store never loads it.
+// Endpoint: SECRETSYNC_GCP_ENDPOINT (an emulator, REST fallback over its scheme) or the global /
+// regional Google endpoint over gRPC; credentials: an injected auth client (per-store identity) or
+// Application Default Credentials (on GKE, Workload Identity through the metadata server).
+
+import { InvalidRefError } from '../errors';
+import { GcpClient, type SmApi } from './client';
+import { parseGcpSpec, type GcpStoreConfig } from './names';
+
+type Sdk = typeof import('@google-cloud/secret-manager');
+type SdkClient = InstanceType<Sdk['SecretManagerServiceClient']>;
+export type SdkOptions = NonNullable<ConstructorParameters<Sdk['SecretManagerServiceClient']>[0]>;
+
+export interface GcpClientOptions {
+  /** Per-store credentials (a google-auth-library AuthClient); default: Application Default Credentials. */
+  authClient?: SdkOptions['authClient'];
+  /** Who `authClient` acts as (e.g. `serviceAccount:app@p.iam.gserviceaccount.com`), for error advice. */
+  identity?: string;
+  /** Environment to read (default process.env): SECRETSYNC_GCP_ENDPOINT, GOOGLE_CLOUD_PROJECT. */
+  env?: Record<string, string | undefined>;
+}
+
+/** SDK constructor options for a store (pure; exported for tests). */
+export function sdkOptions(cfg: GcpStoreConfig, opts: GcpClientOptions = {}): SdkOptions {
+  const env = opts.env ?? process.env;
+  const project = cfg.projectID ?? (env.GOOGLE_CLOUD_PROJECT || undefined);
+  const base: SdkOptions = {
+    ...(project !== undefined && { projectId: project }),
+    ...(opts.authClient !== undefined && { authClient: opts.authClient }),
+  };
+  const endpoint = env.SECRETSYNC_GCP_ENDPOINT;
+  if (endpoint) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new InvalidRefError(
+        `SECRETSYNC_GCP_ENDPOINT "${endpoint}" is not a URL (e.g. http://127.0.0.1:8085)`,
+      );
+    }
+    const protocol = url.protocol.replace(/:$/, '');
+    if (protocol !== 'http' && protocol !== 'https') {
+      throw new InvalidRefError(`SECRETSYNC_GCP_ENDPOINT "${endpoint}" must be an http:// or https:// URL`);
+    }
+    return {
+      ...base,
+      apiEndpoint: url.hostname,
+      port: Number(url.port || (protocol === 'https' ? 443 : 80)),
+      protocol,
+      fallback: true,
+    };
+  }
+  if (cfg.location) return { ...base, apiEndpoint: `secretmanager.${cfg.location}.rep.googleapis.com` };
+  return base;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Creates a gcpsm client; loads the SDK on first use. Throws InvalidRefError for a bad spec. */
+export async function createGcpClient(spec: unknown, opts: GcpClientOptions = {}): Promise<GcpClient> {
+  const cfg = parseGcpSpec(spec);
+  if (cfg.auth && opts.authClient === undefined) {
+    // Falling back to the controller's identity would hand a store more than it asked for.
+    throw new InvalidRefError(
+      `gcpsm.auth (${Object.keys(cfg.auth).join(', ')}) is not supported yet; remove it to use the ` +
+        "controller's own identity (GKE Workload Identity through the metadata server)",
+    );
+  }
+  const options = sdkOptions(cfg, opts);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see header)
+  const sdk = require('@google-cloud/secret-manager') as Sdk;
+  const client: SdkClient = new sdk.SecretManagerServiceClient(options);
+  const identity = async (): Promise<string> => {
+    if (opts.identity) return opts.identity;
+    if (opts.authClient !== undefined) return "the store's Google service account";
+    const creds = await withTimeout(client.auth.getCredentials(), 3000);
+    return creds.client_email ? `serviceAccount:${creds.client_email}` : 'the identity in use';
+  };
+  const api: SmApi = client;
+  return new GcpClient(api, cfg, {
+    ...(options.projectId !== undefined && { project: options.projectId }),
+    identity,
+    storeCredentials: opts.authClient !== undefined,
+  });
+}

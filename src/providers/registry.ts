@@ -1,0 +1,51 @@
+// Picks the provider for a store's `spec.provider` and builds its client. One entry per provider
+// in FACTORIES; SDK-backed providers load their SDK inside their factory (not at import), so this
+// module stays cheap to import and a controller without, say, a gcpsm store never loads that SDK.
+
+import { InvalidRefError } from './errors';
+import { createFakeClient } from './fake';
+import { createGcpClient, type GcpClientOptions } from './gcp';
+import type { ProviderContext, ProviderName, SecretsClient } from './types';
+
+export interface CreateClientOptions {
+  /** gcpsm: per-store credentials and the environment to read. */
+  gcp?: GcpClientOptions;
+}
+
+type Factory = (spec: unknown, ctx: ProviderContext, opts: CreateClientOptions) => Promise<SecretsClient>;
+
+const FACTORIES: Record<ProviderName, Factory> = {
+  fake: async (spec) => createFakeClient(spec),
+  gcpsm: (spec, _ctx, opts) => createGcpClient(spec, opts.gcp),
+  aws: async () => {
+    throw new InvalidRefError('provider "aws" is not supported yet');
+  },
+};
+
+/** Providers a store may name today (for admission messages and docs). */
+export const SUPPORTED_PROVIDERS: readonly string[] = Object.keys(FACTORIES).filter((p) => p !== 'aws');
+const SUPPORTED = SUPPORTED_PROVIDERS;
+
+/** Builds the client for `spec.provider` (exactly one provider key). */
+export async function createClient(
+  storeSpecProvider: Record<string, unknown>,
+  ctx: ProviderContext,
+  opts: CreateClientOptions = {},
+): Promise<SecretsClient> {
+  const names = Object.keys(storeSpecProvider ?? {}).filter((k) => storeSpecProvider[k] != null);
+  if (names.length !== 1) {
+    throw new InvalidRefError(
+      names.length === 0
+        ? `the store names no provider; set exactly one of: ${SUPPORTED.join(', ')}`
+        : `the store names ${names.length} providers (${names.join(', ')}); set exactly one`,
+    );
+  }
+  const name = names[0]!;
+  const factory = Object.hasOwn(FACTORIES, name) ? FACTORIES[name as ProviderName] : undefined;
+  if (!factory) {
+    throw new InvalidRefError(
+      `provider "${name}" is not supported; supported providers: ${SUPPORTED.join(', ')}`,
+    );
+  }
+  return factory(storeSpecProvider[name], ctx, opts);
+}
