@@ -113,7 +113,7 @@ export async function startControlPlane(
     'kube-apiserver',
     apiserver.logFile,
     () => httpsOk(`${apiserverUrl}/readyz`, adminToken),
-    90000,
+    180000,
   );
 
   const kubeconfig = join(root, 'kubeconfig');

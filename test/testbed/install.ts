@@ -109,14 +109,13 @@ export function findPubSubEmulator(): string {
     '/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator',
     '/usr/share/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator',
   ];
-  const gcloud = which('gcloud');
+  let found = candidates.find((c) => c && existsSync(c));
+  const gcloud = found ? undefined : which('gcloud');
   if (gcloud) {
     const r = spawnSync(gcloud, ['info', '--format=value(installation.sdk_root)'], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim()) {
-      candidates.push(join(r.stdout.trim(), 'platform/pubsub-emulator/bin/cloud-pubsub-emulator'));
-    }
+    const candidate = join(r.stdout.trim(), 'platform/pubsub-emulator/bin/cloud-pubsub-emulator');
+    if (r.status === 0 && r.stdout.trim() && existsSync(candidate)) found = candidate;
   }
-  const found = candidates.find((c) => c && existsSync(c));
   if (!found) throw new TestbedError(`testbed: Pub/Sub emulator not found — ${installHints.gcloud}`);
   return found;
 }

@@ -122,6 +122,9 @@ export async function reconcileExternalSecret(
   let primary: StoreObject | undefined;
   try {
     primary = spec.storeRef ? await resolve(undefined) : undefined;
+    for (const entry of [...(es.spec.data ?? []), ...(es.spec.dataFrom ?? [])]) {
+      if (entry.sourceRef?.storeRef?.name) await resolve(entry.sourceRef.storeRef);
+    }
   } catch (err) {
     if (err instanceof Blocked) return fail(deps, es, err.reason, err.message, 'done');
     throw err;
@@ -143,7 +146,8 @@ export async function reconcileExternalSecret(
     target = 'drifted';
   }
   const ready = readyCondition(es.status);
-  const currentVersion = syncedResourceVersion(es.metadata ?? {});
+  const storeGenerations = [...resolved.values()].map((st) => `${st.kind}/${st.name}@${st.generation}`);
+  const currentVersion = syncedResourceVersion(es.metadata ?? {}, storeGenerations);
   const decision = decideRefresh({
     nowMs: now,
     key,

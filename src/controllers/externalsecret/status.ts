@@ -9,16 +9,23 @@ export interface ReadyState {
   message: string;
 }
 
-/** ESO's `<generation>-<hash of labels and annotations>`: a metadata change forces a refresh. */
-export function syncedResourceVersion(meta: {
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}): string {
+/**
+ * ESO's `<generation>-<hash>` over labels and annotations, so that a metadata change (force-sync)
+ * forces a refresh. secretsync also hashes the generations of the stores used (`stores`), so that
+ * a store change refreshes too, even one made while the controller was down.
+ */
+export function syncedResourceVersion(
+  meta: {
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  },
+  stores: string[] = [],
+): string {
   const h = createHash('sha256');
   const sorted = (o: Record<string, string> | undefined) =>
     Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  h.update(JSON.stringify([sorted(meta.labels), sorted(meta.annotations)]));
+  h.update(JSON.stringify([sorted(meta.labels), sorted(meta.annotations), [...stores].sort()]));
   return `${meta.generation ?? 0}-${h.digest('hex').slice(0, 32)}`;
 }
 

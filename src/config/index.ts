@@ -1,0 +1,79 @@
+// Flags and environment → one typed, validated Config for the controller process.
+import { hostname } from 'node:os';
+
+export interface Config {
+  kubeconfig?: string;
+  namespace?: string;
+  controllerClass?: string;
+  concurrency: number;
+  metricsPort: number;
+  bindAddress: string;
+  logLevel: string;
+  leaderElection: {
+    enabled: boolean;
+    namespace: string;
+    name: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
+  identity: string;
+}
+
+export interface RawFlags {
+  kubeconfig?: string;
+  namespace?: string;
+  controllerClass?: string;
+  concurrency?: string;
+  metricsPort?: string;
+  bindAddress?: string;
+  logLevel?: string;
+  leaderElect?: boolean;
+  leaderElectionNamespace?: string;
+  leaderElectionId?: string;
+  leaseDuration?: string;
+  renewDeadline?: string;
+  retryPeriod?: string;
+}
+
+export class ConfigError extends Error {}
+
+function int(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`--${name} must be a whole number in ${min}..${max}, got "${v}"`);
+  return n;
+}
+
+function seconds(name: string, v: string | undefined, dfltMs: number): number {
+  if (v === undefined || v === '') return dfltMs;
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v);
+  if (!m) throw new ConfigError(`--${name} must be a duration like 15s, got "${v}"`);
+  return m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): Config {
+  const le = {
+    enabled: f.leaderElect ?? env.SECRETSYNC_LEADER_ELECT !== 'false',
+    namespace: f.leaderElectionNamespace ?? env.POD_NAMESPACE ?? 'secretsync-system',
+    name: f.leaderElectionId ?? env.SECRETSYNC_LEADER_ELECTION_ID ?? 'secretsync-leader',
+    leaseDurationMs: seconds('lease-duration', f.leaseDuration, 15_000),
+    renewDeadlineMs: seconds('renew-deadline', f.renewDeadline, 10_000),
+    retryPeriodMs: seconds('retry-period', f.retryPeriod, 2_000),
+  };
+  if (!(le.leaseDurationMs > le.renewDeadlineMs && le.renewDeadlineMs > le.retryPeriodMs)) {
+    throw new ConfigError('leader election needs lease-duration > renew-deadline > retry-period');
+  }
+  return {
+    kubeconfig: f.kubeconfig,
+    namespace: f.namespace ?? env.SECRETSYNC_NAMESPACE ?? undefined,
+    controllerClass: f.controllerClass ?? env.SECRETSYNC_CONTROLLER_CLASS ?? undefined,
+    concurrency: int('concurrency', f.concurrency ?? env.SECRETSYNC_CONCURRENCY, 4, 1, 256),
+    metricsPort: int('metrics-port', f.metricsPort ?? env.SECRETSYNC_METRICS_PORT, 8080, 0, 65535),
+    bindAddress: f.bindAddress ?? env.SECRETSYNC_BIND_ADDRESS ?? '0.0.0.0',
+    logLevel: f.logLevel ?? env.LOG_LEVEL ?? 'info',
+    leaderElection: le,
+    identity: env.POD_NAME ?? hostname(),
+  };
+}

@@ -1,0 +1,95 @@
+// The controller process: informers on every replica (warm standby), workers only on the leader,
+// health and metrics, graceful stop on SIGTERM (the lease is released so another replica takes
+// over at once). Losing the lease ends the process, as controller-runtime does.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Server } from 'node:http';
+import type { Config } from '../config';
+import { checkReachable } from '../kube/client';
+import { startHealthServer } from '../observability/health';
+import { createLogger, type AppLogger } from '../observability/logger';
+import { Metrics } from '../observability/metrics';
+import { LeaderElector, leaderIdentity } from '../runtime/leader';
+import { ExternalSecretController } from './externalsecret/controller';
+
+export interface RunningController {
+  stop(): Promise<void>;
+  done: Promise<void>;
+  metricsPort: number;
+}
+
+export async function runController(
+  kc: KubeConfig,
+  cfg: Config,
+  logger: AppLogger = createLogger(cfg.logLevel),
+): Promise<RunningController> {
+  const reach = await checkReachable(kc);
+  logger.info(
+    { server: reach.server, version: reach.version, namespace: cfg.namespace ?? '(all)' },
+    'connected to the Kubernetes API',
+  );
+  const metrics = new Metrics();
+  const sync = new ExternalSecretController({
+    kc,
+    logger,
+    metrics,
+    namespace: cfg.namespace,
+    controllerClass: cfg.controllerClass,
+    concurrency: cfg.concurrency,
+  });
+  let leading = !cfg.leaderElection.enabled;
+  const server: Server = await startHealthServer(
+    cfg.metricsPort,
+    cfg.bindAddress,
+    { ready: () => sync.synced() },
+    metrics,
+  );
+  const addr = server.address();
+  const metricsPort = typeof addr === 'object' && addr ? addr.port : cfg.metricsPort;
+  await sync.start();
+  logger.info('informers synced');
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let elector: LeaderElector | undefined;
+  const startWork = () => {
+    leading = true;
+    metrics.leader.set(1);
+    logger.info({ identity: elector?.identity }, 'leading: starting workers');
+    void sync.run();
+  };
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return done;
+    stopping = true;
+    logger.info('stopping');
+    await sync.stop();
+    await elector?.stop();
+    await new Promise<void>((r) => server.close(() => r()));
+    resolveDone();
+  };
+  if (cfg.leaderElection.enabled) {
+    elector = new LeaderElector({
+      kc,
+      namespace: cfg.leaderElection.namespace,
+      name: cfg.leaderElection.name,
+      identity: leaderIdentity(cfg.identity),
+      durations: {
+        leaseDurationMs: cfg.leaderElection.leaseDurationMs,
+        renewDeadlineMs: cfg.leaderElection.renewDeadlineMs,
+        retryPeriodMs: cfg.leaderElection.retryPeriodMs,
+      },
+      logger,
+      onStartedLeading: startWork,
+      onStoppedLeading: () => {
+        metrics.leader.set(0);
+        if (!leading || stopping) return;
+        logger.error('lost the leader lease; exiting so that a fresh process starts as a follower');
+        void stop().then(() => process.exit(1));
+      },
+    });
+    void elector.run();
+  } else {
+    startWork();
+  }
+  return { stop, done, metricsPort };
+}

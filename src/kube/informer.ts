@@ -1,0 +1,447 @@
+// A lean informer: paginated list + streaming watch of one resource path, keeping only a caller's
+// projection of each object (for Secrets: metadata and per-key digests, never values), so memory
+// stays small with 10k objects. client-node's own informer keeps whole objects and has no
+// projection; this one also resumes from the last resourceVersion after a broken watch, relists
+// on 410 Gone and emits the difference, and never re-announces an unchanged resourceVersion.
+import { type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/client-node';
+import { diffCaches } from './cache-diff';
+import { errorName, errorText, type Logger, noopLogger } from './log';
+import { isApiError, kubeRequest } from './request';
+
+export type InformerEvent = 'add' | 'update' | 'delete';
+
+/**
+ * add: (key, item). update: (key, item, old). delete: (key, last known state, cached state) —
+ * after a relist, the last known state is the cached one (the final object was never seen).
+ */
+export type InformerHandler<T> = (key: string, item: T, old?: T) => void;
+
+export interface InformerOptions<T> {
+  /** Collection path: /api/v1/secrets, /api/v1/namespaces/ns/secrets, /apis/group/v1/plural. */
+  path: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Keep only what the caller needs of an object. Lists' items get the list's apiVersion/kind. */
+  project: (obj: KubernetesObject) => T;
+  /** Cache key; default namespace/name (name alone for cluster-scoped objects), as client-go. */
+  key?: (obj: KubernetesObject) => string;
+  /** Items per list page (limit + continue); default 500. */
+  pageSize?: number;
+  logger?: Logger;
+  /** Retry delays after failed lists/watches: initial (default 1 s), doubling to max (default 30 s). */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Server-side watch timeout; default random 5–10 min, as client-go. */
+  watchTimeoutSeconds?: number;
+  /** Timeout of each list page request; default 60 s. */
+  listTimeoutMs?: number;
+}
+
+/** namespace/name, or name for cluster-scoped objects (client-go's MetaNamespaceKeyFunc). */
+export function objectKey(obj: KubernetesObject): string {
+  const name = obj.metadata?.name ?? '';
+  return obj.metadata?.namespace ? `${obj.metadata.namespace}/${name}` : name;
+}
+
+/** A list response as it arrives in JSON (the typed V1ListMeta renames continue to _continue). */
+interface ListPage {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: KubernetesObject[];
+}
+
+interface Entry<T> {
+  item: T;
+  resourceVersion: string;
+}
+
+type Outcome =
+  | { kind: 'stopped' }
+  | { kind: 'closed'; restart: boolean } // server/inactivity close, or restartWatch()
+  | { kind: 'gone'; message: string } // 410: our resourceVersion is too old
+  | { kind: 'error'; err: unknown };
+
+const QUICK_CLOSE_MS = 1000;
+const HEALTHY_WATCH_MS = 10_000;
+
+export class Informer<T> {
+  private readonly cache = new Map<string, Entry<T>>();
+  private readonly handlers: Record<InformerEvent, Set<InformerHandler<T>>> = {
+    add: new Set(),
+    update: new Set(),
+    delete: new Set(),
+  };
+  private readonly log: Logger;
+  private readonly keyOf: (obj: KubernetesObject) => string;
+  private readonly what: Record<string, string>;
+  private resourceVersion = '';
+  private synced = false;
+  private stopped = false;
+  private failures = 0;
+  private loopDone?: Promise<void>;
+  private startPromise?: Promise<void>;
+  private settleStart?: (err?: Error) => void;
+  private currentWatch?: AbortController;
+  private abortReason?: 'restart' | 'stop';
+  private pendingGapMs = 0;
+  private pendingResourceVersion?: string;
+  private readonly listAbort = new AbortController();
+  private wake?: () => void;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly opts: InformerOptions<T>,
+  ) {
+    this.log = opts.logger ?? noopLogger;
+    this.keyOf = opts.key ?? objectKey;
+    this.what = { path: opts.path };
+    if (opts.labelSelector) this.what.labelSelector = opts.labelSelector;
+    if (opts.fieldSelector) this.what.fieldSelector = opts.fieldSelector;
+  }
+
+  /** Subscribes a handler; returns a function that unsubscribes it. */
+  on(event: InformerEvent, handler: InformerHandler<T>): () => void {
+    this.handlers[event].add(handler);
+    return () => this.handlers[event].delete(handler);
+  }
+
+  /** Starts list+watch; resolves once the first full list is cached and its adds emitted. */
+  start(): Promise<void> {
+    if (this.startPromise) return this.startPromise;
+    this.startPromise = new Promise<void>((resolve, reject) => {
+      this.settleStart = (err) => {
+        this.settleStart = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+    });
+    this.loopDone = this.loop().catch((err: unknown) => {
+      this.log.error({ ...this.what, err: errorText(err) }, 'informer loop crashed');
+      this.settleStart?.(err instanceof Error ? err : new Error(String(err)));
+    });
+    return this.startPromise;
+  }
+
+  /** Stops watching; resolves when the loop has exited. A pending start() rejects. */
+  async stop(): Promise<void> {
+    if (this.stopped) return this.loopDone;
+    this.stopped = true;
+    this.abortReason = 'stop';
+    this.currentWatch?.abort();
+    this.listAbort.abort();
+    this.wake?.();
+    this.settleStart?.(new Error(`informer for ${this.opts.path} stopped before it synced`));
+    await this.loopDone;
+  }
+
+  get(key: string): T | undefined {
+    return this.cache.get(key)?.item;
+  }
+
+  list(): T[] {
+    return [...this.cache.values()].map((e) => e.item);
+  }
+
+  keys(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** The resourceVersion the next watch resumes from (last list, event or bookmark). */
+  get lastResourceVersion(): string {
+    return this.resourceVersion;
+  }
+
+  /**
+   * Breaks the current watch; the informer re-watches from the last resourceVersion after
+   * `delayMs` (default 0). For tests and operators: `resourceVersion` overrides where the next
+   * watch starts (an expired one exercises the 410 relist path).
+   */
+  restartWatch(opts: { delayMs?: number; resourceVersion?: string } = {}): void {
+    this.pendingGapMs = opts.delayMs ?? 0;
+    this.pendingResourceVersion = opts.resourceVersion;
+    this.abortReason = 'restart';
+    this.currentWatch?.abort();
+  }
+
+  private async loop(): Promise<void> {
+    let needList = true;
+    while (!this.stopped) {
+      if (needList) {
+        try {
+          await this.relist();
+          needList = false;
+          this.failures = 0;
+        } catch (err) {
+          if (this.stopped) break;
+          this.log.warn({ ...this.what, err: errorText(err) }, 'list failed; retrying');
+          await this.backoff();
+          continue;
+        }
+        if (!this.synced) {
+          this.synced = true;
+          this.log.info(
+            { ...this.what, items: this.cache.size, resourceVersion: this.resourceVersion },
+            'informer synced',
+          );
+          this.settleStart?.();
+        }
+      }
+      if (this.pendingGapMs > 0) {
+        const gap = this.pendingGapMs;
+        this.pendingGapMs = 0;
+        await this.sleep(gap);
+        if (this.stopped) break;
+      }
+      if (this.pendingResourceVersion !== undefined) {
+        this.resourceVersion = this.pendingResourceVersion;
+        this.pendingResourceVersion = undefined;
+      }
+      const started = Date.now();
+      const { outcome, events } = await this.watchOnce();
+      const lasted = Date.now() - started;
+      if (events > 0 || lasted >= HEALTHY_WATCH_MS) this.failures = 0;
+      switch (outcome.kind) {
+        case 'stopped':
+          return;
+        case 'gone':
+          this.log.info(
+            { ...this.what, resourceVersion: this.resourceVersion, message: outcome.message },
+            'watch expired (410); relisting',
+          );
+          needList = true;
+          break;
+        case 'closed':
+          this.log.debug(
+            { ...this.what, resourceVersion: this.resourceVersion, restart: outcome.restart },
+            'watch closed; resuming',
+          );
+          if (!outcome.restart && events === 0 && lasted < QUICK_CLOSE_MS) await this.backoff();
+          break;
+        case 'error':
+          this.log.warn(
+            { ...this.what, resourceVersion: this.resourceVersion, err: errorText(outcome.err) },
+            'watch failed; resuming',
+          );
+          await this.backoff();
+          break;
+      }
+    }
+  }
+
+  /** Lists every page, then replaces the cache, emitting the differences. */
+  private async relist(): Promise<void> {
+    const items = new Map<string, Entry<T>>();
+    let resourceVersion = '';
+    let cont: string | undefined;
+    let restarts = 0;
+    do {
+      let page: ListPage;
+      try {
+        page = await kubeRequest<ListPage>(this.kc, {
+          path: this.opts.path,
+          query: {
+            labelSelector: this.opts.labelSelector,
+            fieldSelector: this.opts.fieldSelector,
+            limit: this.opts.pageSize ?? 500,
+            continue: cont,
+          },
+          signal: this.listAbort.signal,
+          timeoutMs: this.opts.listTimeoutMs ?? 60_000,
+        });
+      } catch (err) {
+        // An expired continue token: start the list over (a few times) rather than back off.
+        if (cont !== undefined && isApiError(err, 410) && restarts++ < 3) {
+          this.log.info({ ...this.what }, 'list continue token expired; listing again');
+          items.clear();
+          cont = undefined;
+          continue;
+        }
+        throw err;
+      }
+      const kind = page.kind?.replace(/List$/, '');
+      for (const obj of page.items ?? []) {
+        if (obj.apiVersion === undefined && page.apiVersion) obj.apiVersion = page.apiVersion;
+        if (obj.kind === undefined && kind) obj.kind = kind;
+        const entry = this.projectEntry(obj);
+        if (entry) items.set(entry[0], entry[1]);
+      }
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      cont = page.metadata?.continue || undefined;
+      this.log.debug(
+        { ...this.what, items: page.items?.length ?? 0, more: cont !== undefined },
+        'listed a page',
+      );
+    } while (cont !== undefined);
+
+    const old = new Map(this.cache);
+    const diff = diffCaches(old, items);
+    this.cache.clear();
+    for (const [k, v] of items) this.cache.set(k, v);
+    this.resourceVersion = resourceVersion;
+    if (this.synced) {
+      this.log.info({ ...this.what, ...counts(diff), resourceVersion }, 'relisted');
+    }
+    for (const key of diff.deleted) {
+      const before = old.get(key);
+      if (before) this.emit('delete', key, before.item, before.item);
+    }
+    for (const key of diff.added) {
+      const now = items.get(key);
+      if (now) this.emit('add', key, now.item);
+    }
+    for (const key of diff.updated) {
+      const now = items.get(key);
+      if (now) this.emit('update', key, now.item, old.get(key)?.item);
+    }
+  }
+
+  private watchOnce(): Promise<{ outcome: Outcome; events: number }> {
+    this.abortReason = this.stopped ? 'stop' : undefined;
+    return new Promise((resolve) => {
+      let settled = false;
+      let events = 0;
+      let terminal: Outcome | undefined;
+      let controller: AbortController | undefined;
+      const finish = (outcome: Outcome): void => {
+        if (settled) return;
+        settled = true;
+        this.currentWatch = undefined;
+        controller?.abort();
+        resolve({ outcome, events });
+      };
+      const query = {
+        allowWatchBookmarks: true,
+        resourceVersion: this.resourceVersion || undefined,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+        timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
+      };
+      new Watch(this.kc)
+        .watch(
+          this.opts.path,
+          query,
+          (phase: string, obj: unknown) => {
+            if (settled || terminal) return;
+            events++;
+            terminal = this.onWatchEvent(phase, obj as KubernetesObject);
+            if (terminal) controller?.abort();
+          },
+          (err: unknown) => finish(terminal ?? this.classify(err)),
+        )
+        .then((ctrl) => {
+          controller = ctrl;
+          if (settled) return;
+          this.currentWatch = ctrl;
+          if (this.abortReason !== undefined || terminal) ctrl.abort();
+        })
+        .catch((err: unknown) => finish(this.stopped ? { kind: 'stopped' } : { kind: 'error', err }));
+    });
+  }
+
+  private classify(err: unknown): Outcome {
+    if (this.stopped) return { kind: 'stopped' };
+    if (this.abortReason === 'restart') return { kind: 'closed', restart: true };
+    if (err === null || err === undefined) return { kind: 'closed', restart: false };
+    // client-node's Watch aborts a connection silent for 30 s; resuming is routine.
+    if (errorName(err) === 'TimeoutError') return { kind: 'closed', restart: false };
+    if ((err as { statusCode?: unknown }).statusCode === 410)
+      return { kind: 'gone', message: errorText(err) };
+    return { kind: 'error', err };
+  }
+
+  /** Applies one watch event; returns an outcome when the event ends the watch (ERROR). */
+  private onWatchEvent(phase: string, obj: KubernetesObject): Outcome | undefined {
+    const rv = obj?.metadata?.resourceVersion;
+    switch (phase) {
+      case 'ADDED':
+      case 'MODIFIED': {
+        if (rv) this.resourceVersion = rv;
+        const entry = this.projectEntry(obj);
+        if (!entry) return undefined;
+        const [key, next] = entry;
+        const before = this.cache.get(key);
+        if (before && before.resourceVersion === next.resourceVersion) return undefined;
+        this.cache.set(key, next);
+        if (before) this.emit('update', key, next.item, before.item);
+        else this.emit('add', key, next.item);
+        return undefined;
+      }
+      case 'DELETED': {
+        if (rv) this.resourceVersion = rv;
+        const key = this.keyOf(obj);
+        const before = this.cache.get(key);
+        if (!before) return undefined; // never seen, or its deletion already handled (a replay)
+        this.cache.delete(key);
+        this.emit('delete', key, this.projectEntry(obj)?.[1].item ?? before.item, before.item);
+        return undefined;
+      }
+      case 'BOOKMARK':
+        if (rv) this.resourceVersion = rv;
+        return undefined;
+      case 'ERROR': {
+        const status = obj as { code?: number; reason?: string; message?: string };
+        const message = `${status.code ?? '?'} ${status.reason ?? ''}: ${status.message ?? ''}`;
+        if (status.code === 410 || status.reason === 'Expired' || status.reason === 'Gone') {
+          return { kind: 'gone', message };
+        }
+        return { kind: 'error', err: new Error(`watch ERROR event ${message}`) };
+      }
+      default:
+        this.log.warn({ ...this.what, phase }, 'unknown watch event type');
+        return undefined;
+    }
+  }
+
+  private projectEntry(obj: KubernetesObject): [string, Entry<T>] | undefined {
+    try {
+      return [
+        this.keyOf(obj),
+        { item: this.opts.project(obj), resourceVersion: obj.metadata?.resourceVersion ?? '' },
+      ];
+    } catch (err) {
+      this.log.error(
+        { ...this.what, key: objectKey(obj), err: errorText(err) },
+        'projection failed; object skipped',
+      );
+      return undefined;
+    }
+  }
+
+  private emit(event: InformerEvent, key: string, item: T, old?: T): void {
+    for (const handler of this.handlers[event]) {
+      try {
+        handler(key, item, old);
+      } catch (err) {
+        this.log.error({ ...this.what, event, key, err: errorText(err) }, 'informer handler threw');
+      }
+    }
+  }
+
+  private async backoff(): Promise<void> {
+    const initial = this.opts.backoff?.initialMs ?? 1000;
+    const max = this.opts.backoff?.maxMs ?? 30_000;
+    const base = Math.min(initial * 2 ** this.failures, max);
+    this.failures++;
+    await this.sleep(base / 2 + Math.random() * (base / 2));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+function counts(diff: { added: string[]; updated: string[]; deleted: string[] }): Record<string, number> {
+  return { added: diff.added.length, updated: diff.updated.length, deleted: diff.deleted.length };
+}

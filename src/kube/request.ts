@@ -1,0 +1,87 @@
+// One raw HTTP call to the apiserver, authenticated exactly as client-node's generated clients are
+// (KubeConfig.applySecurityAuthentication: TLS agent, bearer/exec/token-file auth), but with a path
+// instead of a typed method, an abort signal and a timeout. The informer lists arbitrary
+// resources (CRDs included) by path, and leader election needs every request bounded in time.
+import {
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  type KubeConfig,
+  RequestContext,
+} from '@kubernetes/client-node';
+
+/** A non-2xx answer from the apiserver; `code` is the HTTP status, `reason` the Status reason. */
+export class KubeApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+export function isApiError(err: unknown, code?: number): err is KubeApiError {
+  return err instanceof KubeApiError && (code === undefined || err.code === code);
+}
+
+export interface KubeRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Absolute API path, e.g. /api/v1/namespaces/ns/secrets. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Abort the request (connect + response) after this long. */
+  timeoutMs?: number;
+}
+
+const http = new IsomorphicFetchHttpLibrary();
+
+/** The current cluster's server URL without a trailing slash; throws if the config has none. */
+export function serverUrl(kc: KubeConfig): string {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  return cluster.server.replace(/\/+$/, '');
+}
+
+/** Sends the request and returns the parsed JSON body; non-2xx answers throw KubeApiError. */
+export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest): Promise<T> {
+  const url = new URL(serverUrl(kc) + req.path);
+  for (const [k, v] of Object.entries(req.query ?? {})) {
+    if (v !== undefined) url.searchParams.set(k, String(v));
+  }
+  const ctx = new RequestContext(url.toString(), HttpMethod[req.method ?? 'GET']);
+  await kc.applySecurityAuthentication(ctx);
+  ctx.setHeaderParam('Accept', 'application/json');
+  if (req.body !== undefined) {
+    ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
+    ctx.setBody(JSON.stringify(req.body));
+  }
+  const signals = [req.signal, req.timeoutMs !== undefined ? AbortSignal.timeout(req.timeoutMs) : undefined];
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length > 0) ctx.setSignal(AbortSignal.any(present));
+
+  const res = await http.send(ctx).toPromise();
+  const text = await res.body.text();
+  let parsed: unknown = undefined;
+  if (text !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (res.httpStatusCode < 200 || res.httpStatusCode > 299) {
+    const status = (parsed ?? {}) as { message?: unknown; reason?: unknown };
+    const message = typeof status.message === 'string' ? status.message : text.slice(0, 200);
+    const reason = typeof status.reason === 'string' ? status.reason : undefined;
+    throw new KubeApiError(
+      res.httpStatusCode,
+      reason,
+      `${req.method ?? 'GET'} ${req.path}: ${res.httpStatusCode}${reason ? ` ${reason}` : ''}: ${message}`,
+    );
+  }
+  return parsed as T;
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// secretsync CLI: `controller` runs the controller; `start` runs it against the current cluster,
+// or, with no cluster configured, starts the local testbed and a demo; `version`.
+import { Command, Option } from 'commander';
+import { buildConfig, ConfigError, type RawFlags } from './config';
+import { runController } from './controllers/run';
+import { runDemo } from './demo';
+import { loadKubeConfig } from './kube/client';
+import { createLogger } from './observability/logger';
+import { VERSION } from './version';
+
+function controllerOptions(cmd: Command): Command {
+  return cmd
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then in-cluster)')
+    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option('--controller-class <name>', 'handle only stores whose spec.controller is this (and unset ones)')
+    .option('--concurrency <n>', 'reconcile workers', '4')
+    .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '8080')
+    .option('--bind-address <addr>', 'address for the metrics/health server', '0.0.0.0')
+    .option('--log-level <level>', 'pino log level', 'info')
+    .addOption(new Option('--no-leader-elect', 'run without leader election (single replica only)'))
+    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE)')
+    .option('--leader-election-id <name>', 'name of the Lease', 'secretsync-leader')
+    .option('--lease-duration <d>', 'leader lease duration', '15s')
+    .option('--renew-deadline <d>', 'leader renew deadline', '10s')
+    .option('--retry-period <d>', 'leader retry period', '2s');
+}
+
+async function runFromFlags(flags: RawFlags): Promise<void> {
+  const cfg = buildConfig(flags);
+  const kc = loadKubeConfig({ kubeconfig: cfg.kubeconfig });
+  if (!kc)
+    throw new ConfigError('no cluster configured: pass --kubeconfig, set KUBECONFIG, or run in a cluster');
+  const logger = createLogger(cfg.logLevel);
+  const running = await runController(kc, cfg, logger);
+  const onSignal = (sig: string) => {
+    logger.info({ signal: sig }, 'signal received');
+    void running.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  await running.done;
+}
+
+export function buildCli(): Command {
+  const program = new Command('secretsync')
+    .description('Sync cloud secrets into Kubernetes Secrets and restart the workloads that use them')
+    .version(VERSION, '--version');
+  controllerOptions(program.command('controller').description('run the controller against a cluster')).action(
+    runFromFlags,
+  );
+  controllerOptions(
+    program
+      .command('start')
+      .description(
+        'run the controller against the configured cluster; with none, start a local testbed and a demo',
+      ),
+  ).action(async (flags: RawFlags) => {
+    if (loadKubeConfig({ kubeconfig: flags.kubeconfig })) return runFromFlags(flags);
+    await runDemo();
+  });
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => console.log(VERSION));
+  return program;
+}
+
+if (require.main === module) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((err: Error) => {
+      console.error(`secretsync: ${err.message}`);
+      process.exit(err instanceof ConfigError ? 2 : 1);
+    });
+}

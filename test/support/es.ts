@@ -1,0 +1,62 @@
+// Helpers for ExternalSecret tests: typed create/read of the external-secrets.io objects.
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { ExternalSecret } from '../../src/api/generated';
+import { clients } from './kube';
+
+const GROUP = 'external-secrets.io';
+
+export async function createObject<T extends KubernetesObject>(obj: T): Promise<T> {
+  return (await clients().objects.create(obj)) as T;
+}
+
+export async function readEs(ns: string, name: string): Promise<ExternalSecret> {
+  return (await clients().objects.read({
+    apiVersion: `${GROUP}/v1`,
+    kind: 'ExternalSecret',
+    metadata: { name, namespace: ns },
+  })) as unknown as ExternalSecret;
+}
+
+export function ready(es: ExternalSecret): { status?: string; reason?: string; message?: string } {
+  return es.status?.conditions?.find((c) => c.type === 'Ready') ?? {};
+}
+
+export async function readSecret(ns: string, name: string): Promise<V1Secret | undefined> {
+  try {
+    return await clients().core.readNamespacedSecret({ name, namespace: ns });
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
+
+export function decoded(s: V1Secret | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(s?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+  );
+}
+
+export async function patchMerge(
+  obj: KubernetesObject & { metadata: { name: string } },
+  patch: object,
+): Promise<void> {
+  await clients().objects.patch(
+    { ...obj, ...patch } as KubernetesObject,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    'application/merge-patch+json' as never,
+  );
+}
+
+export async function eventsFor(
+  ns: string,
+  name: string,
+): Promise<{ reason?: string; message?: string; type?: string }[]> {
+  const list = await clients().core.listNamespacedEvent({
+    namespace: ns,
+    fieldSelector: `involvedObject.name=${name}`,
+  });
+  return list.items;
+}
