@@ -33,6 +33,10 @@ export function decideRefresh(i: RefreshInput): RefreshDecision {
     if (!w.allowed) return { refresh: false, why: 'outside sync window', nextCheckMs: w.nextChangeMs };
   }
   if (i.lastRefreshMs === undefined || !i.lastSyncedVersion) return { refresh: true, why: 'first sync' };
+  // CreatedOnce: once the Secret exists, nothing (not even a spec change) rewrites it, as in ESO.
+  if (i.spec.refreshPolicy === 'CreatedOnce' && i.target !== 'missing' && !i.lastSyncFailed) {
+    return { refresh: false, why: 'refreshPolicy CreatedOnce: already created' };
+  }
   if (i.lastSyncedVersion !== i.currentSyncedVersion)
     return { refresh: true, why: 'spec or metadata changed' };
   if (i.target === 'missing') return { refresh: true, why: 'target Secret missing' };
