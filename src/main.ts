@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { buildConfig, ConfigError, type RawFlags } from './config';
 import { runController } from './controllers/run';
-import { runDemo } from './demo';
+import { runDemo } from './demo/index';
 import { loadKubeConfig } from './kube/client';
 import { createLogger } from './observability/logger';
 import { VERSION } from './version';
@@ -23,7 +23,8 @@ function controllerOptions(cmd: Command): Command {
     .option('--leader-election-id <name>', 'name of the Lease', 'secretsync-leader')
     .option('--lease-duration <d>', 'leader lease duration', '15s')
     .option('--renew-deadline <d>', 'leader renew deadline', '10s')
-    .option('--retry-period <d>', 'leader retry period', '2s');
+    .option('--retry-period <d>', 'leader retry period', '2s')
+    .option('--rollout-debounce <d>', 'changes to one workload within this window make one rollout', '1s');
 }
 
 async function runFromFlags(flags: RawFlags): Promise<void> {

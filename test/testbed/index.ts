@@ -84,7 +84,7 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
     await Promise.all(Object.values(fakes).map((f) => f.close()));
     await Promise.all([...processes].reverse().map((p) => killGroup(p.pid)));
     pids.clear();
-    if (name !== 'main') rmSync(root, { recursive: true, force: true });
+    if (name.startsWith('run-')) rmSync(root, { recursive: true, force: true });
   };
 
   try {

@@ -42,7 +42,7 @@ export function buildDesired(
     }
   }
   for (const k of data.keys()) {
-    if (!SECRET_KEY.test(k) || k.length > 253) {
+    if (!SECRET_KEY.test(k) || k.length > 253 || k === '.' || k.startsWith('..')) {
       throw new InvalidRefError(
         `"${k.slice(0, 100)}" is not a valid Secret key (letters, digits, '-', '_', '.'): rename it with dataFrom.rewrite or template`,
       );

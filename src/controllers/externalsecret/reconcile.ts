@@ -5,6 +5,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret, SecretStoreRef, SecretStoreSpec } from '../../api/generated';
 import { ANNOTATION, ES_REASON, LABEL } from '../../api/constants';
+import { validateCron, validateSyncWindows } from '../../runtime/cron';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
 import { NoSecretError, ProviderError } from '../../providers/errors';
 import type { SecretsClient } from '../../providers/types';
@@ -54,6 +55,15 @@ export interface ReconcileDeps {
   onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped'): void;
 }
 
+function cronProblems(expr: string, where: string): string[] {
+  try {
+    validateCron(expr);
+    return [];
+  } catch (err) {
+    return [`${where}: ${(err as Error).message}`];
+  }
+}
+
 class Blocked extends Error {
   constructor(
     readonly reason: string,
@@ -80,6 +90,14 @@ export async function reconcileExternalSecret(
     if (!(err instanceof DurationError)) throw err;
     return fail(deps, es, ES_REASON.InvalidSpec, `spec.refreshInterval: ${err.message}`, 'terminal');
   }
+  const scheduleProblems = [
+    ...(spec.refreshSchedule
+      ? cronProblems(spec.refreshSchedule, `annotation ${ANNOTATION.refreshSchedule}`)
+      : []),
+    ...(spec.syncWindows ? validateSyncWindows(spec.syncWindows).map((p) => `spec.syncWindows: ${p}`) : []),
+  ];
+  if (scheduleProblems.length > 0)
+    return fail(deps, es, ES_REASON.InvalidSpec, scheduleProblems.join('; '), 'terminal');
   const unsupported = unsupportedFields(es.spec);
   if (unsupported.length > 0) {
     return fail(

@@ -28,7 +28,8 @@ export interface RefreshDecision {
 }
 
 export function decideRefresh(i: RefreshInput): RefreshDecision {
-  if (i.spec.syncWindows) {
+  // Sync windows limit periodic refreshes only (ESO); OnChange/CreatedOnce are not periodic.
+  if (i.spec.syncWindows && i.spec.refreshPolicy === 'Periodic') {
     const w = inSyncWindow(i.spec.syncWindows, i.nowMs);
     if (!w.allowed) return { refresh: false, why: 'outside sync window', nextCheckMs: w.nextChangeMs };
   }

@@ -89,7 +89,14 @@ export function planWrite(args: {
         message: `${where} does not exist; creationPolicy Merge only adds keys to an existing Secret`,
       };
     }
-    return { kind: 'create', secret: fresh(desired, namespace, policy === 'Owner' ? owner : undefined) };
+    const secret = fresh(desired, namespace, policy === 'Owner' ? owner : undefined);
+    // CreateOrMerge records its keys like Merge, so a later spec change can remove them.
+    if (policy === 'CreateOrMerge')
+      secret.metadata!.annotations = {
+        ...secret.metadata!.annotations,
+        [ANNOTATION.mergedKeys]: mergedKeys(desired),
+      };
+    return { kind: 'create', secret };
   }
 
   const ctrl = controllerOf(live);
@@ -137,6 +144,10 @@ export function planWrite(args: {
         : live.metadata?.ownerReferences,
   };
   return { kind: 'update', secret: next, recreate: false };
+}
+
+function mergedKeys(d: DesiredSecret): string {
+  return [...d.data.keys()].sort().join(',');
 }
 
 /** Merge: set our keys, drop keys we merged earlier but no longer want, keep everyone else's. */
