@@ -87,6 +87,7 @@ export class Informer<T> {
   private pendingResourceVersion?: string;
   private readonly listAbort = new AbortController();
   private wake?: () => void;
+  private endWatch?: () => void;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -108,6 +109,7 @@ export class Informer<T> {
   /** Starts list+watch; resolves once the first full list is cached and its adds emitted. */
   start(): Promise<void> {
     if (this.startPromise) return this.startPromise;
+    if (this.stopped) return Promise.reject(new Error(`informer for ${this.opts.path} was stopped`));
     this.startPromise = new Promise<void>((resolve, reject) => {
       this.settleStart = (err) => {
         this.settleStart = undefined;
@@ -128,6 +130,7 @@ export class Informer<T> {
     this.stopped = true;
     this.abortReason = 'stop';
     this.currentWatch?.abort();
+    this.endWatch?.();
     this.listAbort.abort();
     this.wake?.();
     this.settleStart?.(new Error(`informer for ${this.opts.path} stopped before it synced`));
@@ -310,9 +313,13 @@ export class Informer<T> {
         if (settled) return;
         settled = true;
         this.currentWatch = undefined;
+        this.endWatch = undefined;
         controller?.abort();
         resolve({ outcome, events });
       };
+      // stop() ends the wait at once, even while the watch request is still connecting (the
+      // connection itself is aborted as soon as Watch hands out its controller).
+      this.endWatch = () => finish({ kind: 'stopped' });
       const query = {
         allowWatchBookmarks: true,
         resourceVersion: this.resourceVersion || undefined,
@@ -334,7 +341,7 @@ export class Informer<T> {
         )
         .then((ctrl) => {
           controller = ctrl;
-          if (settled) return;
+          if (settled) return ctrl.abort();
           this.currentWatch = ctrl;
           if (this.abortReason !== undefined || terminal) ctrl.abort();
         })

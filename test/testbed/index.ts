@@ -1,7 +1,7 @@
 // The testbed: a real control plane, the cloud emulators and the identity fakes, started by the
 // project's own files. `startTestbed()` is used by jest's global setup (one shared instance per
 // run), by `npm run testbed` (foreground) and by `npm start` (the demo).
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane } from './controlplane';
 import { awsIdentityEnv } from './env';
@@ -19,7 +19,7 @@ import { SecretManagerEmulator } from './fakes/secretmanager';
 import { ensureControlPlane, ensureMoto, findPubSubEmulator } from './install';
 import { repoRoot } from './paths';
 import { freePorts } from './ports';
-import { PidFile, killGroup, spawnManaged, waitReady, type Managed } from './process';
+import { PidFile, alive, killGroup, spawnManaged, waitReady, type Managed } from './process';
 
 export { TestbedError } from './process';
 
@@ -48,6 +48,29 @@ export interface Testbed {
   stop(): Promise<void>;
 }
 
+/**
+ * Takes an instance directory for this process with an exclusive lock file (atomic, so two runs
+ * started in the same second cannot both take it). A lock whose owner is dead was left by a
+ * crashed run and is taken over; its processes are reaped from pids.json.
+ */
+function claimInstance(root: string): boolean {
+  mkdirSync(root, { recursive: true });
+  const lock = join(root, 'owner.pid');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(lock, 'utf8')) || 0;
+      if (owner === process.pid) return true;
+      if (owner > 0 && alive(owner)) return false;
+      rmSync(lock, { force: true });
+    }
+  }
+  return false;
+}
+
 function rootFor(name: string): string {
   return name === 'main' ? join(repoRoot, '.testbed') : join(repoRoot, '.testbed', 'instances', name);
 }
@@ -55,13 +78,15 @@ function rootFor(name: string): string {
 export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> {
   const progress = opts.progress ?? ((l: string) => console.error(l));
   let name = opts.name ?? 'main';
-  if (name === 'main' && new PidFile(join(rootFor(name), 'pids.json')).inUseByOther()) {
-    // Another live run owns .testbed/ (e.g. `npm run testbed` in another terminal): leave it alone.
+  if (!claimInstance(rootFor(name))) {
+    // Another live run owns this instance (e.g. `npm run testbed` in another terminal): leave it alone.
     name = `run-${process.pid}`;
-    progress(`testbed: .testbed/ is in use by another run; this one uses .testbed/instances/${name}`);
+    progress(
+      `testbed: ${rootFor(opts.name ?? 'main')} is in use by another run; this one uses ${rootFor(name)}`,
+    );
+    claimInstance(rootFor(name));
   }
   const root = rootFor(name);
-  mkdirSync(root, { recursive: true });
   const pids = new PidFile(join(root, 'pids.json'));
   const reaped = await pids.reapStale();
   if (reaped.length) progress(`testbed: stopped leftovers of a crashed run: ${reaped.join(', ')}`);
@@ -84,6 +109,7 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
     await Promise.all(Object.values(fakes).map((f) => f.close()));
     await Promise.all([...processes].reverse().map((p) => killGroup(p.pid)));
     pids.clear();
+    rmSync(join(root, 'owner.pid'), { force: true });
     if (name.startsWith('run-')) rmSync(root, { recursive: true, force: true });
   };
 

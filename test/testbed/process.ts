@@ -128,11 +128,6 @@ export class PidFile {
     writeFileSync(this.file, '[]');
   }
 
-  /** True while another live process owns the testbed recorded here (not a crashed run). */
-  inUseByOther(): boolean {
-    return this.read().some((r) => r.owner !== process.pid && alive(r.owner) && alive(r.pid));
-  }
-
   async reapStale(): Promise<string[]> {
     const reaped: string[] = [];
     for (const rec of this.read()) {

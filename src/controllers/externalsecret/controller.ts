@@ -14,6 +14,8 @@ import { runWorkers, WorkQueue } from '../../runtime/workqueue';
 import { systemClock, type Clock } from '../../util/clock';
 import { contentHash } from '../../util/hash';
 import { countingClient } from './counting-client';
+import { storeHandledBy } from './store-access';
+import { validateStore, writeStoreStatus, type StoreCondition } from './store-status';
 import { KubeIO } from './kube-io';
 import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps, type StoreObject } from './reconcile';
 import { normalize } from './spec';
@@ -49,14 +51,20 @@ function projectSecret(obj: KubernetesObject): Lean {
   };
 }
 
+type StoreWithStatus = StoreObject & { conditions?: StoreCondition[] };
+
 function projectStore(kind: StoreObject['kind']) {
-  return (obj: KubernetesObject): StoreObject => ({
-    kind,
-    name: obj.metadata?.name ?? '',
-    namespace: obj.metadata?.namespace,
-    generation: obj.metadata?.generation ?? 0,
-    spec: (obj as unknown as { spec: SecretStoreSpec }).spec,
-  });
+  return (obj: KubernetesObject): StoreWithStatus => {
+    const o = obj as unknown as { spec: SecretStoreSpec; status?: { conditions?: StoreCondition[] } };
+    return {
+      kind,
+      name: obj.metadata?.name ?? '',
+      namespace: obj.metadata?.namespace,
+      generation: obj.metadata?.generation ?? 0,
+      spec: o.spec,
+      conditions: o.status?.conditions,
+    };
+  };
 }
 
 /** Store names an ExternalSecret reads from: `kind/namespace/name` ids. */
@@ -96,8 +104,9 @@ export class ExternalSecretController {
   readonly queue: WorkQueue<string>;
   private readonly io: KubeIO;
   private readonly es: Informer<ExternalSecret>;
-  private readonly stores: Informer<StoreObject>;
-  private readonly clusterStores: Informer<StoreObject>;
+  private readonly stores: Informer<StoreWithStatus>;
+  private readonly clusterStores: Informer<StoreWithStatus>;
+  private leading = false;
   private readonly secrets: Informer<Lean>;
   private readonly storeIndex = new Index();
   private readonly targetIndex = new Index();
@@ -119,12 +128,12 @@ export class ExternalSecretController {
       project: (o) => o as unknown as ExternalSecret,
       logger: log,
     });
-    this.stores = new Informer<StoreObject>(opts.kc, {
+    this.stores = new Informer<StoreWithStatus>(opts.kc, {
       path: scoped('secretstores'),
       project: projectStore('SecretStore'),
       logger: log,
     });
-    this.clusterStores = new Informer<StoreObject>(opts.kc, {
+    this.clusterStores = new Informer<StoreWithStatus>(opts.kc, {
       path: `${api}/clustersecretstores`,
       project: projectStore('ClusterSecretStore'),
       logger: log,
@@ -165,12 +174,14 @@ export class ExternalSecretController {
       this.lastHash.delete(key);
       this.queue.forget(key);
     });
-    const onStore = (kind: StoreObject['kind']) => (_key: string, s: StoreObject, old?: StoreObject) => {
-      if (old && old.generation === s.generation) return;
-      const id = `${kind}/${s.namespace ?? ''}/${s.name}`;
-      this.dropClients(id);
-      for (const k of this.storeIndex.keysFor(id)) this.queue.add(k);
-    };
+    const onStore =
+      (kind: StoreObject['kind']) => (_key: string, s: StoreWithStatus, old?: StoreWithStatus) => {
+        if (old && old.generation === s.generation) return;
+        this.reportStore(s);
+        const id = `${kind}/${s.namespace ?? ''}/${s.name}`;
+        this.dropClients(id);
+        for (const k of this.storeIndex.keysFor(id)) this.queue.add(k);
+      };
     for (const [inf, kind] of [
       [this.stores, 'SecretStore'],
       [this.clusterStores, 'ClusterSecretStore'],
@@ -186,6 +197,19 @@ export class ExternalSecretController {
     };
     this.secrets.on('update', onSecret);
     this.secrets.on('delete', (key, s) => onSecret(key, s));
+  }
+
+  /** Writes the store's Ready condition (leader only; informers run on every replica). */
+  private reportStore(s: StoreWithStatus): void {
+    if (!this.leading || !storeHandledBy(s.spec, this.opts.controllerClass)) return;
+    void validateStore(s)
+      .then((cond) => writeStoreStatus(this.opts.kc, s, cond))
+      .catch((err: unknown) =>
+        this.opts.logger.warn(
+          { store: `${s.kind}/${s.namespace ?? ''}/${s.name}`, err: errorText(err) },
+          'store status not written',
+        ),
+      );
   }
 
   private dropClients(storeId: string): void {
@@ -267,6 +291,8 @@ export class ExternalSecretController {
   /** Runs the workers until stop(); call on the leader only. */
   run(): Promise<void> {
     const deps = this.deps();
+    this.leading = true;
+    for (const s of [...this.stores.list(), ...this.clusterStores.list()]) this.reportStore(s);
     const log = this.opts.logger;
     const depth = setInterval(
       () => this.opts.metrics.queueDepth.set({ controller: 'externalsecret' }, this.queue.len()),

@@ -208,3 +208,17 @@ test('restarting the controller writes no Secret and no status', async () => {
   expect((await readSecret(ns, 'app'))!.metadata!.resourceVersion).toBe(secretRv);
   expect((await readEs(ns, 'app')).metadata!.resourceVersion).toBe(esRv);
 });
+
+test('the store reports Ready=True Valid, as `kubectl get ss` shows in ESO', async () => {
+  await eventually(
+    async () => {
+      const s = (await objects.read({
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'SecretStore',
+        metadata: { name: 'fake', namespace: ns },
+      })) as unknown as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
+      expect(s.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'Valid' });
+    },
+    { timeoutMs: 10000, what: 'store Ready' },
+  );
+});

@@ -27,6 +27,7 @@ const events =
   (evs: Array<[string, unknown]>, end = false): WatchScript =>
   (res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
+    res.flushHeaders();
     for (const [type, object] of evs) res.write(JSON.stringify({ type, object }) + '\n');
     if (end) res.end();
   };
