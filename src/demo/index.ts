@@ -19,14 +19,17 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const say = (line: string) => console.log(`[${elapsed().padStart(6)}] ${line}`);
 
 const FIRST = ['Namespace', 'CustomResourceDefinition', 'ServiceAccount'];
-const rank = (o: k8s.KubernetesObject) => (FIRST.includes(o.kind ?? '') ? FIRST.indexOf(o.kind ?? '') : FIRST.length);
+const rank = (o: k8s.KubernetesObject) =>
+  FIRST.includes(o.kind ?? '') ? FIRST.indexOf(o.kind ?? '') : FIRST.length;
 
 /** The YAML documents of a directory, namespaces and CRDs first (the order kubectl apply needs). */
 function loadManifests(dir: string): k8s.KubernetesObject[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
     .sort()
-    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJSON() as k8s.KubernetesObject))
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJSON() as k8s.KubernetesObject),
+    )
     .sort((a, b) => rank(a) - rank(b));
 }
 
@@ -69,23 +72,40 @@ export async function runDemo(): Promise<void> {
   process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
   process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
   try {
-    tb = await startTestbed({ name: 'demo', withPubSub: false, withMoto: false, progress: (l) => say(l.replace(/^testbed: /, '')) });
+    tb = await startTestbed({
+      name: 'demo',
+      withPubSub: false,
+      withMoto: false,
+      progress: (l) => say(l.replace(/^testbed: /, '')),
+    });
     Object.assign(process.env, tb.env);
     say(`control plane ready at ${tb.apiserverUrl}; logs in ${tb.root}/logs/`);
 
     const admin = new k8s.KubeConfig();
     admin.loadFromFile(tb.kubeconfig);
-    for (const obj of [...loadManifests(join(repoRoot, 'crds')), ...loadManifests(join(repoRoot, 'deploy')).filter((o) => o.kind !== 'Deployment')]) {
+    for (const obj of [
+      ...loadManifests(join(repoRoot, 'crds')),
+      ...loadManifests(join(repoRoot, 'deploy')).filter((o) => o.kind !== 'Deployment'),
+    ]) {
       if (['Service', 'PodDisruptionBudget', 'NetworkPolicy'].includes(obj.kind ?? '')) continue;
       await serverSideApply(admin, obj);
     }
-    await until('CRDs established', async () => {
-      const crd = await kubeRequest<{ status?: { conditions?: { type: string; status: string }[] } }>(admin, {
-        path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/externalsecrets.external-secrets.io',
-      });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
-    }, 30000);
-    say('installed the CRDs and the controller\'s ServiceAccount and RBAC (deploy/)');
+    await until(
+      'CRDs established',
+      async () => {
+        const crd = await kubeRequest<{ status?: { conditions?: { type: string; status: string }[] } }>(
+          admin,
+          {
+            path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/externalsecrets.external-secrets.io',
+          },
+        );
+        return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')
+          ? true
+          : undefined;
+      },
+      30000,
+    );
+    say("installed the CRDs and the controller's ServiceAccount and RBAC (deploy/)");
 
     const store = new DemoStore('secretsync-demo');
     await store.put('shop-db-username', 'shop');
@@ -94,17 +114,29 @@ export async function runDemo(): Promise<void> {
 
     const app = loadManifests(join(repoRoot, 'examples', 'gcp', 'base'));
     for (const obj of app) {
-      if (obj.kind === 'ExternalSecret') (obj as unknown as { spec: { refreshInterval: string } }).spec.refreshInterval = '5s';
+      if (obj.kind === 'ExternalSecret')
+        (obj as unknown as { spec: { refreshInterval: string } }).spec.refreshInterval = '5s';
       await serverSideApply(admin, obj);
     }
-    say('applied examples/gcp/base: ClusterSecretStore, ExternalSecret (v1beta1, refreshInterval 5s for the demo), Deployment with reloader.stakater.com/auto');
+    say(
+      'applied examples/gcp/base: ClusterSecretStore, ExternalSecret (v1beta1, refreshInterval 5s for the demo), Deployment with reloader.stakater.com/auto',
+    );
 
     const logDir = join(tb.root, 'logs');
     mkdirSync(logDir, { recursive: true });
-    const logger = pino({ level: 'info' }, pino.destination({ dest: join(logDir, 'secretsync.log'), sync: false }));
-    const cfg = buildConfig({ metricsPort: '0', bindAddress: '127.0.0.1', leaderElectionNamespace: 'secretsync-system' });
+    const logger = pino(
+      { level: 'info' },
+      pino.destination({ dest: join(logDir, 'secretsync.log'), sync: false }),
+    );
+    const cfg = buildConfig({
+      metricsPort: '0',
+      bindAddress: '127.0.0.1',
+      leaderElectionNamespace: 'secretsync-system',
+    });
     ctl = await runController(await controllerKubeConfig(admin), cfg, logger);
-    say(`controller running as system:serviceaccount:secretsync-system:secretsync (metrics on :${ctl.metricsPort}, log ${logDir}/secretsync.log)`);
+    say(
+      `controller running as system:serviceaccount:secretsync-system:secretsync (metrics on :${ctl.metricsPort}, log ${logDir}/secretsync.log)`,
+    );
 
     const core = admin.makeApiClient(k8s.CoreV1Api);
     const apps = admin.makeApiClient(k8s.AppsV1Api);
@@ -112,19 +144,32 @@ export async function runDemo(): Promise<void> {
       const s = await core.readNamespacedSecret({ name: 'db-credentials', namespace: 'shop' });
       return s.metadata?.annotations?.['reconcile.external-secrets.io/data-hash'];
     };
-    const replicaSets = async () => (await apps.listNamespacedReplicaSet({ namespace: 'shop', labelSelector: 'app=web' })).items;
+    const replicaSets = async () =>
+      (await apps.listNamespacedReplicaSet({ namespace: 'shop', labelSelector: 'app=web' })).items;
     const first = await until('first sync', hashOf, 60000);
     say(`✓ Secret shop/db-credentials synced from Secret Manager (data-hash ${first.slice(0, 12)}…)`);
-    const before = (await until('first ReplicaSet', async () => ((await replicaSets()).length > 0 ? replicaSets() : undefined), 60000)).length;
+    const before = (
+      await until(
+        'first ReplicaSet',
+        async () => ((await replicaSets()).length > 0 ? replicaSets() : undefined),
+        60000,
+      )
+    ).length;
 
     const rotatedAt = Date.now();
     const version = await store.put('shop-db-password', `demo-${Math.random().toString(36).slice(2, 10)}`);
     say(`↻ rotated shop-db-password in Secret Manager (now version ${version})`);
-    const next = await until('Secret update', async () => {
-      const h = await hashOf();
-      return h && h !== first ? h : undefined;
-    }, 60000);
-    say(`✓ Secret shop/db-credentials updated ${((Date.now() - rotatedAt) / 1000).toFixed(1)}s after the rotation (data-hash ${next.slice(0, 12)}…)`);
+    const next = await until(
+      'Secret update',
+      async () => {
+        const h = await hashOf();
+        return h && h !== first ? h : undefined;
+      },
+      60000,
+    );
+    say(
+      `✓ Secret shop/db-credentials updated ${((Date.now() - rotatedAt) / 1000).toFixed(1)}s after the rotation (data-hash ${next.slice(0, 12)}…)`,
+    );
     const rolled = await until(
       'Deployment rollout',
       async () => {
@@ -134,8 +179,12 @@ export async function runDemo(): Promise<void> {
       30000,
     ).catch(() => undefined);
     if (rolled) {
-      const newest = rolled.sort((a, b) => String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)))[0];
-      say(`✓ Deployment shop/web rolled: new ReplicaSet ${newest?.metadata?.name} (${((Date.now() - rotatedAt) / 1000).toFixed(1)}s after the rotation)`);
+      const newest = rolled.sort((a, b) =>
+        String(b.metadata?.creationTimestamp).localeCompare(String(a.metadata?.creationTimestamp)),
+      )[0];
+      say(
+        `✓ Deployment shop/web rolled: new ReplicaSet ${newest?.metadata?.name} (${((Date.now() - rotatedAt) / 1000).toFixed(1)}s after the rotation)`,
+      );
     } else {
       say('✗ Deployment shop/web did not roll within 30s (see the controller log)');
     }

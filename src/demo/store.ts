@@ -10,8 +10,14 @@ export class DemoStore {
     if (!this.client) {
       const url = new URL(process.env.SECRETSYNC_GCP_ENDPOINT ?? '');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { SecretManagerServiceClient } = require('@google-cloud/secret-manager') as typeof import('@google-cloud/secret-manager');
-      this.client = new SecretManagerServiceClient({ apiEndpoint: url.hostname, port: Number(url.port), protocol: 'http', fallback: true });
+      const { SecretManagerServiceClient } =
+        require('@google-cloud/secret-manager') as typeof import('@google-cloud/secret-manager');
+      this.client = new SecretManagerServiceClient({
+        apiEndpoint: url.hostname,
+        port: Number(url.port),
+        protocol: 'http',
+        fallback: true,
+      });
     }
     return this.client;
   }
@@ -24,7 +30,10 @@ export class DemoStore {
     } catch (err) {
       if ((err as { code?: number }).code !== 6) throw err;
     }
-    const [v] = await this.sm().addSecretVersion({ parent: `${parent}/secrets/${id}`, payload: { data: Buffer.from(value) } });
+    const [v] = await this.sm().addSecretVersion({
+      parent: `${parent}/secrets/${id}`,
+      payload: { data: Buffer.from(value) },
+    });
     return v.name?.split('/').pop() ?? '?';
   }
 }
