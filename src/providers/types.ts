@@ -20,7 +20,10 @@ export interface FindQuery {
 export interface SecretsClient {
   /** Payload of one version. Throws NoSecretError when the key or version does not exist. */
   getSecret(ref: RemoteKey): Promise<Uint8Array>;
-  /** Many payloads at once (a provider may batch; the default is one call each). */
+  /**
+   * Many payloads at once (a provider may batch; the default is one call each). Keyed
+   * `${key}@${version ?? ''}` (the ref as given); a key that failed maps to its typed Error.
+   */
   getSecrets?(refs: RemoteKey[]): Promise<Map<string, Uint8Array | Error>>;
   /** Current payload of every secret matching the query, keyed by secret name. */
   findSecrets(query: FindQuery): Promise<Map<string, Uint8Array>>;
@@ -29,12 +32,39 @@ export interface SecretsClient {
   close(): Promise<void>;
 }
 
-/** Resolved, provider-neutral context a provider factory may use (credentials come later). */
+/** A ServiceAccount a store's auth names, its namespace already resolved by src/identity's rules. */
+export interface ServiceAccountRef {
+  name: string;
+  namespace?: string;
+}
+
+/** Resolved, provider-neutral context a provider factory may use (src/identity builds credentials). */
 export interface ProviderContext {
   /** Namespace of the ExternalSecret being reconciled (for referent auth of cluster stores). */
   namespace: string;
   /** Reads a key of a Kubernetes Secret the store references (auth.secretRef). */
   readSecretKey(ref: { name: string; key: string; namespace?: string }): Promise<Uint8Array>;
+  /**
+   * The store being served: its kind and namespace decide which namespaces its auth may reference;
+   * kind/namespace/name/uid/generation key the credential cache. Absent in offline validation.
+   */
+  store?: {
+    kind: 'SecretStore' | 'ClusterSecretStore';
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+  };
+  /**
+   * TokenRequest for a ServiceAccount (workload identity). Rejects with the apiserver's status in
+   * `code` (403: no `create` on serviceaccounts/token; 404: no such ServiceAccount).
+   */
+  requestServiceAccountToken?(
+    ref: ServiceAccountRef,
+    audiences: string[],
+  ): Promise<{ token: string; expiresAt: number }>;
+  /** Reads a ServiceAccount's annotations (the GSA or role it maps to); rejects like the above. */
+  readServiceAccount?(ref: ServiceAccountRef): Promise<{ annotations: Record<string, string> }>;
 }
 
 export type ProviderName = 'gcpsm' | 'aws' | 'fake';

@@ -26,13 +26,12 @@ test('fake stores work without loading the GCP SDK', async () => {
 });
 
 test('unsupported and ambiguous provider specs are refused with what is supported', async () => {
-  await expect(createClient({ aws: { region: 'eu-west-1' } }, ctx)).rejects.toThrow(
-    new InvalidRefError('provider "aws" is not supported yet'),
-  );
   await expect(createClient({ vault: {} }, ctx)).rejects.toThrow(
-    'provider "vault" is not supported; supported providers: fake, gcpsm',
+    'provider "vault" is not supported; supported providers: fake, gcpsm, aws',
   );
-  await expect(createClient({}, ctx)).rejects.toThrow(/names no provider; set exactly one of: fake, gcpsm/);
+  await expect(createClient({}, ctx)).rejects.toThrow(
+    /names no provider; set exactly one of: fake, gcpsm, aws/,
+  );
   await expect(createClient({ fake: {}, gcpsm: {} }, ctx)).rejects.toThrow(/2 providers \(fake, gcpsm\)/);
   await expect(createClient({ toString: {} }, ctx)).rejects.toBeInstanceOf(InvalidRefError);
   await expect(createClient({ gcpsm: { auth: { workloadIdentity: {} } } }, ctx)).rejects.toThrow(

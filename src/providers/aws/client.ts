@@ -1,0 +1,359 @@
+// The aws SecretsClient (service SecretsManager): GetSecretValue for one value, BatchGetSecretValue
+// (20 ids a call) for several keys of a store and for dataFrom.find, DescribeSecret version ids for
+// cheap change detection, ListSecrets (paged, filtered server-side, re-checked client-side) for
+// find. It talks to the SDK through the narrow SmApi below, which ./index builds from the real
+// SecretsManagerClient after loading it lazily.
+
+import type {
+  BatchGetSecretValueRequest,
+  BatchGetSecretValueResponse,
+  DescribeSecretRequest,
+  DescribeSecretResponse,
+  GetSecretValueRequest,
+  GetSecretValueResponse,
+  ListSecretsRequest,
+  ListSecretsResponse,
+} from '@aws-sdk/client-secrets-manager';
+import { NoSecretError, ProviderError, UnavailableError } from '../errors';
+import { compileFind } from '../find';
+import type { FindQuery, RemoteKey, SecretsClient } from '../types';
+import {
+  AWSCURRENT,
+  BATCH_MAX,
+  chunks,
+  listFilters,
+  parseVersion,
+  resultKey,
+  secretId,
+  type AwsVersion,
+} from './config';
+import { errorCode, isAccessDenied, isUnknownOperation, mapAwsError, type AwsErrorContext } from './errors';
+
+/** The part of Secrets Manager this provider uses (one method per command). */
+export interface SmApi {
+  getSecretValue(input: GetSecretValueRequest): Promise<GetSecretValueResponse>;
+  batchGetSecretValue(input: BatchGetSecretValueRequest): Promise<BatchGetSecretValueResponse>;
+  describeSecret(input: DescribeSecretRequest): Promise<DescribeSecretResponse>;
+  listSecrets(input: ListSecretsRequest): Promise<ListSecretsResponse>;
+  destroy(): void;
+}
+
+export interface AwsClientDeps {
+  region: string;
+  /** The store's prefix, prepended to every remoteRef.key. */
+  prefix: string;
+  /** Credentials came from the store (injected), not the SDK's default chain. */
+  storeCredentials: boolean;
+  /** Who the credentials act as (an ARN), for AccessDenied advice when AWS does not say. */
+  identity?: string;
+  /** The endpoint when not AWS's own (AWS_ENDPOINT_URL), for network-failure messages. */
+  endpoint?: string;
+  /** ListSecrets MaxResults (1–100, default 100). */
+  listPageSize?: number;
+  /** Parallel calls within one getSecrets/findSecrets (default 4). */
+  concurrency?: number;
+}
+
+type Payload = { SecretString?: string | undefined; SecretBinary?: Uint8Array | undefined };
+type Outcome = Uint8Array | ProviderError;
+
+const utf8 = new TextEncoder();
+
+/** Runs `fn` over `items` with at most `n` in flight; results in input order. */
+async function pool<T, R>(items: readonly T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+const CURRENT: AwsVersion = { stage: AWSCURRENT, isDefault: true };
+
+function isDefault(version: string | undefined): boolean {
+  return version === undefined || version === '' || version === AWSCURRENT;
+}
+
+function versionInput(id: string, v: AwsVersion): GetSecretValueRequest {
+  return 'versionId' in v
+    ? { SecretId: id, VersionId: v.versionId }
+    : { SecretId: id, VersionStage: v.stage };
+}
+
+export class AwsClient implements SecretsClient {
+  /** BatchGetSecretValue was denied or is not implemented here: GetSecretValue each instead. */
+  private batchUnavailable = false;
+  /** Secrets whose DescribeSecret was denied (a GetSecretValue-only policy): versions via GetSecretValue. */
+  private readonly describeDenied = new Set<string>();
+
+  constructor(
+    private readonly api: SmApi,
+    private readonly deps: AwsClientDeps,
+  ) {}
+
+  private ctx(op: AwsErrorContext['op'], ref?: RemoteKey, id?: string): AwsErrorContext {
+    const d = this.deps;
+    return {
+      op,
+      region: d.region,
+      storeCredentials: d.storeCredentials,
+      ...(d.prefix !== '' && { prefix: d.prefix }),
+      ...(d.identity !== undefined && { identity: d.identity }),
+      ...(d.endpoint !== undefined && { endpoint: d.endpoint }),
+      ...(ref !== undefined && { key: ref.key }),
+      ...(ref?.version !== undefined && { version: ref.version }),
+      ...(id !== undefined && { secretId: id }),
+    };
+  }
+
+  /** Maps a failure; after a NotFound for a named version, one DescribeSecret tells which is missing. */
+  private async fail(err: unknown, ctx: AwsErrorContext): Promise<never> {
+    if (err instanceof ProviderError) throw err;
+    let secretExists: boolean | undefined;
+    if (
+      errorCode(err) === 'ResourceNotFoundException' &&
+      ctx.secretId !== undefined &&
+      !isDefault(ctx.version)
+    ) {
+      secretExists = await this.api.describeSecret({ SecretId: ctx.secretId }).then(
+        () => true,
+        (e: unknown) => (errorCode(e) === 'ResourceNotFoundException' ? false : undefined),
+      );
+    }
+    throw mapAwsError(err, { ...ctx, ...(secretExists !== undefined && { secretExists }) });
+  }
+
+  private label(id: string): string {
+    return `secret "${id}" in ${this.deps.region}`;
+  }
+
+  private bytes(res: Payload, id: string): Uint8Array {
+    if (res.SecretString !== undefined) return utf8.encode(res.SecretString);
+    if (res.SecretBinary !== undefined) return new Uint8Array(res.SecretBinary);
+    throw new NoSecretError(`${this.label(id)} has a version with neither SecretString nor SecretBinary`);
+  }
+
+  private async get(ref: RemoteKey, id: string, v: AwsVersion): Promise<GetSecretValueResponse> {
+    try {
+      return await this.api.getSecretValue(versionInput(id, v));
+    } catch (err) {
+      return this.fail(err, this.ctx('GetSecretValue', ref, id));
+    }
+  }
+
+  private async fetch(ref: RemoteKey, id: string, v: AwsVersion): Promise<Uint8Array> {
+    return this.bytes(await this.get(ref, id, v), id);
+  }
+
+  async getSecret(ref: RemoteKey): Promise<Uint8Array> {
+    return this.fetch(ref, secretId(this.deps.prefix, ref.key), parseVersion(ref.version));
+  }
+
+  /** A call's value, or the typed error it failed with. */
+  private async outcome(call: () => Promise<Uint8Array>): Promise<Outcome> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof ProviderError) return err;
+      throw err;
+    }
+  }
+
+  /**
+   * AWSCURRENT values of up to BATCH_MAX secrets (by SecretId) in one BatchGetSecretValue; ids the
+   * answer does not cover (e.g. a partial ARN) are fetched one by one. When the batch action is
+   * denied (policies often grant only GetSecretValue) or not implemented, every later batch falls
+   * back to GetSecretValue each.
+   */
+  private async batch(ids: string[], refOf: (id: string) => RemoteKey): Promise<Map<string, Outcome>> {
+    const out = new Map<string, Outcome>();
+    if (!this.batchUnavailable) {
+      let token: string | undefined;
+      do {
+        let res: BatchGetSecretValueResponse;
+        try {
+          res = await this.api.batchGetSecretValue({
+            SecretIdList: ids,
+            ...(token !== undefined && { NextToken: token }),
+          });
+        } catch (err) {
+          if (isAccessDenied(err) || isUnknownOperation(err)) {
+            this.batchUnavailable = true;
+            break;
+          }
+          const mapped = mapAwsError(err, this.ctx('BatchGetSecretValue'));
+          for (const id of ids) if (!out.has(id)) out.set(id, mapped);
+          return out;
+        }
+        for (const e of res.SecretValues ?? []) {
+          const id = ids.find((i) => i === e.Name || i === e.ARN);
+          if (id === undefined) continue;
+          try {
+            out.set(id, this.bytes(e, id));
+          } catch (err) {
+            out.set(id, err as ProviderError);
+          }
+        }
+        for (const e of res.Errors ?? []) {
+          const id = e.SecretId;
+          if (id === undefined || !ids.includes(id) || out.has(id)) continue;
+          const cause = Object.assign(new Error(e.Message ?? ''), { name: e.ErrorCode ?? 'UnknownError' });
+          out.set(id, mapAwsError(cause, this.ctx('GetSecretValue', refOf(id), id)));
+        }
+        token = res.NextToken || undefined;
+      } while (token !== undefined && ids.some((id) => !out.has(id)));
+    }
+    const rest = ids.filter((id) => !out.has(id));
+    const values = await pool(rest, this.deps.concurrency ?? 4, (id) =>
+      this.outcome(() => this.fetch(refOf(id), id, CURRENT)),
+    );
+    rest.forEach((id, i) => out.set(id, values[i]!));
+    return out;
+  }
+
+  /** Batched: AWSCURRENT refs go through BatchGetSecretValue (20 a call), others GetSecretValue each. */
+  async getSecrets(refs: RemoteKey[]): Promise<Map<string, Uint8Array | Error>> {
+    const out = new Map<string, Uint8Array | Error>();
+    const seen = new Set<string>();
+    const byId = new Map<string, { ref: RemoteKey; keys: string[] }>();
+    const singles: { ref: RemoteKey; id: string; v: AwsVersion }[] = [];
+    for (const ref of refs) {
+      const rk = resultKey(ref);
+      if (seen.has(rk)) continue;
+      seen.add(rk);
+      let id: string;
+      let v: AwsVersion;
+      try {
+        id = secretId(this.deps.prefix, ref.key);
+        v = parseVersion(ref.version);
+      } catch (err) {
+        out.set(rk, err as Error);
+        continue;
+      }
+      if ('stage' in v && v.isDefault) {
+        const entry = byId.get(id);
+        if (entry) entry.keys.push(rk);
+        else byId.set(id, { ref, keys: [rk] });
+      } else {
+        singles.push({ ref, id, v });
+      }
+    }
+    const n = this.deps.concurrency ?? 4;
+    const refOf = (id: string) => byId.get(id)!.ref;
+    const [batches, single] = await Promise.all([
+      pool(chunks([...byId.keys()], BATCH_MAX), n, (ids) => this.batch(ids, refOf)),
+      pool(singles, n, (s) => this.outcome(() => this.fetch(s.ref, s.id, s.v))),
+    ]);
+    for (const result of batches) {
+      for (const [id, outcome] of result) {
+        for (const rk of byId.get(id)!.keys) {
+          out.set(rk, outcome instanceof Uint8Array ? outcome.slice() : outcome);
+        }
+      }
+    }
+    singles.forEach((s, i) => out.set(resultKey(s.ref), single[i]!));
+    return out;
+  }
+
+  /**
+   * The VersionId carrying the requested stage (default AWSCURRENT), from DescribeSecret (metadata
+   * only). A `uuid/<id>` version is its own tag. Where DescribeSecret is denied but GetSecretValue
+   * is allowed, falls back to GetSecretValue's VersionId and remembers that for the secret.
+   */
+  async currentVersion(ref: RemoteKey): Promise<string> {
+    const id = secretId(this.deps.prefix, ref.key);
+    const v = parseVersion(ref.version);
+    if ('versionId' in v) return v.versionId;
+    if (!this.describeDenied.has(id)) {
+      let meta: DescribeSecretResponse | undefined;
+      try {
+        meta = await this.api.describeSecret({ SecretId: id });
+      } catch (err) {
+        if (!isAccessDenied(err)) return this.fail(err, this.ctx('DescribeSecret', ref, id));
+        this.describeDenied.add(id);
+      }
+      if (meta) {
+        if (meta.DeletedDate !== undefined) {
+          throw new NoSecretError(
+            `${this.label(id)} is scheduled for deletion (restore it with RestoreSecret, or remove the reference)`,
+          );
+        }
+        for (const [versionId, stages] of Object.entries(meta.VersionIdsToStages ?? {})) {
+          if (stages.includes(v.stage)) return versionId;
+        }
+        throw new NoSecretError(
+          `${this.label(id)} has no version labelled "${v.stage}" (check remoteRef.version)`,
+        );
+      }
+    }
+    const res = await this.get(ref, id, v);
+    if (!res.VersionId)
+      throw new UnavailableError(`GetSecretValue for ${this.label(id)} returned no VersionId`);
+    return res.VersionId;
+  }
+
+  /** Names (and tags) of the secrets matching a query, via paged ListSecrets. */
+  private async list(query: FindQuery): Promise<string[]> {
+    const match = compileFind(query);
+    const filters = listFilters(query);
+    const names = new Set<string>();
+    const seen = new Set<string>();
+    let token: string | undefined;
+    do {
+      let page: ListSecretsResponse;
+      try {
+        page = await this.api.listSecrets({
+          MaxResults: this.deps.listPageSize ?? 100,
+          ...(filters.length > 0 && { Filters: filters }),
+          ...(token !== undefined && { NextToken: token }),
+        });
+      } catch (err) {
+        return this.fail(err, this.ctx('ListSecrets'));
+      }
+      for (const s of page.SecretList ?? []) {
+        if (s.Name === undefined || s.DeletedDate !== undefined) continue;
+        const tags: Record<string, string> = {};
+        for (const t of s.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+        if (match(s.Name, tags)) names.add(s.Name);
+      }
+      token = page.NextToken || undefined;
+      if (token !== undefined) {
+        if (seen.has(token)) throw new UnavailableError('ListSecrets returned the same NextToken twice');
+        seen.add(token);
+      }
+    } while (token !== undefined);
+    return [...names];
+  }
+
+  /**
+   * AWSCURRENT values of the secrets matching the query, keyed by full secret name (the store
+   * prefix does not apply, as in ESO). A secret deleted between listing and fetching is skipped;
+   * any other failure fails the whole find.
+   */
+  async findSecrets(query: FindQuery): Promise<Map<string, Uint8Array>> {
+    const names = await this.list(query);
+    // Names are fetched as listed: the store prefix does not apply.
+    const refOf = (name: string): RemoteKey => ({ key: name });
+    const results = await pool(chunks(names, BATCH_MAX), this.deps.concurrency ?? 4, (ids) =>
+      this.batch(ids, refOf),
+    );
+    const out = new Map<string, Uint8Array>();
+    for (const result of results) {
+      for (const [name, outcome] of result) {
+        if (outcome instanceof NoSecretError) continue;
+        if (outcome instanceof ProviderError) throw outcome;
+        out.set(name, outcome);
+      }
+    }
+    return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  async close(): Promise<void> {
+    this.api.destroy();
+  }
+}
