@@ -6,6 +6,7 @@ import type { ExternalSecret, SecretStoreSpec } from '../../api/generated';
 import { API_GROUP, API_VERSION, LABEL } from '../../api/constants';
 import { Informer } from '../../kube/informer';
 import { errorText } from '../../kube/log';
+import { kubeRequest } from '../../kube/request';
 import type { Metrics } from '../../observability/metrics';
 import type { AppLogger } from '../../observability/logger';
 import { createClient } from '../../providers/registry';
@@ -14,6 +15,7 @@ import { runWorkers, WorkQueue } from '../../runtime/workqueue';
 import { systemClock, type Clock } from '../../util/clock';
 import { contentHash } from '../../util/hash';
 import { countingClient } from './counting-client';
+import { PlannedClient, type FetchPlanMode } from './plan';
 import { storeHandledBy } from './store-access';
 import { validateStore, writeStoreStatus, type StoreCondition } from './store-status';
 import { KubeIO } from './kube-io';
@@ -30,6 +32,8 @@ export interface SyncControllerOptions {
   namespace?: string;
   controllerClass?: string;
   concurrency: number;
+  /** `planned` (default): shared fetches, batching, version tags; `naive`: one call per entry. */
+  fetchPlan?: FetchPlanMode;
 }
 
 type Lean = LeanSecret & { namespace: string; name: string };
@@ -112,6 +116,7 @@ export class ExternalSecretController {
   private readonly targetIndex = new Index();
   private readonly clients = new Map<string, Promise<SecretsClient>>();
   private readonly lastHash = new Map<string, string>();
+  private readonly lastVersions = new Map<string, string>();
   private readonly clock: Clock;
   private workers?: Promise<void>;
 
@@ -172,6 +177,7 @@ export class ExternalSecretController {
       this.storeIndex.delete(key);
       this.targetIndex.delete(key);
       this.lastHash.delete(key);
+      this.lastVersions.delete(key);
       this.queue.forget(key);
     });
     const onStore =
@@ -235,7 +241,52 @@ export class ExternalSecretController {
           if (v === undefined) throw new Error(`key ${ref.key} of Secret ${ns}/${ref.name} not found`);
           return Buffer.from(v, 'base64');
         },
-      }).then((cl) => countingClient(cl, provider, this.opts.metrics));
+        // Workload identity (src/identity): which namespaces the store may use, and the apiserver
+        // calls behind it. Namespaces arrive resolved by src/identity/refs.ts's rules.
+        store: {
+          kind: store.kind,
+          name: store.name,
+          ...(store.namespace !== undefined && { namespace: store.namespace }),
+          generation: store.generation,
+        },
+        requestServiceAccountToken: async (ref, audiences) => {
+          const ns = encodeURIComponent(ref.namespace ?? esNamespace);
+          const tr = await kubeRequest<{ status?: { token?: string; expirationTimestamp?: string } }>(
+            this.opts.kc,
+            {
+              method: 'POST',
+              path: `/api/v1/namespaces/${ns}/serviceaccounts/${encodeURIComponent(ref.name)}/token`,
+              body: {
+                apiVersion: 'authentication.k8s.io/v1',
+                kind: 'TokenRequest',
+                spec: { audiences, expirationSeconds: 3600 },
+              },
+              timeoutMs: 30_000,
+            },
+          );
+          const token = tr?.status?.token;
+          if (!token) throw new Error('TokenRequest answered without a token');
+          const exp = Date.parse(tr.status?.expirationTimestamp ?? '');
+          return { token, expiresAt: Number.isFinite(exp) ? exp : Date.now() + 3600_000 };
+        },
+        readServiceAccount: async (ref) => {
+          const ns = encodeURIComponent(ref.namespace ?? esNamespace);
+          const sa = await kubeRequest<{ metadata?: { annotations?: Record<string, string> } }>(
+            this.opts.kc,
+            {
+              path: `/api/v1/namespaces/${ns}/serviceaccounts/${encodeURIComponent(ref.name)}`,
+              timeoutMs: 30_000,
+            },
+          );
+          return { annotations: sa?.metadata?.annotations ?? {} };
+        },
+      }).then(
+        (cl) =>
+          new PlannedClient(countingClient(cl, provider, this.opts.metrics), {
+            mode: this.opts.fetchPlan ?? 'planned',
+            clock: this.clock,
+          }),
+      );
       c.catch(() => this.clients.delete(id));
       this.clients.set(id, c);
     }
@@ -269,6 +320,7 @@ export class ExternalSecretController {
           message,
         ),
       lastHash: this.lastHash,
+      lastVersions: (this.opts.fetchPlan ?? 'planned') === 'planned' ? this.lastVersions : undefined,
       onSync: (result) => this.opts.metrics.syncs.inc({ result }),
     };
   }

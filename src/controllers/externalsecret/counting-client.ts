@@ -20,6 +20,7 @@ export function countingClient(inner: SecretsClient, provider: string, metrics: 
   };
   return {
     getSecret: (ref) => count('getSecret', () => inner.getSecret(ref)),
+    getSecrets: inner.getSecrets ? (refs) => count('getSecrets', () => inner.getSecrets!(refs)) : undefined,
     findSecrets: (q) => count('findSecrets', () => inner.findSecrets(q)),
     currentVersion: inner.currentVersion
       ? (ref) => count('currentVersion', () => inner.currentVersion!(ref))

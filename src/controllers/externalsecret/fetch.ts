@@ -1,6 +1,7 @@
 // Collects an ExternalSecret's values from its stores: dataFrom first (extract, find, then
 // rewrites), then data[] entries, which win on conflicts, as in ESO. Each distinct
 // (store, key, version) is fetched once per reconcile.
+import { createHash } from 'node:crypto';
 import { RE2JS } from 're2js';
 import type {
   ExternalSecretDataFromRemoteRef,
@@ -12,6 +13,7 @@ import type {
 import { InvalidRefError } from '../../providers/errors';
 import { decode, extractProperty, jsonToMap, type DecodingStrategy } from '../../providers/json';
 import type { SecretsClient } from '../../providers/types';
+import { PlannedClient } from './plan';
 import { renderTemplate } from './template';
 
 export type ClientFor = (ref: SecretStoreRef | undefined) => Promise<SecretsClient>;
@@ -141,7 +143,9 @@ async function readDataFrom(
   } else {
     throw new InvalidRefError(`spec.dataFrom[${index}] needs extract or find`);
   }
-  return applyRewrites(found, df.rewrite ?? []);
+  if (df.rewrite?.length) return applyRewrites(found, df.rewrite);
+  // Without rewrites, ESO turns characters a Secret key cannot hold (e.g. '/') into '_'.
+  return new Map([...found].map(([k, v]) => [k.replace(/[^-._a-zA-Z0-9]/g, '_'), v]));
 }
 
 /** All values the ExternalSecret asks for, keyed by Secret key (before templating). */
@@ -164,4 +168,45 @@ export async function fetchValues(
   );
   for (const [k, v] of dataResults) out.set(k, v);
   return out;
+}
+
+/**
+ * A fingerprint of the versions behind every value the ExternalSecret reads, from version tags
+ * only (no payloads); undefined when a source has no tags (e.g. dataFrom.find), so the caller
+ * falls back to fetching.
+ */
+export async function sourceVersions(
+  spec: ExternalSecretSpec,
+  clientFor: ClientFor,
+  maxAgeMs: number,
+): Promise<string | undefined> {
+  if (spec.dataFrom?.some((d) => d.find)) return undefined;
+  const refs: [SecretStoreRef | undefined, ExternalSecretDataRemoteRef][] = [
+    ...(spec.data ?? []).map(
+      (d) =>
+        [d.sourceRef?.storeRef ?? spec.secretStoreRef, d.remoteRef] as [
+          SecretStoreRef | undefined,
+          ExternalSecretDataRemoteRef,
+        ],
+    ),
+    ...(spec.dataFrom ?? []).map(
+      (d) =>
+        [d.sourceRef?.storeRef ?? spec.secretStoreRef, d.extract!] as [
+          SecretStoreRef | undefined,
+          ExternalSecretDataRemoteRef,
+        ],
+    ),
+  ];
+  const entries = new Set<string>();
+  for (const [store, ref] of refs) {
+    const client = await clientFor(store);
+    if (!(client instanceof PlannedClient) || !client.supportsVersions) return undefined;
+    const tag = await client.currentVersion({ key: ref.key, version: ref.version }, maxAgeMs);
+    entries.add(
+      JSON.stringify([store?.kind ?? 'SecretStore', store?.name ?? '', ref.key, ref.version ?? '', tag]),
+    );
+  }
+  return createHash('sha256')
+    .update([...entries].sort().join('\n'))
+    .digest('hex');
 }

@@ -12,7 +12,7 @@ import type { SecretsClient } from '../../providers/types';
 import type { Clock } from '../../util/clock';
 import { DurationError } from '../../util/duration';
 import { buildDesired } from './desired';
-import { fetchValues } from './fetch';
+import { fetchValues, sourceVersions } from './fetch';
 import { decideRefresh, nextDue, type TargetState } from './refresh';
 import { nextStatus, readyCondition, statusEqual, syncedResourceVersion, type ReadyState } from './status';
 import { normalize, unsupportedFields, type Normalized } from './spec';
@@ -52,7 +52,20 @@ export interface ReconcileDeps {
   event(es: ExternalSecret, type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** Content hash of the last Secret this process wrote or confirmed, per ExternalSecret key. */
   lastHash: Map<string, string>;
+  /** Version fingerprint of the sources at the last sync, per ExternalSecret key (planned mode). */
+  lastVersions?: Map<string, string>;
   onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped'): void;
+}
+
+function successMessage(spec: Normalized): string {
+  return spec.creationPolicy === 'None'
+    ? 'values fetched; creationPolicy None writes no Secret'
+    : 'Secret was synced';
+}
+
+/** metav1.Time has one-second resolution. */
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function cronProblems(expr: string, where: string): string[] {
@@ -181,9 +194,33 @@ export async function reconcileExternalSecret(
     return done(decision.nextCheckMs === undefined ? undefined : Math.max(0, decision.nextCheckMs - now));
   }
 
+  const clientFor = async (ref: SecretStoreRef | undefined) => deps.client(await resolve(ref), ns);
+  // Planned mode: a periodic refresh whose sources' version tags did not move fetches no payload
+  // and writes nothing; only refreshTime moves.
+  let versions: string | undefined;
+  if (deps.lastVersions) {
+    const maxAgeMs = Math.min(spec.refreshIntervalMs * 0.1, 300_000);
+    versions = await sourceVersions(es.spec, clientFor, maxAgeMs).catch(() => undefined);
+    if (decision.why === 'refresh due' && versions !== undefined && versions === deps.lastVersions.get(key)) {
+      deps.onSync?.('unchanged');
+      await setStatus(
+        deps,
+        es,
+        { status: 'True', reason: ES_REASON.SecretSynced, message: successMessage(spec) },
+        {
+          refreshTime: isoSeconds(now),
+          syncedResourceVersion: currentVersion,
+          bindingName: spec.creationPolicy === 'None' ? undefined : spec.targetName,
+        },
+      );
+      const due = nextDue(spec, now, key);
+      return done(due === undefined ? undefined : Math.max(0, due - now));
+    }
+  }
+
   let values: Map<string, Uint8Array>;
   try {
-    values = await fetchValues(es.spec, async (ref) => deps.client(await resolve(ref), ns));
+    values = await fetchValues(es.spec, clientFor);
   } catch (err) {
     if (err instanceof Blocked) return fail(deps, es, err.reason, err.message, 'done');
     if (err instanceof NoSecretError) return remoteGone(deps, es, spec, err);
@@ -226,18 +263,15 @@ export async function reconcileExternalSecret(
     );
   }
   if (!merging && spec.creationPolicy !== 'None') deps.lastHash.set(key, desiredHash);
+  if (versions !== undefined) deps.lastVersions?.set(key, versions);
   deps.onSync?.(plan.kind === 'none' ? 'unchanged' : 'synced');
 
-  const message =
-    spec.creationPolicy === 'None'
-      ? 'values fetched; creationPolicy None writes no Secret'
-      : 'Secret was synced';
   await setStatus(
     deps,
     es,
-    { status: 'True', reason: ES_REASON.SecretSynced, message },
+    { status: 'True', reason: ES_REASON.SecretSynced, message: successMessage(spec) },
     {
-      refreshTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      refreshTime: isoSeconds(now),
       syncedResourceVersion: currentVersion,
       bindingName: spec.creationPolicy === 'None' ? undefined : spec.targetName,
     },
@@ -318,7 +352,7 @@ async function setStatus(
   ready: ReadyState,
   synced?: { refreshTime: string; syncedResourceVersion: string; bindingName?: string },
 ): Promise<boolean> {
-  const nowIso = new Date(deps.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const nowIso = isoSeconds(deps.clock.now());
   const next = nextStatus(es.status, ready, nowIso, synced);
   if (statusEqual(es.status, next)) return false;
   const prev = readyCondition(es.status);

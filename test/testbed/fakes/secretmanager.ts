@@ -49,15 +49,17 @@ export class SecretManagerEmulator {
   private secrets = new Map<string, StoredSecret>();
   private strictProjects = new Set<string>();
   private grants = new Map<string, Set<string>>(); // resource (project or secret) → accessor members
-  /** Calls by method, for counting provider traffic server-side. */
+  /** Calls by method and by `<project>:<method>`, for counting provider traffic server-side. */
   readonly calls = new Map<string, number>();
 
   constructor(private readonly tokens: GcpTokens) {
     this.server = new FakeServer('secretmanager', (req, body, url) => this.handle(req, body, url));
   }
 
-  private count(method: string): void {
-    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+  private count(method: string, path: string): void {
+    // Counted per method and per project, so that tests sharing the emulator count only their own.
+    const project = /^\/v1\/projects\/([^/]+)/.exec(path)?.[1] ?? '';
+    for (const k of [method, `${project}:${method}`]) this.calls.set(k, (this.calls.get(k) ?? 0) + 1);
   }
 
   private secretJson(s: StoredSecret) {
@@ -122,7 +124,7 @@ export class SecretManagerEmulator {
     let m: RegExpExecArray | null;
 
     if ((m = SECRETS.exec(path)) && method === 'POST') {
-      this.count('CreateSecret');
+      this.count('CreateSecret', path);
       const secretId = url.searchParams.get('secretId') ?? '';
       if (!/^[A-Za-z0-9_-]{1,255}$/.test(secretId)) return err(400, 'INVALID_ARGUMENT', 'invalid secret_id');
       const name = `${m[1]}/secrets/${secretId}`;
@@ -140,7 +142,7 @@ export class SecretManagerEmulator {
       return json(200, this.secretJson(s));
     }
     if ((m = SECRETS.exec(path)) && method === 'GET') {
-      this.count('ListSecrets');
+      this.count('ListSecrets', path);
       const all = [...this.secrets.values()].filter((s) => s.name.startsWith(`${m![1]}/secrets/`));
       const size = Math.min(Number(url.searchParams.get('pageSize') ?? 25000) || 25000, 25000);
       const start = Number(url.searchParams.get('pageToken') ?? 0) || 0;
@@ -153,7 +155,7 @@ export class SecretManagerEmulator {
       });
     }
     if ((m = ADD_VERSION.exec(path)) && method === 'POST') {
-      this.count('AddSecretVersion');
+      this.count('AddSecretVersion', path);
       const s = this.secrets.get(m[1]!);
       if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
       const payload = (input.payload ?? {}) as { data?: string };
@@ -168,7 +170,7 @@ export class SecretManagerEmulator {
       return json(200, this.versionJson(s, v));
     }
     if ((m = VERSIONS.exec(path)) && method === 'GET') {
-      this.count('ListSecretVersions');
+      this.count('ListSecretVersions', path);
       const s = this.secrets.get(m[1]!);
       if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
       const versions = [...s.versions].reverse().map((v) => this.versionJson(s, v));
@@ -182,7 +184,7 @@ export class SecretManagerEmulator {
           : verb
             ? `${verb[0]!.toUpperCase()}${verb.slice(1)}SecretVersion`
             : 'GetSecretVersion';
-      this.count(op);
+      this.count(op, path);
       const s = this.secrets.get(secretName);
       if (verb === 'access' && s && !this.allowed(member, secretName)) {
         return err(
@@ -221,12 +223,12 @@ export class SecretManagerEmulator {
     if ((m = SECRET.exec(path))) {
       const s = this.secrets.get(m[1]!);
       if (method === 'DELETE') {
-        this.count('DeleteSecret');
+        this.count('DeleteSecret', path);
         if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
         this.secrets.delete(m[1]!);
         return json(200, {});
       }
-      this.count('GetSecret');
+      this.count('GetSecret', path);
       if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
       return json(200, this.secretJson(s));
     }
