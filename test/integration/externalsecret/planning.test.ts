@@ -1,0 +1,119 @@
+// Fewer provider calls, counted server-side at the Secret Manager emulator: once synced, periodic
+// refreshes of unchanged secrets read version metadata only (no payload access), and a rotation
+// is still picked up.
+import { randomBytes } from 'node:crypto';
+import { applyYaml } from '../../support/apply';
+import { gcpSecretManager } from '../../support/cloud';
+import { installDeploy, startController, type TestController } from '../../support/controller';
+import { decoded, readEs, readSecret, ready } from '../../support/es';
+import { eventually } from '../../support/eventually';
+import { createNamespace, deleteNamespace } from '../../support/kube';
+
+const project = `plan-${randomBytes(3).toString('hex')}`;
+const keys = ['alpha', 'beta', 'gamma'];
+const perKey = 4;
+const intervalMs = 2000;
+const sm = gcpSecretManager();
+let ns: string;
+let ctl: TestController | undefined;
+
+async function calls(): Promise<Record<string, number>> {
+  const all = (await (await fetch(`${process.env.SECRETSYNC_GCP_ENDPOINT}/_testbed/calls`)).json()) as Record<
+    string,
+    number
+  >;
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([k]) => k.startsWith(`${project}:`))
+      .map(([k, v]) => [k.slice(project.length + 1), v]),
+  );
+}
+
+async function put(id: string, value: string): Promise<void> {
+  try {
+    await sm.createSecret({
+      parent: `projects/${project}`,
+      secretId: id,
+      secret: { replication: { automatic: {} } },
+    });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 6) throw err;
+  }
+  await sm.addSecretVersion({
+    parent: `projects/${project}/secrets/${id}`,
+    payload: { data: Buffer.from(value) },
+  });
+}
+
+const names = keys.flatMap((k) => Array.from({ length: perKey }, (_, i) => `${k}-${i}`));
+
+beforeAll(async () => {
+  ns = await createNamespace('es-plan');
+  await installDeploy();
+  for (const k of keys) await put(k, `${k}-v1`);
+  await applyYaml(`
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: gcp, namespace: ${ns}}
+spec: {provider: {gcpsm: {projectID: ${project}}}}
+`);
+  ctl = await startController(ns);
+  await applyYaml(
+    names
+      .map(
+        (n) => `---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: ${n}, namespace: ${ns}}
+spec:
+  refreshInterval: ${intervalMs / 1000}s
+  secretStoreRef: {name: gcp}
+  data: [{secretKey: v, remoteRef: {key: ${n.split('-')[0]}}}]
+`,
+      )
+      .join(''),
+  );
+});
+
+afterAll(async () => {
+  await ctl?.stop();
+  await deleteNamespace(ns);
+  await sm.close();
+});
+
+test('unchanged secrets are re-checked by version metadata only; a rotation still lands', async () => {
+  await eventually(
+    async () => {
+      for (const n of names) expect(ready(await readEs(ns, n)).status).toBe('True');
+    },
+    { timeoutMs: 30000, what: 'all synced' },
+  );
+  const before = await calls();
+  const started = Date.now();
+  // Let every ExternalSecret come due at least twice.
+  await eventually(
+    async () => {
+      for (const n of names) {
+        const t = Date.parse((await readEs(ns, n)).status?.refreshTime ?? '');
+        expect(t).toBeGreaterThanOrEqual(started + intervalMs);
+      }
+    },
+    { timeoutMs: 6 * intervalMs + 5000, intervalMs: 500, what: 'periodic refreshes' },
+  );
+  const after = await calls();
+  const elapsedCycles = Math.ceil((Date.now() - started) / intervalMs) + 1;
+  expect((after.AccessSecretVersion ?? 0) - (before.AccessSecretVersion ?? 0)).toBe(0);
+  const metadataCalls = (after.GetSecretVersion ?? 0) - (before.GetSecretVersion ?? 0);
+  expect(metadataCalls).toBeGreaterThan(0);
+  // Naive polling would make names.length payload calls per cycle; tags are shared per key.
+  expect(metadataCalls).toBeLessThanOrEqual(names.length * elapsedCycles);
+
+  await put('beta', 'beta-v2');
+  await eventually(
+    async () => {
+      for (let i = 0; i < perKey; i++) expect(decoded(await readSecret(ns, `beta-${i}`)).v).toBe('beta-v2');
+    },
+    { timeoutMs: intervalMs + 5000, what: 'rotation' },
+  );
+  expect(decoded(await readSecret(ns, 'alpha-0')).v).toBe('alpha-v1');
+});
