@@ -35,6 +35,12 @@ export class Metrics {
     labelNames: ['kind', 'reason'],
     registers: [this.registry],
   });
+  readonly rotationEvents = new Counter({
+    name: 'secretsync_rotation_events_total',
+    help: 'Rotation notifications received, by source (pubsub, sqs) and result (enqueued, unknown, ignored, malformed).',
+    labelNames: ['source', 'result'],
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'secretsync_leader',
     help: '1 while this replica holds the leader lease.',

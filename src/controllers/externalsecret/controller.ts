@@ -3,7 +3,7 @@
 // ExternalSecrets, one work queue with N workers, and provider clients cached per store generation.
 import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret, SecretStoreSpec } from '../../api/generated';
-import { API_GROUP, API_VERSION, LABEL } from '../../api/constants';
+import { ANNOTATION, API_GROUP, API_VERSION, LABEL } from '../../api/constants';
 import { Informer } from '../../kube/informer';
 import { errorText } from '../../kube/log';
 import { kubeRequest } from '../../kube/request';
@@ -14,6 +14,8 @@ import type { SecretsClient } from '../../providers/types';
 import { runWorkers, WorkQueue } from '../../runtime/workqueue';
 import { systemClock, type Clock } from '../../util/clock';
 import { contentHash } from '../../util/hash';
+import { normalizeRemoteName } from '../../events/parse';
+import { RotationEvents } from '../../events/manager';
 import { countingClient } from './counting-client';
 import { PlannedClient, type FetchPlanMode } from './plan';
 import { storeHandledBy } from './store-access';
@@ -55,7 +57,10 @@ function projectSecret(obj: KubernetesObject): Lean {
   };
 }
 
-type StoreWithStatus = StoreObject & { conditions?: StoreCondition[] };
+type StoreWithStatus = StoreObject & { conditions?: StoreCondition[]; annotations: Record<string, string> };
+
+const storeId = (s: { kind: string; namespace?: string; name: string }) =>
+  `${s.kind}/${s.namespace ?? ''}/${s.name}`;
 
 function projectStore(kind: StoreObject['kind']) {
   return (obj: KubernetesObject): StoreWithStatus => {
@@ -67,11 +72,21 @@ function projectStore(kind: StoreObject['kind']) {
       generation: obj.metadata?.generation ?? 0,
       spec: o.spec,
       conditions: o.status?.conditions,
+      // Only the event-source annotations are kept.
+      annotations: Object.fromEntries(
+        Object.entries(obj.metadata?.annotations ?? {}).filter(
+          ([k]) => k === ANNOTATION.pubsubSubscription || k === ANNOTATION.sqsQueueUrl,
+        ),
+      ),
     };
   };
 }
 
 /** Store names an ExternalSecret reads from: `kind/namespace/name` ids. */
+function awsRegion(s: StoreObject): string | undefined {
+  return (s.spec.provider as { aws?: { region?: string } } | undefined)?.aws?.region;
+}
+
 function storeIds(es: ExternalSecret): string[] {
   const ns = es.metadata?.namespace ?? '';
   const id = (ref: { name?: string; kind?: string } | undefined) =>
@@ -84,6 +99,26 @@ function storeIds(es: ExternalSecret): string[] {
   for (const d of es.spec.data ?? []) ids.push(id(d.sourceRef?.storeRef));
   for (const d of es.spec.dataFrom ?? []) ids.push(id(d.sourceRef?.storeRef));
   return [...new Set(ids.filter((x): x is string => Boolean(x)))];
+}
+
+/** `storeId|name` for every remote secret an ExternalSecret reads; `storeId|*` for dataFrom.find. */
+function remoteNames(es: ExternalSecret): string[] {
+  const ns = es.metadata?.namespace ?? '';
+  const sid = (ref: { name?: string; kind?: string } | undefined) => {
+    const r = ref?.name ? ref : es.spec.secretStoreRef;
+    if (!r?.name) return undefined;
+    return (r.kind ?? 'SecretStore') === 'ClusterSecretStore'
+      ? `ClusterSecretStore//${r.name}`
+      : `SecretStore/${ns}/${r.name}`;
+  };
+  const out: string[] = [];
+  for (const d of es.spec.data ?? [])
+    out.push(`${sid(d.sourceRef?.storeRef)}|${normalizeRemoteName(d.remoteRef.key)}`);
+  for (const d of es.spec.dataFrom ?? []) {
+    if (d.extract) out.push(`${sid(d.sourceRef?.storeRef)}|${normalizeRemoteName(d.extract.key)}`);
+    if (d.find) out.push(`${sid(d.sourceRef?.storeRef)}|*`);
+  }
+  return [...new Set(out)];
 }
 
 /** Many-to-many index maintained from informer events. */
@@ -114,6 +149,10 @@ export class ExternalSecretController {
   private readonly secrets: Informer<Lean>;
   private readonly storeIndex = new Index();
   private readonly targetIndex = new Index();
+  private readonly remoteIndex = new Index();
+  /** ExternalSecrets a rotation event asked to refresh now. */
+  private readonly forced = new Set<string>();
+  private readonly events: RotationEvents;
   private readonly clients = new Map<string, Promise<SecretsClient>>();
   private readonly lastHash = new Map<string, string>();
   private readonly lastVersions = new Map<string, string>();
@@ -149,12 +188,51 @@ export class ExternalSecretController {
       project: projectSecret,
       logger: log,
     });
+    this.events = new RotationEvents({
+      logger: log,
+      metrics: opts.metrics,
+      refresh: (id, names) => this.refreshRemote(id, names),
+      condition: (id, ok, reason, message) => {
+        const s = this.storeById(id);
+        if (!s) return;
+        void writeStoreStatus(opts.kc, s, {
+          type: 'RotationEvents',
+          status: ok ? 'True' : 'False',
+          reason,
+          message,
+        }).catch((err: unknown) => log.warn({ store: id, err: errorText(err) }, 'store status not written'));
+      },
+    });
     this.wire();
+  }
+
+  private storeById(id: string): StoreWithStatus | undefined {
+    const [kind, ns, name] = id.split('/') as [string, string, string];
+    return kind === 'SecretStore' ? this.stores.get(`${ns}/${name}`) : this.clusterStores.get(name);
+  }
+
+  /** Enqueues, for an immediate refresh, the ExternalSecrets that read these remote names. */
+  refreshRemote(id: string, names: string[]): number {
+    const keys = new Set(this.remoteIndex.keysFor(`${id}|*`));
+    for (const n of names)
+      for (const k of this.remoteIndex.keysFor(`${id}|${normalizeRemoteName(n)}`)) keys.add(k);
+    for (const c of this.clients.keys()) {
+      if (!c.startsWith(`${id}@`)) continue;
+      void this.clients.get(c)!.then((cl) => {
+        if (cl instanceof PlannedClient) for (const n of names) cl.invalidate(n);
+      });
+    }
+    for (const k of keys) {
+      this.forced.add(k);
+      this.queue.add(k);
+    }
+    return keys.size;
   }
 
   private wire(): void {
     const onEs = (key: string, es: ExternalSecret, old?: ExternalSecret) => {
       this.storeIndex.set(key, storeIds(es));
+      this.remoteIndex.set(key, remoteNames(es));
       let target = es.metadata?.name ?? '';
       try {
         target = normalize(es).targetName;
@@ -176,12 +254,16 @@ export class ExternalSecretController {
     this.es.on('delete', (key) => {
       this.storeIndex.delete(key);
       this.targetIndex.delete(key);
+      this.remoteIndex.delete(key);
+      this.forced.delete(key);
       this.lastHash.delete(key);
       this.lastVersions.delete(key);
       this.queue.forget(key);
     });
     const onStore =
       (kind: StoreObject['kind']) => (_key: string, s: StoreWithStatus, old?: StoreWithStatus) => {
+        if (this.leading)
+          this.events.sync({ id: storeId(s), annotations: s.annotations, region: awsRegion(s) });
         if (old && old.generation === s.generation) return;
         this.reportStore(s);
         const id = `${kind}/${s.namespace ?? ''}/${s.name}`;
@@ -194,7 +276,10 @@ export class ExternalSecretController {
     ] as const) {
       inf.on('add', onStore(kind));
       inf.on('update', onStore(kind));
-      inf.on('delete', onStore(kind));
+      inf.on('delete', (key, s) => {
+        this.events.remove(storeId(s));
+        onStore(kind)(key, s);
+      });
     }
     const onSecret = (key: string, s: Lean, old?: Lean) => {
       if (old && old.contentHash === s.contentHash && JSON.stringify(old.labels) === JSON.stringify(s.labels))
@@ -320,6 +405,7 @@ export class ExternalSecretController {
           message,
         ),
       lastHash: this.lastHash,
+      forced: this.forced,
       lastVersions: (this.opts.fetchPlan ?? 'planned') === 'planned' ? this.lastVersions : undefined,
       onSync: (result) => this.opts.metrics.syncs.inc({ result }),
     };
@@ -344,7 +430,10 @@ export class ExternalSecretController {
   run(): Promise<void> {
     const deps = this.deps();
     this.leading = true;
-    for (const s of [...this.stores.list(), ...this.clusterStores.list()]) this.reportStore(s);
+    for (const s of [...this.stores.list(), ...this.clusterStores.list()]) {
+      this.reportStore(s);
+      this.events.sync({ id: storeId(s), annotations: s.annotations, region: awsRegion(s) });
+    }
     const log = this.opts.logger;
     const depth = setInterval(
       () => this.opts.metrics.queueDepth.set({ controller: 'externalsecret' }, this.queue.len()),
@@ -380,6 +469,7 @@ export class ExternalSecretController {
   }
 
   async stop(): Promise<void> {
+    await this.events.stopAll();
     await this.queue.shutdown();
     await this.workers;
     await Promise.all([this.es.stop(), this.stores.stop(), this.clusterStores.stop(), this.secrets.stop()]);

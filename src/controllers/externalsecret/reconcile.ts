@@ -54,6 +54,8 @@ export interface ReconcileDeps {
   lastHash: Map<string, string>;
   /** Version fingerprint of the sources at the last sync, per ExternalSecret key (planned mode). */
   lastVersions?: Map<string, string>;
+  /** Keys a rotation event asked to refresh now (taken on reconcile). */
+  forced?: Set<string>;
   onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped'): void;
 }
 
@@ -188,6 +190,7 @@ export async function reconcileExternalSecret(
     lastRefreshMs: es.status?.refreshTime ? Date.parse(es.status.refreshTime) : undefined,
     lastSyncFailed: ready?.status === 'False',
     target,
+    forced: deps.forced?.delete(key) ?? false,
   });
   if (!decision.refresh) {
     if (lean && target === 'present' && !merging) deps.lastHash.set(key, lean.contentHash);

@@ -18,6 +18,8 @@ export interface RefreshInput {
   lastRefreshMs?: number;
   lastSyncFailed: boolean;
   target: TargetState;
+  /** A rotation event named one of the sources. */
+  forced?: boolean;
 }
 
 export interface RefreshDecision {
@@ -42,6 +44,7 @@ export function decideRefresh(i: RefreshInput): RefreshDecision {
     return { refresh: true, why: 'spec or metadata changed' };
   if (i.target === 'missing') return { refresh: true, why: 'target Secret missing' };
   if (i.lastSyncFailed) return { refresh: true, why: 'last sync failed' };
+  if (i.forced && i.spec.refreshPolicy === 'Periodic') return { refresh: true, why: 'rotation event' };
   if (i.target === 'drifted' && i.spec.refreshPolicy !== 'CreatedOnce') {
     return { refresh: true, why: 'target Secret changed outside the controller' };
   }

@@ -8,7 +8,8 @@ import { createClient } from '../../providers/registry';
 import type { StoreObject } from './reconcile';
 
 export interface StoreCondition {
-  type: 'Ready';
+  /** Ready (provider configuration), or RotationEvents (the store's event source, if any). */
+  type: 'Ready' | 'RotationEvents';
   status: 'True' | 'False';
   reason: string;
   message: string;
@@ -34,25 +35,25 @@ export async function validateStore(store: StoreObject): Promise<StoreCondition>
   }
 }
 
+/** Sets one condition of a store's status (keeping the others); writes only on change. */
 export async function writeStoreStatus(
   kc: KubeConfig,
   store: StoreObject & { conditions?: StoreCondition[] },
   cond: StoreCondition,
 ): Promise<boolean> {
-  const prev = store.conditions?.find((c) => c.type === 'Ready');
-  if (prev && prev.status === cond.status && prev.reason === cond.reason && prev.message === cond.message)
+  const prev = store.conditions?.find((c) => c.type === cond.type);
+  if (prev && prev.status === cond.status && prev.reason === cond.reason && prev.message === cond.message) {
     return false;
+  }
+  const stamped = { ...cond, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  const conditions = [...(store.conditions ?? []).filter((c) => c.type !== cond.type), stamped];
+  store.conditions = conditions;
   const plural = store.kind === 'SecretStore' ? 'secretstores' : 'clustersecretstores';
   const ns = store.kind === 'SecretStore' ? `/namespaces/${store.namespace}` : '';
   await kubeRequest(kc, {
     method: 'PATCH',
     path: `/apis/${API_GROUP}/${API_VERSION}${ns}/${plural}/${store.name}/status`,
-    body: {
-      status: {
-        conditions: [{ ...cond, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }],
-        capabilities: 'ReadOnly',
-      },
-    },
+    body: { status: { conditions, capabilities: 'ReadOnly' } },
     contentType: 'application/merge-patch+json',
     timeoutMs: 30_000,
   });

@@ -1,0 +1,162 @@
+// Event-driven refresh from Secret Manager's Pub/Sub notifications (the Pub/Sub emulator): a
+// rotation reaches the Secret at once although refreshInterval is 1h; unknown and malformed
+// messages are acked and counted; a missing subscription sets the store's condition.
+import { PubSub, type Topic } from '@google-cloud/pubsub';
+import { randomBytes } from 'node:crypto';
+import { applyYaml } from '../../support/apply';
+import { gcpSecretManager } from '../../support/cloud';
+import { installDeploy, startController, type TestController } from '../../support/controller';
+import { decoded, readSecret } from '../../support/es';
+import { eventually } from '../../support/eventually';
+import { clients, createNamespace, deleteNamespace } from '../../support/kube';
+
+const suffix = randomBytes(3).toString('hex');
+const project = `ev-${suffix}`;
+const sm = gcpSecretManager();
+const pubsub = new PubSub({ projectId: process.env.PUBSUB_PROJECT_ID });
+let topic: Topic;
+let ns: string;
+let ctl: TestController | undefined;
+
+async function put(id: string, value: string): Promise<void> {
+  try {
+    await sm.createSecret({
+      parent: `projects/${project}`,
+      secretId: id,
+      secret: { replication: { automatic: {} } },
+    });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 6) throw err;
+  }
+  await sm.addSecretVersion({
+    parent: `projects/${project}/secrets/${id}`,
+    payload: { data: Buffer.from(value) },
+  });
+}
+
+const notify = (attributes: Record<string, string>, data = '{}') =>
+  topic.publishMessage({ data: Buffer.from(data), attributes });
+
+async function metric(name: string): Promise<string> {
+  return (await (await fetch(`http://127.0.0.1:${ctl!.metricsPort}/metrics`)).text())
+    .split('\n')
+    .filter((l) => l.startsWith(name))
+    .join('\n');
+}
+
+async function storeCondition(
+  name: string,
+): Promise<{ status?: string; reason?: string; message?: string } | undefined> {
+  const s = (await clients().objects.read({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'SecretStore',
+    metadata: { name, namespace: ns },
+  })) as unknown as {
+    status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+  };
+  return s.status?.conditions?.find((c) => c.type === 'RotationEvents');
+}
+
+beforeAll(async () => {
+  ns = await createNamespace('ev-pubsub');
+  await installDeploy();
+  [topic] = await pubsub.createTopic(`sm-events-${suffix}`);
+  await topic.createSubscription(`secretsync-${suffix}`);
+  await put('db', 'v1');
+  await applyYaml(`
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata:
+  name: gcp
+  namespace: ${ns}
+  annotations: {secretsync.io/pubsub-subscription: projects/${process.env.PUBSUB_PROJECT_ID}/subscriptions/secretsync-${suffix}}
+spec: {provider: {gcpsm: {projectID: ${project}}}}
+---
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata:
+  name: gcp-missing-sub
+  namespace: ${ns}
+  annotations: {secretsync.io/pubsub-subscription: projects/${process.env.PUBSUB_PROJECT_ID}/subscriptions/nope-${suffix}}
+spec: {provider: {gcpsm: {projectID: ${project}}}}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: db, namespace: ${ns}}
+spec:
+  refreshInterval: 1h
+  secretStoreRef: {name: gcp}
+  data: [{secretKey: password, remoteRef: {key: db}}]
+`);
+  ctl = await startController(ns);
+  await eventually(async () => expect(decoded(await readSecret(ns, 'db')).password).toBe('v1'), {
+    timeoutMs: 20000,
+    what: 'first sync',
+  });
+  await eventually(
+    async () => expect(await storeCondition('gcp')).toMatchObject({ status: 'True', reason: 'Subscribed' }),
+    {
+      timeoutMs: 20000,
+      what: 'subscribed',
+    },
+  );
+});
+
+afterAll(async () => {
+  await ctl?.stop();
+  await deleteNamespace(ns);
+  await pubsub.close();
+  await sm.close();
+});
+
+test('a SECRET_VERSION_ADD notification refreshes the Secret at once (refreshInterval is 1h)', async () => {
+  await put('db', 'v2');
+  await notify(
+    {
+      eventType: 'SECRET_VERSION_ADD',
+      secretId: `projects/${project}/secrets/db`,
+      dataFormat: 'JSON_API_V1',
+    },
+    JSON.stringify({ name: `projects/${project}/secrets/db` }),
+  );
+  await eventually(async () => expect(decoded(await readSecret(ns, 'db')).password).toBe('v2'), {
+    timeoutMs: 10000,
+    what: 'event-driven refresh',
+  });
+  await eventually(
+    async () =>
+      expect(await metric('secretsync_rotation_events_total')).toMatch(
+        /source="pubsub",result="enqueued"\} [1-9]/,
+      ),
+    {
+      timeoutMs: 5000,
+      what: 'enqueued counted',
+    },
+  );
+});
+
+test('unknown secrets and malformed messages are acked and counted, not retried', async () => {
+  await notify({ eventType: 'SECRET_VERSION_ADD', secretId: `projects/${project}/secrets/unrelated` });
+  await notify({ hello: 'world' }, 'not json');
+  await eventually(
+    async () => {
+      const m = await metric('secretsync_rotation_events_total');
+      expect(m).toMatch(/source="pubsub",result="unknown"\} [1-9]/);
+      expect(m).toMatch(/source="pubsub",result="malformed"\} [1-9]/);
+    },
+    { timeoutMs: 10000, what: 'counted' },
+  );
+  expect(ctl!.logs.join('')).not.toContain('not json');
+});
+
+test('a missing subscription sets the store condition and polling continues', async () => {
+  const c = await eventually(
+    async () => {
+      const x = await storeCondition('gcp-missing-sub');
+      expect(x).toMatchObject({ status: 'False', reason: 'SubscriptionNotFound' });
+      return x!;
+    },
+    { timeoutMs: 20000, what: 'SubscriptionNotFound' },
+  );
+  expect(c.message).toMatch(/polling continues/);
+});
