@@ -5,6 +5,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret, SecretStoreRef, SecretStoreSpec } from '../../api/generated';
 import { ANNOTATION, ES_REASON, LABEL } from '../../api/constants';
+import { KubeApiError } from '../../kube/request';
 import { validateCron, validateSyncWindows } from '../../runtime/cron';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
 import { NoSecretError, ProviderError } from '../../providers/errors';
@@ -257,7 +258,26 @@ export async function reconcileExternalSecret(
   }
   if (plan.kind === 'blocked') return fail(deps, es, plan.reason, plan.message, 'retry');
   if (plan.kind !== 'none') {
-    await deps.writeSecret(ns, plan);
+    try {
+      await deps.writeSecret(ns, plan);
+    } catch (err) {
+      // The apiserver's answer names the problem (size limit, forbidden, invalid key), never a value.
+      if (!(err instanceof KubeApiError)) throw err;
+      const hint =
+        err.code === 422
+          ? ' (a Secret holds at most 1 MiB of data)'
+          : err.code === 403
+            ? ' (check deploy/rbac.yaml)'
+            : '';
+      return fail(
+        deps,
+        es,
+        ES_REASON.UpdateFailed,
+        `writing Secret ${ns}/${spec.targetName} failed: ${err.message}${hint}`,
+        'retry',
+        err,
+      );
+    }
     deps.event(
       es,
       'Normal',
