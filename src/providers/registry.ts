@@ -2,6 +2,9 @@
 // in FACTORIES; SDK-backed providers load their SDK inside their factory (not at import), so this
 // module stays cheap to import and a controller without, say, a gcpsm store never loads that SDK.
 
+import { withAwsIdentity } from '../identity/aws';
+import { withGcpIdentity } from '../identity/gcp';
+import { createAwsClient, type AwsClientOptions } from './aws';
 import { InvalidRefError } from './errors';
 import { createFakeClient } from './fake';
 import { createGcpClient, type GcpClientOptions } from './gcp';
@@ -10,20 +13,21 @@ import type { ProviderContext, ProviderName, SecretsClient } from './types';
 export interface CreateClientOptions {
   /** gcpsm: per-store credentials and the environment to read. */
   gcp?: GcpClientOptions;
+  /** aws: per-store credentials and the environment to read. */
+  aws?: AwsClientOptions;
 }
 
 type Factory = (spec: unknown, ctx: ProviderContext, opts: CreateClientOptions) => Promise<SecretsClient>;
 
 const FACTORIES: Record<ProviderName, Factory> = {
   fake: async (spec) => createFakeClient(spec),
-  gcpsm: (spec, _ctx, opts) => createGcpClient(spec, opts.gcp),
-  aws: async () => {
-    throw new InvalidRefError('provider "aws" is not supported yet');
-  },
+  // Per-store identities (gcpsm.auth, aws.auth / aws.role) become the factories' credentials.
+  gcpsm: (spec, ctx, opts) => withGcpIdentity(spec, ctx, opts.gcp, createGcpClient),
+  aws: (spec, ctx, opts) => withAwsIdentity(spec, ctx, opts.aws, createAwsClient),
 };
 
 /** Providers a store may name today (for admission messages and docs). */
-export const SUPPORTED_PROVIDERS: readonly string[] = Object.keys(FACTORIES).filter((p) => p !== 'aws');
+export const SUPPORTED_PROVIDERS: readonly string[] = Object.keys(FACTORIES);
 const SUPPORTED = SUPPORTED_PROVIDERS;
 
 /** Builds the client for `spec.provider` (exactly one provider key). */

@@ -21,13 +21,16 @@ export async function validateStore(store: StoreObject): Promise<StoreCondition>
   try {
     const client = await createClient(store.spec.provider as unknown as Record<string, unknown>, {
       namespace: store.namespace ?? 'default',
+      store: { kind: store.kind, name: store.name, namespace: store.namespace, generation: store.generation },
       readSecretKey: async () => new Uint8Array(),
     });
     await client.close();
     const notes: string[] = [];
     // Accepted for ESO compatibility but not used; said here rather than ignored silently.
-    if (store.spec.retrySettings) notes.push('retrySettings is not used (failures back off per key, 1 s to 5 min)');
-    if (store.spec.refreshInterval) notes.push('refreshInterval is not used (the store is re-validated on every change)');
+    if (store.spec.retrySettings)
+      notes.push('retrySettings is not used (failures back off per key, 1 s to 5 min)');
+    if (store.spec.refreshInterval)
+      notes.push('refreshInterval is not used (the store is re-validated on every change)');
     const message = ['store validated', ...notes].join('; ');
     return { type: 'Ready', status: 'True', reason: STORE_REASON.Valid, message };
   } catch (err) {

@@ -172,21 +172,21 @@ describe('dataFrom', () => {
     });
   });
 
-  test('find by name regexp (unanchored) on the fake store', async () => {
+  test('find by name regexp (unanchored); without rewrites, "/" in names becomes "_" as in ESO', async () => {
     const out = await fetchText(base({ dataFrom: [{ find: { name: { regexp: '/db/' } } }] }));
-    expect(out).toEqual({ 'app/db/user': 'u1', 'app/db/pass': 'p1', 'other/db/user': 'u2' });
+    expect(out).toEqual({ app_db_user: 'u1', app_db_pass: 'p1', other_db_user: 'u2' });
   });
 
   test('find by path prefix, and path + regexp together', async () => {
     expect(await fetchText(base({ dataFrom: [{ find: { path: 'app/' } }] }))).toEqual({
-      'app/db/user': 'u1',
-      'app/db/pass': 'p1',
-      'app/cache/url': 'redis://',
+      app_db_user: 'u1',
+      app_db_pass: 'p1',
+      app_cache_url: 'redis://',
     });
     expect(
       await fetchText(base({ dataFrom: [{ find: { path: 'app/', name: { regexp: 'user$' } } }] })),
     ).toEqual({
-      'app/db/user': 'u1',
+      app_db_user: 'u1',
     });
   });
 

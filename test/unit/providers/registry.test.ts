@@ -35,7 +35,7 @@ test('unsupported and ambiguous provider specs are refused with what is supporte
   await expect(createClient({ fake: {}, gcpsm: {} }, ctx)).rejects.toThrow(/2 providers \(fake, gcpsm\)/);
   await expect(createClient({ toString: {} }, ctx)).rejects.toBeInstanceOf(InvalidRefError);
   await expect(createClient({ gcpsm: { auth: { workloadIdentity: {} } } }, ctx)).rejects.toThrow(
-    /gcpsm.auth \(workloadIdentity\) is not supported yet/,
+    'gcpsm.auth.workloadIdentity.serviceAccountRef is required',
   );
   await expect(createClient({ gcpsm: { secretVersionSelectionPolicy: 'Newest' } }, ctx)).rejects.toThrow(
     /LatestOrFail or LatestOrFetch/,
