@@ -18,7 +18,13 @@ export function guarded(client: SecretsClient, ensure: () => Promise<unknown>): 
     },
     close: () => client.close(),
   };
-  const { getSecrets, currentVersion } = client;
+  const { getSecrets, currentVersion, validate } = client;
+  if (validate) {
+    out.validate = async () => {
+      await ensure();
+      return validate.call(client);
+    };
+  }
   if (getSecrets) {
     out.getSecrets = async (refs) => {
       await ensure();

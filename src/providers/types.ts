@@ -29,6 +29,8 @@ export interface SecretsClient {
   findSecrets(query: FindQuery): Promise<Map<string, Uint8Array>>;
   /** A cheap version tag for change detection (no payload), when the provider has one. */
   currentVersion?(ref: RemoteKey): Promise<string>;
+  /** One cheap call that proves the store's endpoint and credentials work (store validation). */
+  validate?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -139,6 +139,8 @@ class Index {
   }
 }
 
+const STORE_REVALIDATE_MS = 5 * 60_000;
+
 export class ExternalSecretController {
   readonly queue: WorkQueue<string>;
   private readonly io: KubeIO;
@@ -153,6 +155,7 @@ export class ExternalSecretController {
   /** ExternalSecrets a rotation event asked to refresh now. */
   private readonly forced = new Set<string>();
   private readonly events: RotationEvents;
+  private revalidate?: ReturnType<typeof setInterval>;
   private readonly clients = new Map<string, Promise<SecretsClient>>();
   private readonly lastHash = new Map<string, string>();
   private readonly lastVersions = new Map<string, string>();
@@ -293,7 +296,7 @@ export class ExternalSecretController {
   /** Writes the store's Ready condition (leader only; informers run on every replica). */
   private reportStore(s: StoreWithStatus): void {
     if (!this.leading || !storeHandledBy(s.spec, this.opts.controllerClass)) return;
-    void validateStore(s)
+    void validateStore(s, (st) => this.client(st, st.namespace ?? 'default'))
       .then((cond) => writeStoreStatus(this.opts.kc, s, cond))
       .catch((err: unknown) =>
         this.opts.logger.warn(
@@ -430,6 +433,11 @@ export class ExternalSecretController {
   run(): Promise<void> {
     const deps = this.deps();
     this.leading = true;
+    // Stores are re-validated periodically too (credentials and permissions change outside Kubernetes).
+    this.revalidate = setInterval(() => {
+      for (const s of [...this.stores.list(), ...this.clusterStores.list()]) this.reportStore(s);
+    }, STORE_REVALIDATE_MS);
+    this.revalidate.unref();
     for (const s of [...this.stores.list(), ...this.clusterStores.list()]) {
       this.reportStore(s);
       this.events.sync({ id: storeId(s), annotations: s.annotations, region: awsRegion(s) });
@@ -469,6 +477,7 @@ export class ExternalSecretController {
   }
 
   async stop(): Promise<void> {
+    if (this.revalidate) clearInterval(this.revalidate);
     await this.events.stopAll();
     await this.queue.shutdown();
     await this.workers;

@@ -25,6 +25,7 @@ export function countingClient(inner: SecretsClient, provider: string, metrics: 
     currentVersion: inner.currentVersion
       ? (ref) => count('currentVersion', () => inner.currentVersion!(ref))
       : undefined,
+    validate: inner.validate ? () => count('validate', () => inner.validate!()) : undefined,
     close: () => inner.close(),
   };
 }

@@ -102,6 +102,10 @@ export class PlannedClient implements SecretsClient {
     return this.inner.findSecrets(query);
   }
 
+  async validate(): Promise<void> {
+    await this.inner.validate?.();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -4,7 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, STORE_REASON } from '../../api/constants';
 import { kubeRequest } from '../../kube/request';
-import { createClient } from '../../providers/registry';
+import type { SecretsClient } from '../../providers/types';
 import type { StoreObject } from './reconcile';
 
 export interface StoreCondition {
@@ -16,23 +16,30 @@ export interface StoreCondition {
   lastTransitionTime?: string;
 }
 
-/** Validates the provider configuration without calling the provider. */
-export async function validateStore(store: StoreObject): Promise<StoreCondition> {
+/** Whether some credential reference leaves its namespace to the ExternalSecret (ESO "referent"). */
+export function usesReferentAuth(store: StoreObject): boolean {
+  if (store.kind !== 'ClusterSecretStore') return false;
+  const walk = (v: unknown, key: string): boolean => {
+    if (!v || typeof v !== 'object') return false;
+    const o = v as Record<string, unknown>;
+    if (key.endsWith('Ref') && typeof o.name === 'string' && o.namespace === undefined) return true;
+    return Object.entries(o).some(([k, x]) => walk(x, k));
+  };
+  return walk(store.spec.provider, 'provider');
+}
+
+/**
+ * Ready condition of a store: the configuration must build a client (else InvalidProviderConfig),
+ * and one cheap provider call must succeed (else ValidationFailed). A ClusterSecretStore whose
+ * credentials resolve in each ExternalSecret's namespace can only be checked per ExternalSecret.
+ */
+export async function validateStore(
+  store: StoreObject,
+  client: (store: StoreObject) => Promise<SecretsClient>,
+): Promise<StoreCondition> {
+  let c: SecretsClient;
   try {
-    const client = await createClient(store.spec.provider as unknown as Record<string, unknown>, {
-      namespace: store.namespace ?? 'default',
-      store: { kind: store.kind, name: store.name, namespace: store.namespace, generation: store.generation },
-      readSecretKey: async () => new Uint8Array(),
-    });
-    await client.close();
-    const notes: string[] = [];
-    // Accepted for ESO compatibility but not used; said here rather than ignored silently.
-    if (store.spec.retrySettings)
-      notes.push('retrySettings is not used (failures back off per key, 1 s to 5 min)');
-    if (store.spec.refreshInterval)
-      notes.push('refreshInterval is not used (the store is re-validated on every change)');
-    const message = ['store validated', ...notes].join('; ');
-    return { type: 'Ready', status: 'True', reason: STORE_REASON.Valid, message };
+    c = await client(store);
   } catch (err) {
     return {
       type: 'Ready',
@@ -41,6 +48,34 @@ export async function validateStore(store: StoreObject): Promise<StoreCondition>
       message: (err as Error).message,
     };
   }
+  const notes: string[] = [];
+  if (usesReferentAuth(store)) {
+    notes.push(
+      "credentials resolve in each ExternalSecret's namespace, so they are checked per ExternalSecret",
+    );
+  } else {
+    try {
+      await c.validate?.();
+    } catch (err) {
+      return {
+        type: 'Ready',
+        status: 'False',
+        reason: STORE_REASON.ValidationFailed,
+        message: (err as Error).message,
+      };
+    }
+  }
+  // Accepted for ESO compatibility but not used; said here rather than ignored silently.
+  if (store.spec.retrySettings)
+    notes.push('retrySettings is not used (failures back off per key, 1 s to 5 min)');
+  if (store.spec.refreshInterval)
+    notes.push('refreshInterval is not used (stores are re-validated every 5 minutes)');
+  return {
+    type: 'Ready',
+    status: 'True',
+    reason: STORE_REASON.Valid,
+    message: ['store validated', ...notes].join('; '),
+  };
 }
 
 /** Sets one condition of a store's status (keeping the others); writes only on change. */

@@ -297,6 +297,15 @@ export class AwsClient implements SecretsClient {
     return res.VersionId;
   }
 
+  /** ListSecrets with one result: proves endpoint, region and credentials. */
+  async validate(): Promise<void> {
+    try {
+      await this.api.listSecrets({ MaxResults: 1 });
+    } catch (err) {
+      this.fail(err, this.ctx('ListSecrets'));
+    }
+  }
+
   /** Names (and tags) of the secrets matching a query, via paged ListSecrets. */
   private async list(query: FindQuery): Promise<string[]> {
     const match = compileFind(query);

@@ -265,6 +265,20 @@ export class GcpClient implements SecretsClient {
     return version;
   }
 
+  /** Lists at most one secret: proves endpoint, project and credentials (needs secrets.list). */
+  async validate(): Promise<void> {
+    const parent = {
+      project: await this.project(),
+      ...(this.store.location !== undefined && { location: this.store.location }),
+    };
+    try {
+      for await (const _ of this.api.listSecretsAsync({ parent: parentPath(parent), pageSize: 1 }, PAGED))
+        break;
+    } catch (err) {
+      this.fail(err, { resource: `${parentPath(parent)}/secrets`, ...parent, op: 'list' });
+    }
+  }
+
   async findSecrets(query: FindQuery): Promise<Map<string, Uint8Array>> {
     const match = compileFind(query);
     const parent = {

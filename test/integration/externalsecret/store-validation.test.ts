@@ -1,0 +1,84 @@
+// Store validation: Ready=True Valid after one cheap provider call; ValidationFailed with the
+// identity's own message when that call cannot be made (a Google SA the KSA may not impersonate).
+import { randomBytes } from 'node:crypto';
+import { applyYaml } from '../../support/apply';
+import { installDeploy, startController, type TestController } from '../../support/controller';
+import { eventually } from '../../support/eventually';
+import { clients, createNamespace, deleteNamespace } from '../../support/kube';
+
+const project = `sv-${randomBytes(3).toString('hex')}`;
+let ns: string;
+let ctl: TestController | undefined;
+
+async function ready(name: string) {
+  const s = (await clients().objects.read({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'SecretStore',
+    metadata: { name, namespace: ns },
+  })) as unknown as {
+    status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+  };
+  return s.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+beforeAll(async () => {
+  ns = await createNamespace('store-val');
+  await installDeploy();
+  await applyYaml(`
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: app
+  namespace: ${ns}
+  annotations: {iam.gke.io/gcp-service-account: "unbound@${project}.iam.gserviceaccount.com"}
+---
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: ambient, namespace: ${ns}}
+spec: {provider: {gcpsm: {projectID: ${project}}}, retrySettings: {maxRetries: 3, retryInterval: 10s}}
+---
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: unbound, namespace: ${ns}}
+spec:
+  provider:
+    gcpsm:
+      projectID: ${project}
+      auth:
+        workloadIdentity:
+          serviceAccountRef: {name: app}
+          clusterLocation: europe-west1
+          clusterName: testbed
+          clusterProjectID: ${project}
+`);
+  ctl = await startController(ns);
+});
+
+afterAll(async () => {
+  await ctl?.stop();
+  await deleteNamespace(ns);
+});
+
+test('a working store is Valid, and says which ESO fields it does not use', async () => {
+  const c = await eventually(
+    async () => {
+      const x = await ready('ambient');
+      expect(x).toMatchObject({ status: 'True', reason: 'Valid' });
+      return x!;
+    },
+    { timeoutMs: 20000, what: 'Valid' },
+  );
+  expect(c.message).toMatch(/retrySettings is not used/);
+});
+
+test('a store whose identity cannot get a token is ValidationFailed with a message that fixes it', async () => {
+  const c = await eventually(
+    async () => {
+      const x = await ready('unbound');
+      expect(x).toMatchObject({ status: 'False', reason: 'ValidationFailed' });
+      return x!;
+    },
+    { timeoutMs: 20000, what: 'ValidationFailed' },
+  );
+  expect(c.message).toMatch(/roles\/iam\.workloadIdentityUser/);
+});
