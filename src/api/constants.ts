@@ -150,3 +150,37 @@ export const RELOADER_ANNOTATION = {
   match: 'reloader.stakater.com/match',
   ignore: 'reloader.stakater.com/ignore',
 } as const;
+
+// ── Rollout controller (src/controllers/rollout/) ─────────────────────────────────────────────
+/** Reloader's ConfigMap counterparts of the Secret annotations above. */
+export const RELOADER_CONFIGMAP_ANNOTATION = {
+  auto: 'configmap.reloader.stakater.com/auto',
+  reload: 'configmap.reloader.stakater.com/reload',
+  exclude: 'configmaps.exclude.reloader.stakater.com/reload',
+} as const;
+
+/** secretsync's own rollout annotations. */
+export const ROLLOUT_ANNOTATION = {
+  /** On a workload: "true" (every referenced Secret and ConfigMap) or a comma list of name regexes. */
+  reload: ANNOTATION.reload,
+  /** On a workload: `secret` hashes whole objects instead of the keys the pod spec reads. */
+  reloadScope: 'secretsync.io/reload-scope',
+  /** On a workload's metadata: the consumed-content hash its pods were last rolled (or first seen) at. */
+  lastHash: 'secretsync.io/last-reload-hash',
+  /** On a workload's metadata: per-object digests behind lastHash (decides appeared/changed/removed). */
+  lastObjects: 'secretsync.io/last-reload-objects',
+  /** On a pod template: when secretsync last restarted the pods. */
+  restartedAt: 'secretsync.io/restartedAt',
+  /** On a pod template: the consumed-content hash the pods were started with. */
+  templateHash: 'secretsync.io/reload-hash',
+} as const;
+
+/** Reasons on rollout Events. */
+export const ROLLOUT_REASON = {
+  Rollout: 'RolloutTriggered',
+  Paused: 'RolloutPaused',
+  OnDelete: 'RolloutOnDelete',
+  InvalidAnnotation: 'InvalidReloadAnnotation',
+  Forbidden: 'RolloutForbidden',
+  Failed: 'RolloutFailed',
+} as const;

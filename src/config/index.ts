@@ -18,6 +18,10 @@ export interface Config {
     retryPeriodMs: number;
   };
   identity: string;
+  /** Changes to one workload within this window make one rollout (--rollout-debounce). */
+  rolloutDebounceMs: number;
+  /** `planned` (shared fetches, batching, version tags) or `naive` (one call per entry, as ESO). */
+  fetchPlan: 'planned' | 'naive';
 }
 
 export interface RawFlags {
@@ -34,6 +38,8 @@ export interface RawFlags {
   leaseDuration?: string;
   renewDeadline?: string;
   retryPeriod?: string;
+  rolloutDebounce?: string;
+  fetchPlan?: string;
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +57,12 @@ function seconds(name: string, v: string | undefined, dfltMs: number): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v);
   if (!m) throw new ConfigError(`--${name} must be a duration like 15s, got "${v}"`);
   return m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000;
+}
+
+function fetchPlan(v: string | undefined): 'planned' | 'naive' {
+  if (v === undefined || v === '' || v === 'planned') return 'planned';
+  if (v === 'naive') return 'naive';
+  throw new ConfigError(`--fetch-plan must be planned or naive, got "${v}"`);
 }
 
 export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): Config {
@@ -75,5 +87,11 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
     logLevel: f.logLevel ?? env.LOG_LEVEL ?? 'info',
     leaderElection: le,
     identity: env.POD_NAME ?? hostname(),
+    fetchPlan: fetchPlan(f.fetchPlan ?? env.SECRETSYNC_FETCH_PLAN),
+    rolloutDebounceMs: seconds(
+      'rollout-debounce',
+      f.rolloutDebounce ?? env.SECRETSYNC_ROLLOUT_DEBOUNCE,
+      1_000,
+    ),
   };
 }

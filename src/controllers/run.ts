@@ -10,6 +10,7 @@ import { createLogger, type AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { LeaderElector, leaderIdentity } from '../runtime/leader';
 import { ExternalSecretController } from './externalsecret/controller';
+import { withRollout } from './rollout/wire';
 
 export interface RunningController {
   stop(): Promise<void>;
@@ -21,6 +22,8 @@ export async function runController(
   kc: KubeConfig,
   cfg: Config,
   logger: AppLogger = createLogger(cfg.logLevel),
+  /** What to do once stopped after losing the lease; the CLI exits, embedders decide. */
+  onLostLease: () => void = () => process.exit(1),
 ): Promise<RunningController> {
   const reach = await checkReachable(kc);
   logger.info(
@@ -28,14 +31,18 @@ export async function runController(
     'connected to the Kubernetes API',
   );
   const metrics = new Metrics();
-  const sync = new ExternalSecretController({
-    kc,
-    logger,
-    metrics,
-    namespace: cfg.namespace,
-    controllerClass: cfg.controllerClass,
-    concurrency: cfg.concurrency,
-  });
+  const sync = withRollout(
+    new ExternalSecretController({
+      kc,
+      logger,
+      metrics,
+      namespace: cfg.namespace,
+      controllerClass: cfg.controllerClass,
+      concurrency: cfg.concurrency,
+      fetchPlan: cfg.fetchPlan,
+    }),
+    { kc, logger, metrics, namespace: cfg.namespace, debounceMs: cfg.rolloutDebounceMs },
+  );
   let leading = !cfg.leaderElection.enabled;
   const server: Server = await startHealthServer(
     cfg.metricsPort,
@@ -83,8 +90,8 @@ export async function runController(
       onStoppedLeading: () => {
         metrics.leader.set(0);
         if (!leading || stopping) return;
-        logger.error('lost the leader lease; exiting so that a fresh process starts as a follower');
-        void stop().then(() => process.exit(1));
+        logger.error('lost the leader lease; stopping so that a fresh process starts as a follower');
+        void stop().then(() => onLostLease());
       },
     });
     void elector.run();

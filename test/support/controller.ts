@@ -55,10 +55,17 @@ export interface TestController extends RunningController {
   logs: string[];
 }
 
-/** Starts a controller scoped to `namespace` with its own lease; stop it in afterAll/afterEach. */
-export async function startController(namespace: string, flags: RawFlags = {}): Promise<TestController> {
+/**
+ * Starts a controller scoped to `namespace` with its own lease; stop it in afterAll/afterEach.
+ * `kubeConfig` replaces the `secretsync` ServiceAccount's (e.g. one with reduced RBAC).
+ */
+export async function startController(
+  namespace: string,
+  flags: RawFlags = {},
+  opts: { kubeConfig?: k8s.KubeConfig } = {},
+): Promise<TestController> {
   await installDeploy();
-  const kc = await controllerKubeConfig();
+  const kc = opts.kubeConfig ?? (await controllerKubeConfig());
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -73,11 +80,16 @@ export async function startController(namespace: string, flags: RawFlags = {}): 
     bindAddress: '127.0.0.1',
     leaderElectionNamespace: 'secretsync-system',
     leaderElectionId: `secretsync-${namespace}`,
-    leaseDuration: '3s',
-    renewDeadline: '2s',
+    // Takeover after a graceful stop takes one retry period; a long lease keeps a loaded machine
+    // from losing leadership mid-test.
+    leaseDuration: '15s',
+    renewDeadline: '10s',
     retryPeriod: '500ms',
     ...flags,
   });
-  const running = await runController(kc, cfg, logger);
+  // Losing the lease must not end the jest worker: the controller stops and the test sees it.
+  const running = await runController(kc, cfg, logger, () =>
+    logs.push('{"msg":"stopped after losing the lease"}\n'),
+  );
   return { ...running, logs };
 }

@@ -1,0 +1,206 @@
+// Which Secrets and ConfigMaps a workload asks to be restarted for, read from its annotations the
+// way Stakater Reloader reads them (workload metadata first, then the pod template), so teams keep
+// their manifests when they switch. Pure: returns a typed opt-in plus the problems found, which
+// the controller reports as a warning Event naming the annotation.
+import { RE2JS } from 're2js';
+import {
+  RELOADER_ANNOTATION as R,
+  RELOADER_CONFIGMAP_ANNOTATION as RC,
+  ROLLOUT_ANNOTATION,
+} from '../../api/constants';
+
+export type ObjectKind = 'Secret' | 'ConfigMap';
+export const OBJECT_KINDS: readonly ObjectKind[] = ['Secret', 'ConfigMap'];
+
+export interface KindOptIn {
+  /** Every object of this kind the pod spec references rolls the workload. */
+  auto: boolean;
+  /** Referenced objects annotated `reloader.stakater.com/match: "true"` roll the workload. */
+  search: boolean;
+  /** Regexes (as written; matched anchored at both ends) naming objects that roll it, referenced or not. */
+  names: string[];
+  /** Exact names that never roll it. */
+  exclude: string[];
+}
+
+export interface OptIn {
+  Secret: KindOptIn;
+  ConfigMap: KindOptIn;
+  /** key: hash only the keys the pod spec reads; object: hash whole objects. */
+  scope: 'key' | 'object';
+}
+
+export interface AnnotationProblem {
+  annotation: string;
+  message: string;
+}
+
+export interface ParsedOptIn {
+  /** Undefined when nothing (valid) opts the workload in. */
+  optIn?: OptIn;
+  problems: AnnotationProblem[];
+  /** True when any annotation this controller reads is present (valid or not). */
+  annotated: boolean;
+}
+
+type Annotations = Readonly<Record<string, string>> | undefined;
+
+const TYPED = {
+  Secret: { auto: R.secretAuto, reload: R.secretReload, exclude: R.secretExclude },
+  ConfigMap: { auto: RC.auto, reload: RC.reload, exclude: RC.exclude },
+} as const;
+
+/** Every workload annotation read here; a workload carrying none of them is not cached in full. */
+export const WORKLOAD_ANNOTATIONS: readonly string[] = [
+  R.auto,
+  R.search,
+  ROLLOUT_ANNOTATION.reload,
+  ROLLOUT_ANNOTATION.reloadScope,
+  ...OBJECT_KINDS.flatMap((k) => Object.values(TYPED[k])),
+];
+
+/** Go's strconv.ParseBool, which Reloader uses for the auto annotations. */
+function parseBool(v: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return undefined;
+}
+
+const compiled = new Map<string, RE2JS | null>();
+const COMPILED_LIMIT = 1024;
+
+/** The anchored RE2 for one list entry; null when the entry is not a valid expression. */
+export function namePattern(entry: string): RE2JS | null {
+  let re = compiled.get(entry);
+  if (re === undefined) {
+    try {
+      re = RE2JS.compile(`^(?:${entry})$`);
+    } catch {
+      re = null;
+    }
+    if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+    compiled.set(entry, re);
+  }
+  return re;
+}
+
+/** Whether `name` matches any of the (valid) entries. */
+export function matchesAny(name: string, entries: readonly string[]): boolean {
+  return entries.some((e) => namePattern(e)?.matches(name) === true);
+}
+
+class Reader {
+  readonly problems: AnnotationProblem[] = [];
+
+  bool(annotation: string, value: string | undefined): boolean {
+    if (value === undefined) return false;
+    const b = parseBool(value.trim());
+    if (b === undefined) this.problem(annotation, `value ${JSON.stringify(value)} is not "true" or "false"`);
+    return b ?? false;
+  }
+
+  /** Reloader compares search/match/ignore with "true" exactly; anything but true/false is reported. */
+  strictTrue(annotation: string, value: string | undefined): boolean {
+    if (value === undefined) return false;
+    if (value !== 'true' && value !== 'false')
+      this.problem(annotation, `value ${JSON.stringify(value)} is not "true" or "false"`);
+    return value === 'true';
+  }
+
+  list(annotation: string, value: string | undefined, regex: boolean): string[] {
+    if (value === undefined) return [];
+    const entries = value
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
+    if (entries.length === 0) {
+      this.problem(annotation, 'empty list');
+      return [];
+    }
+    if (!regex) return entries;
+    return entries.filter((e) => {
+      if (namePattern(e) !== null) return true;
+      this.problem(annotation, `entry ${JSON.stringify(e)} is not a valid regular expression; skipped`);
+      return false;
+    });
+  }
+
+  problem(annotation: string, message: string): void {
+    this.problems.push({ annotation, message });
+  }
+}
+
+function present(a: Annotations, keys: readonly string[]): boolean {
+  return a !== undefined && keys.some((k) => a[k] !== undefined);
+}
+
+/**
+ * Parses a workload's opt-in. Per kind, as Reloader does: if the workload's metadata carries any
+ * opt-in annotation for that kind (auto, typed auto, typed reload list, search, or our reload),
+ * read them all from the metadata, otherwise from the pod template. Exclusions and the scope are
+ * read from the metadata, falling back to the template.
+ */
+export function parseOptIn(metadata: Annotations, template: Annotations): ParsedOptIn {
+  const rd = new Reader();
+  const annotated = present(metadata, WORKLOAD_ANNOTATIONS) || present(template, WORKLOAD_ANNOTATIONS);
+  if (!annotated) return { problems: [], annotated };
+
+  // Each annotation is validated once, on the side it is read from.
+  const sources = new Map<Annotations, Map<string, unknown>>();
+  const read = <T>(a: Annotations, key: string, parse: (v: string | undefined) => T): T => {
+    let memo = sources.get(a);
+    if (!memo) sources.set(a, (memo = new Map()));
+    if (!memo.has(key)) memo.set(key, parse(a?.[key]));
+    return memo.get(key) as T;
+  };
+  const fromMetaOrTemplate = (key: string) => metadata?.[key] ?? template?.[key];
+
+  const kind = (k: ObjectKind): KindOptIn => {
+    const t = TYPED[k];
+    const src = present(metadata, [R.auto, R.search, ROLLOUT_ANNOTATION.reload, t.auto, t.reload])
+      ? metadata
+      : template;
+    const ours = read(src, ROLLOUT_ANNOTATION.reload, (v) => parseOurs(rd, v));
+    const excludeFrom = metadata?.[t.exclude] !== undefined ? metadata : template;
+    const auto = read(src, R.auto, (v) => rd.bool(R.auto, v));
+    const typedAuto = read(src, t.auto, (v) => rd.bool(t.auto, v));
+    return {
+      auto: auto || typedAuto || ours.all,
+      search: read(src, R.search, (v) => rd.strictTrue(R.search, v)),
+      names: [...read(src, t.reload, (v) => rd.list(t.reload, v, true)), ...ours.names],
+      exclude: read(excludeFrom, t.exclude, (v) => rd.list(t.exclude, v, false)),
+    };
+  };
+  const Secret = kind('Secret');
+  const ConfigMap = kind('ConfigMap');
+
+  let scope: OptIn['scope'] = 'key';
+  const scopeValue = fromMetaOrTemplate(ROLLOUT_ANNOTATION.reloadScope);
+  if (scopeValue !== undefined) {
+    const v = scopeValue.trim().toLowerCase();
+    if (v === 'secret' || v === 'object') scope = 'object';
+    else if (v !== 'key')
+      rd.problem(
+        ROLLOUT_ANNOTATION.reloadScope,
+        `value ${JSON.stringify(scopeValue)} is not "secret" or "key"`,
+      );
+  }
+
+  const active = (o: KindOptIn) => o.auto || o.search || o.names.length > 0;
+  const optIn = active(Secret) || active(ConfigMap) ? { Secret, ConfigMap, scope } : undefined;
+  return optIn ? { optIn, problems: rd.problems, annotated } : { problems: rd.problems, annotated };
+}
+
+/** secretsync.io/reload: "true" (everything referenced), "false", or a comma list of name regexes. */
+function parseOurs(rd: Reader, v: string | undefined): { all: boolean; names: string[] } {
+  if (v === undefined) return { all: false, names: [] };
+  const t = v.trim();
+  if (t === 'true') return { all: true, names: [] };
+  if (t === 'false') return { all: false, names: [] };
+  return { all: false, names: rd.list(ROLLOUT_ANNOTATION.reload, v, true) };
+}
+
+/** An object's own annotations: `ignore` (never triggers) and `match` (for search). */
+export function objectFlags(a: Annotations): { ignore: boolean; match: boolean } {
+  return { ignore: a?.[R.ignore] === 'true', match: a?.[R.match] === 'true' };
+}

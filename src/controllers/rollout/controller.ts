@@ -1,0 +1,378 @@
+// The rollout (Reloader) side: lean informers over every Secret and ConfigMap (per-key digests
+// only) and over Deployments, StatefulSets and DaemonSets (only opted-in ones kept), indexes from
+// objects to the workloads that read them, and a work queue keyed by workload with a debounce, so
+// a burst of changes makes one patch. Informers run on every replica; workers on the leader only.
+// Same shape as ExternalSecretController: start() → synced() → run() (leader) → stop().
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ROLLOUT_REASON } from '../../api/constants';
+import { Informer } from '../../kube/informer';
+import { errorText } from '../../kube/log';
+import { isApiError } from '../../kube/request';
+import type { AppLogger } from '../../observability/logger';
+import type { Metrics } from '../../observability/metrics';
+import { done, retry, terminal, type Decision } from '../../runtime/decision';
+import { runWorkers, WorkQueue } from '../../runtime/workqueue';
+import { systemClock, type Clock } from '../../util/clock';
+import { KubeIO } from '../externalsecret/kube-io';
+import { OBJECT_KINDS, type ObjectKind } from './annotations';
+import { decide, type ObjectState, type RolloutDecision } from './decide';
+import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './describe';
+import { ManyToMany } from './index-map';
+import { classifyPatchError, eventTarget, patchWorkload, type PatchContent } from './patch';
+import {
+  isLean,
+  projectConfigMap,
+  projectSecret,
+  projectWorkload,
+  WORKLOAD_KINDS,
+  WORKLOAD_PLURAL,
+  workloadChanged,
+  type LeanWorkload,
+  type WorkloadEntry,
+  type WorkloadKind,
+} from './project';
+
+export interface RolloutControllerOptions {
+  kc: KubeConfig;
+  logger: AppLogger;
+  metrics: Metrics;
+  /** Watch one namespace only. */
+  namespace?: string;
+  /** Changes to one workload within this window make one rollout. */
+  debounceMs: number;
+  workers?: number;
+  clock?: Clock;
+  /** Items per list page for Secrets and ConfigMaps (they can be large); default 100. */
+  objectPageSize?: number;
+}
+
+/** After an RBAC denial, try again this much later (or when the workload changes), not in a loop. */
+export const FORBIDDEN_RETRY_MS = 5 * 60_000;
+
+const split = (key: string) => {
+  const [kind, namespace, name] = key.split('/') as [WorkloadKind, string, string];
+  return { kind, namespace, name };
+};
+
+export class RolloutController {
+  readonly queue: WorkQueue<string>;
+  private readonly io: KubeIO;
+  private readonly objects: Record<ObjectKind, Informer<ObjectState>>;
+  private readonly workloads: Record<WorkloadKind, Informer<WorkloadEntry>>;
+  /** workload key → `Kind/ns/name` of the objects its pod spec references. */
+  private readonly refs = new ManyToMany();
+  /** namespace → workloads with a reload list (any object of the namespace may match). */
+  private readonly listing = new ManyToMany();
+  /** per kind: namespace → object names (reload lists match against them). */
+  private readonly names: Record<ObjectKind, Map<string, Set<string>>> = {
+    Secret: new Map(),
+    ConfigMap: new Map(),
+  };
+  /** workload key → `Kind/name` → keys seen changing since it was last processed. */
+  private readonly seen = new Map<string, Map<string, SeenChange>>();
+  /** workload key → what was last reported about it (so warnings are not repeated). */
+  private readonly reported = new Map<string, string>();
+  private readonly log: AppLogger;
+  private workers?: Promise<void>;
+
+  constructor(private readonly opts: RolloutControllerOptions) {
+    const clock = opts.clock ?? systemClock;
+    this.queue = new WorkQueue<string>({ clock, baseDelayMs: 250, maxDelayMs: 60_000 });
+    this.io = new KubeIO(opts.kc);
+    this.log = opts.logger.child({ controller: 'rollout' });
+    const ns = opts.namespace;
+    const core = (plural: string) => (ns ? `/api/v1/namespaces/${ns}/${plural}` : `/api/v1/${plural}`);
+    const apps = (plural: string) =>
+      ns ? `/apis/apps/v1/namespaces/${ns}/${plural}` : `/apis/apps/v1/${plural}`;
+    const pageSize = opts.objectPageSize ?? 100;
+    this.objects = {
+      Secret: new Informer(opts.kc, {
+        path: core('secrets'),
+        project: projectSecret,
+        pageSize,
+        logger: this.log,
+      }),
+      ConfigMap: new Informer(opts.kc, {
+        path: core('configmaps'),
+        project: projectConfigMap,
+        pageSize,
+        logger: this.log,
+      }),
+    };
+    const workload = (kind: WorkloadKind) =>
+      new Informer<WorkloadEntry>(opts.kc, {
+        path: apps(WORKLOAD_PLURAL[kind]),
+        project: projectWorkload(kind),
+        logger: this.log,
+      });
+    this.workloads = {
+      Deployment: workload('Deployment'),
+      StatefulSet: workload('StatefulSet'),
+      DaemonSet: workload('DaemonSet'),
+    };
+    this.wire();
+  }
+
+  private wire(): void {
+    for (const kind of OBJECT_KINDS) {
+      const inf = this.objects[kind];
+      inf.on('add', (key, item) => this.onObject(kind, key, undefined, item));
+      inf.on('update', (key, item, old) => this.onObject(kind, key, old, item));
+      inf.on('delete', (key, _last, cached) => this.onObject(kind, key, cached, undefined));
+    }
+    for (const kind of WORKLOAD_KINDS) {
+      const inf = this.workloads[kind];
+      const onWorkload = (key: string, item: WorkloadEntry, old?: WorkloadEntry) => {
+        const wk = `${kind}/${key}`;
+        if (!isLean(item)) return this.forgetWorkload(wk);
+        const ns = item.namespace;
+        this.refs.set(
+          wk,
+          item.consumers.map((c) => `${c.kind}/${ns}/${c.name}`),
+        );
+        const lists =
+          item.optIn && (item.optIn.Secret.names.length > 0 || item.optIn.ConfigMap.names.length > 0);
+        this.listing.set(wk, lists ? [ns] : []);
+        if (old !== undefined && !workloadChanged(old, item)) return; // status-only update
+        this.queue.addAfter(wk, this.opts.debounceMs);
+      };
+      inf.on('add', onWorkload);
+      inf.on('update', onWorkload);
+      inf.on('delete', (key) => this.forgetWorkload(`${kind}/${key}`));
+    }
+  }
+
+  private forgetWorkload(wk: string): void {
+    this.refs.delete(wk);
+    this.listing.delete(wk);
+    this.seen.delete(wk);
+    this.reported.delete(`${wk}#problems`);
+    this.reported.delete(`${wk}#forbidden`);
+    this.queue.forget(wk);
+  }
+
+  private onObject(kind: ObjectKind, key: string, before?: ObjectState, after?: ObjectState): void {
+    const slash = key.indexOf('/');
+    const ns = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    const names = this.names[kind];
+    if (after) {
+      let set = names.get(ns);
+      if (!set) names.set(ns, (set = new Set()));
+      set.add(name);
+    } else {
+      names.get(ns)?.delete(name);
+      if (names.get(ns)?.size === 0) names.delete(ns);
+    }
+    const keys = changedKeys(before?.keys, after?.keys);
+    if (
+      before &&
+      after &&
+      keys.length === 0 &&
+      before.ignore === after.ignore &&
+      before.match === after.match
+    )
+      return;
+    // The first list's adds are not changes; afterwards (watch events, relists) they are.
+    const observed = this.objects[kind].hasSynced();
+    const candidates = new Set([...this.refs.keysFor(`${kind}/${key}`), ...this.listing.keysFor(ns)]);
+    for (const wk of candidates) {
+      if (observed) {
+        let seen = this.seen.get(wk);
+        if (!seen) this.seen.set(wk, (seen = new Map()));
+        const id = `${kind}/${name}`;
+        let s = seen.get(id);
+        if (!s) seen.set(id, (s = { keys: new Set() }));
+        for (const k of keys) s.keys.add(k);
+      }
+      this.queue.addAfter(wk, this.opts.debounceMs);
+    }
+  }
+
+  /** One workload: decide, then patch (record or restart) and report. */
+  async reconcile(wk: string): Promise<Decision> {
+    const { kind, namespace, name } = split(wk);
+    const w = this.workloads[kind]?.get(`${namespace}/${name}`);
+    if (!isLean(w)) {
+      this.seen.delete(wk);
+      return done();
+    }
+    this.reportProblems(wk, w);
+    if (!w.optIn) {
+      this.seen.delete(wk);
+      return done();
+    }
+    const d = decide({
+      optIn: w.optIn,
+      consumers: w.consumers,
+      object: (k, n) => this.objects[k].get(`${namespace}/${n}`),
+      names: (k) => this.names[k].get(namespace) ?? [],
+      recorded: { hash: w.recordedHash, objects: w.recordedObjects },
+    });
+    // Taken now: changes seen from here on belong to the next decision.
+    const seen = this.seen.get(wk);
+    this.seen.delete(wk);
+    this.log.debug(
+      {
+        workload: wk,
+        action: d.action,
+        ...(d.action === 'wait' ? { missing: d.missing } : { hash: d.hash.slice(0, 12) }),
+        seen: [...(seen?.keys() ?? [])],
+      },
+      'rollout decision',
+    );
+    if (d.action === 'wait' || d.action === 'none') return done();
+    return this.apply(wk, w, d, seen);
+  }
+
+  private async apply(
+    wk: string,
+    w: LeanWorkload,
+    d: Extract<RolloutDecision, { action: 'record' | 'restart' }>,
+    seen: Map<string, SeenChange> | undefined,
+  ): Promise<Decision> {
+    const restart = d.action === 'restart';
+    const content: PatchContent = { hash: d.hash, objects: d.objects };
+    if (restart) content.restartedAt = new Date(this.queue.clock.now()).toISOString();
+    try {
+      await patchWorkload(this.opts.kc, w, content);
+    } catch (err) {
+      if (seen) this.restoreSeen(wk, seen);
+      return this.patchFailed(wk, w, err);
+    }
+    this.reported.delete(`${wk}#forbidden`);
+    if (!restart) {
+      this.log.debug({ workload: wk, hash: d.hash.slice(0, 12), firstSight: d.firstSight }, 'recorded hash');
+      return done();
+    }
+    const message = rolloutMessage(d.changes, seen, d.hash);
+    const reason = rolloutReason(d.changes);
+    this.opts.metrics.rollouts.inc({ kind: w.kind, reason });
+    this.log.info({ workload: wk, reason, hash: d.hash.slice(0, 12), message }, 'rolling out');
+    const target = eventTarget(w);
+    void this.io.event(target, 'Normal', ROLLOUT_REASON.Rollout, message);
+    if (w.paused)
+      void this.io.event(
+        target,
+        'Normal',
+        ROLLOUT_REASON.Paused,
+        'Deployment is paused: its pod template is updated and pods change when it is resumed',
+      );
+    if (w.onDelete)
+      void this.io.event(
+        target,
+        'Normal',
+        ROLLOUT_REASON.OnDelete,
+        `${w.kind} uses updateStrategy OnDelete: its pod template is updated, but pods change only when they are deleted`,
+      );
+    return done();
+  }
+
+  /** Puts back what a failed attempt had taken, merged with what was seen meanwhile. */
+  private restoreSeen(wk: string, taken: Map<string, SeenChange>): void {
+    const now = this.seen.get(wk);
+    if (!now) {
+      this.seen.set(wk, taken);
+      return;
+    }
+    for (const [id, change] of taken) {
+      const cur = now.get(id);
+      if (!cur) now.set(id, change);
+      else for (const k of change.keys) cur.keys.add(k);
+    }
+  }
+
+  private patchFailed(wk: string, w: LeanWorkload, err: unknown): Decision {
+    switch (classifyPatchError(err)) {
+      case 'conflict':
+        this.log.debug({ workload: wk }, 'workload changed since it was read; deciding again');
+        return retry(err);
+      case 'gone':
+        return done();
+      case 'forbidden': {
+        const key = `${wk}#forbidden`;
+        if (this.reported.get(key) === undefined) {
+          this.reported.set(key, '1');
+          const message = `secretsync may not patch ${WORKLOAD_PLURAL[w.kind]} in ${w.namespace} (RBAC): ${errorText(err)}`;
+          this.log.error({ workload: wk, err: errorText(err) }, 'rollout forbidden; trying again in 5 min');
+          void this.io.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Forbidden, message);
+        }
+        return done(FORBIDDEN_RETRY_MS);
+      }
+      case 'invalid':
+        this.log.error({ workload: wk, err: errorText(err) }, 'rollout patch rejected');
+        void this.io.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Failed, errorText(err));
+        return terminal(errorText(err));
+      case 'transient':
+        return retry(err);
+    }
+  }
+
+  private reportProblems(wk: string, w: LeanWorkload): void {
+    const key = `${wk}#problems`;
+    if (w.problems.length === 0) {
+      this.reported.delete(key);
+      return;
+    }
+    const signature = JSON.stringify(w.problems);
+    if (this.reported.get(key) === signature) return;
+    this.reported.set(key, signature);
+    for (const p of w.problems.slice(0, 5)) {
+      this.log.warn(
+        { workload: wk, annotation: p.annotation, problem: p.message },
+        'invalid rollout annotation',
+      );
+      void this.io.event(
+        eventTarget(w),
+        'Warning',
+        ROLLOUT_REASON.InvalidAnnotation,
+        `annotation ${p.annotation}: ${p.message}`,
+      );
+    }
+  }
+
+  /** Starts every informer; resolves once all have listed once. */
+  async start(): Promise<void> {
+    await Promise.all([
+      ...OBJECT_KINDS.map((k) => this.objects[k].start()),
+      ...WORKLOAD_KINDS.map((k) => this.workloads[k].start()),
+    ]);
+  }
+
+  synced(): boolean {
+    return (
+      OBJECT_KINDS.every((k) => this.objects[k].hasSynced()) &&
+      WORKLOAD_KINDS.every((k) => this.workloads[k].hasSynced())
+    );
+  }
+
+  /** Runs the workers until stop(); call on the leader only, after start() resolved. */
+  run(): Promise<void> {
+    const depth = setInterval(
+      () => this.opts.metrics.queueDepth.set({ controller: 'rollout' }, this.queue.len()),
+      2000,
+    );
+    depth.unref();
+    this.workers = runWorkers(this.queue, this.opts.workers ?? 2, (wk) => this.reconcile(wk), {
+      onResult: (wk, d) => {
+        if (d.kind === 'retry' && !isApiError(d.error, 409))
+          this.log.warn({ workload: wk, err: errorText(d.error) }, 'rollout failed; retrying with backoff');
+      },
+    }).finally(() => clearInterval(depth));
+    return this.workers;
+  }
+
+  async stop(): Promise<void> {
+    await this.queue.shutdown();
+    await this.workers;
+    await Promise.all([
+      ...OBJECT_KINDS.map((k) => this.objects[k].stop()),
+      ...WORKLOAD_KINDS.map((k) => this.workloads[k].stop()),
+    ]);
+  }
+
+  /** For tests and measurements: the cached state of an object. */
+  cachedObject(kind: ObjectKind, namespace: string, name: string): ObjectState | undefined {
+    return this.objects[kind].get(`${namespace}/${name}`);
+  }
+}

@@ -1,0 +1,35 @@
+// Object → workloads lookups for the rollout controller: which workloads reference a Secret or
+// ConfigMap (many-to-many, rebuilt from each workload's references on every informer event).
+export class ManyToMany {
+  private readonly byValue = new Map<string, Set<string>>();
+  private readonly byKey = new Map<string, readonly string[]>();
+
+  set(key: string, values: readonly string[]): void {
+    this.delete(key);
+    if (values.length === 0) return;
+    this.byKey.set(key, values);
+    for (const v of values) {
+      let keys = this.byValue.get(v);
+      if (!keys) this.byValue.set(v, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  delete(key: string): void {
+    for (const v of this.byKey.get(key) ?? []) {
+      const keys = this.byValue.get(v);
+      keys?.delete(key);
+      if (keys?.size === 0) this.byValue.delete(v);
+    }
+    this.byKey.delete(key);
+  }
+
+  keysFor(value: string): string[] {
+    return [...(this.byValue.get(value) ?? [])];
+  }
+
+  /** Number of distinct values (for tests and metrics). */
+  get size(): number {
+    return this.byValue.size;
+  }
+}

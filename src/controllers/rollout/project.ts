@@ -1,0 +1,110 @@
+// What the rollout informers keep of each object. Every Secret and ConfigMap in the cluster is
+// watched, so each is cut down to per-key digests and two flags at once (values are hashed, then
+// dropped); workloads that do not opt in are cut down to nothing at all, and opted-in ones keep
+// their parsed opt-in and the references derived from the pod spec, not the pod template.
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1DaemonSet,
+  V1Deployment,
+  V1PodTemplateSpec,
+  V1Secret,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
+import { ROLLOUT_ANNOTATION } from '../../api/constants';
+import { keyDigest } from '../../util/hash';
+import { objectFlags, parseOptIn, type AnnotationProblem, type OptIn } from './annotations';
+import { podConsumers, type ConsumedRef } from './consumers';
+import type { ObjectState } from './decide';
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
+export const WORKLOAD_PLURAL: Record<WorkloadKind, string> = {
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+};
+
+export function projectSecret(obj: KubernetesObject): ObjectState {
+  const s = obj as V1Secret;
+  const keys: Record<string, string> = {};
+  for (const [k, v] of Object.entries(s.data ?? {})) keys[k] = keyDigest(Buffer.from(v, 'base64'));
+  return { keys, ...objectFlags(s.metadata?.annotations) };
+}
+
+export function projectConfigMap(obj: KubernetesObject): ObjectState {
+  const c = obj as V1ConfigMap;
+  const keys: Record<string, string> = {};
+  for (const [k, v] of Object.entries(c.data ?? {})) keys[k] = keyDigest(Buffer.from(v, 'utf8'));
+  for (const [k, v] of Object.entries(c.binaryData ?? {})) keys[k] = keyDigest(Buffer.from(v, 'base64'));
+  return { keys, ...objectFlags(c.metadata?.annotations) };
+}
+
+/** An opted-in (or mis-annotated) workload as the rollout controller needs it. */
+export interface LeanWorkload {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  optIn?: OptIn;
+  problems: AnnotationProblem[];
+  consumers: ConsumedRef[];
+  recordedHash?: string;
+  recordedObjects?: string;
+  /** Deployment spec.paused. */
+  paused: boolean;
+  /** StatefulSet updateStrategy OnDelete (DaemonSets too). */
+  onDelete: boolean;
+}
+
+/** A workload with no rollout annotation: nothing of it is kept. */
+export type NotOptedIn = Readonly<Record<string, never>>;
+export const NOT_OPTED_IN: NotOptedIn = Object.freeze({});
+
+export type WorkloadEntry = LeanWorkload | NotOptedIn;
+
+export function isLean(w: WorkloadEntry | undefined): w is LeanWorkload {
+  return w !== undefined && 'kind' in w;
+}
+
+type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
+
+export function projectWorkload(kind: WorkloadKind) {
+  return (obj: KubernetesObject): WorkloadEntry => {
+    const w = obj as Workload;
+    const template: V1PodTemplateSpec | undefined = w.spec?.template;
+    const meta = w.metadata?.annotations;
+    const parsed = parseOptIn(meta, template?.metadata?.annotations);
+    if (!parsed.annotated) return NOT_OPTED_IN;
+    const strategy =
+      kind === 'StatefulSet'
+        ? (w as V1StatefulSet).spec?.updateStrategy?.type
+        : kind === 'DaemonSet'
+          ? (w as V1DaemonSet).spec?.updateStrategy?.type
+          : undefined;
+    const lean: LeanWorkload = {
+      kind,
+      namespace: w.metadata?.namespace ?? '',
+      name: w.metadata?.name ?? '',
+      uid: w.metadata?.uid ?? '',
+      resourceVersion: w.metadata?.resourceVersion ?? '',
+      problems: parsed.problems,
+      consumers: parsed.optIn ? podConsumers(template?.spec) : [],
+      paused: kind === 'Deployment' && (w as V1Deployment).spec?.paused === true,
+      onDelete: strategy === 'OnDelete',
+    };
+    if (parsed.optIn) lean.optIn = parsed.optIn;
+    const hash = meta?.[ROLLOUT_ANNOTATION.lastHash];
+    if (hash !== undefined) lean.recordedHash = hash;
+    const objects = meta?.[ROLLOUT_ANNOTATION.lastObjects];
+    if (objects !== undefined) lean.recordedObjects = objects;
+    return lean;
+  };
+}
+
+/** Whether two cached states of a workload differ in anything but resourceVersion. */
+export function workloadChanged(a: WorkloadEntry | undefined, b: WorkloadEntry | undefined): boolean {
+  if (!isLean(a) || !isLean(b)) return isLean(a) !== isLean(b);
+  return JSON.stringify({ ...a, resourceVersion: '' }) !== JSON.stringify({ ...b, resourceVersion: '' });
+}
