@@ -2,6 +2,8 @@
 // through the real client library, authenticated by the emulated metadata server.
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 
+type SecretManagerModule = typeof import('@google-cloud/secret-manager');
+
 export class DemoStore {
   private client?: SecretManagerServiceClient;
   constructor(private readonly project: string) {}
@@ -9,9 +11,10 @@ export class DemoStore {
   private sm(): SecretManagerServiceClient {
     if (!this.client) {
       const url = new URL(process.env.SECRETSYNC_GCP_ENDPOINT ?? '');
+      // Loaded on first use, like the provider does: the SDK is heavy.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { SecretManagerServiceClient } =
-        require('@google-cloud/secret-manager') as typeof import('@google-cloud/secret-manager');
+      const sdk = require('@google-cloud/secret-manager') as SecretManagerModule;
+      const { SecretManagerServiceClient } = sdk;
       this.client = new SecretManagerServiceClient({
         apiEndpoint: url.hostname,
         port: Number(url.port),

@@ -217,7 +217,10 @@ test('the store reports Ready=True Valid, as `kubectl get ss` shows in ESO', asy
         kind: 'SecretStore',
         metadata: { name: 'fake', namespace: ns },
       })) as unknown as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
-      expect(s.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'Valid' });
+      expect(s.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+        status: 'True',
+        reason: 'Valid',
+      });
     },
     { timeoutMs: 10000, what: 'store Ready' },
   );

@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 test.each([
-  ['gcpsm', (ns: string) => `{gcpsm: {projectID: ${project}}}`, 'from-gcp'],
+  ['gcpsm', () => `{gcpsm: {projectID: ${project}}}`, 'from-gcp'],
   ['aws', () => `{aws: {service: SecretsManager, region: ${process.env.AWS_REGION}}}`, 'from-aws'],
 ])('with a %s store', async (_kind, provider, expected) => {
   const ns = await createNamespace('same');
@@ -56,7 +56,7 @@ test.each([
 apiVersion: external-secrets.io/v1
 kind: SecretStore
 metadata: {name: primary, namespace: ${ns}}
-spec: {provider: ${provider(ns)}}
+spec: {provider: ${provider()}}
 `);
   await applyYaml(externalSecret(ns));
   controllers.push(await startController(ns));
