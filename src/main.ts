@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // secretsync CLI: `controller` runs the controller; `start` runs it against the current cluster,
-// or, with no cluster configured, starts the local testbed and a demo; `version`.
+// or, with no cluster configured, starts the local testbed and a demo; `validate`, `status` and
+// `sync` (src/cli/); `version`.
 import { Command, Option } from 'commander';
+import { registerStatus } from './cli/status';
+import { registerSync } from './cli/sync';
+import { registerValidate } from './cli/validate';
 import { buildConfig, ConfigError, type RawFlags } from './config';
 import { runController } from './controllers/run';
-import { runDemo } from './demo/index';
 import { loadKubeConfig } from './kube/client';
 import { createLogger } from './observability/logger';
 import { VERSION } from './version';
@@ -24,7 +27,12 @@ function controllerOptions(cmd: Command): Command {
     .option('--lease-duration <d>', 'leader lease duration', '15s')
     .option('--renew-deadline <d>', 'leader renew deadline', '10s')
     .option('--retry-period <d>', 'leader retry period', '2s')
-    .option('--rollout-debounce <d>', 'changes to one workload within this window make one rollout', '1s');
+    .option('--rollout-debounce <d>', 'changes to one workload within this window make one rollout', '1s')
+    .option(
+      '--fetch-plan <mode>',
+      'planned (shared fetches, batching, version tags) or naive (one call per entry)',
+      'planned',
+    );
 }
 
 async function runFromFlags(flags: RawFlags): Promise<void> {
@@ -58,8 +66,13 @@ export function buildCli(): Command {
       ),
   ).action(async (flags: RawFlags) => {
     if (loadKubeConfig({ kubeconfig: flags.kubeconfig })) return runFromFlags(flags);
+    // Loaded only here: the demo brings the local testbed, which the container image does not ship.
+    const { runDemo } = await import('./demo/index.js');
     await runDemo();
   });
+  registerValidate(program);
+  registerStatus(program);
+  registerSync(program);
   program
     .command('version')
     .description('print the version')
@@ -67,11 +80,15 @@ export function buildCli(): Command {
   return program;
 }
 
-if (require.main === module) {
-  buildCli()
-    .parseAsync(process.argv)
+/** Runs the CLI on `argv`; `node dist/src/main.js` and bin/secretsync.js both come here. */
+export function runCli(argv: string[] = process.argv): Promise<void> {
+  return buildCli()
+    .parseAsync(argv)
+    .then(() => undefined)
     .catch((err: Error) => {
       console.error(`secretsync: ${err.message}`);
       process.exit(err instanceof ConfigError ? 2 : 1);
     });
 }
+
+if (require.main === module) void runCli();
