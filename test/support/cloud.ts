@@ -32,3 +32,19 @@ function origin(envVar: string): string {
   const v = process.env[envVar] ?? '';
   return new URL(v.includes('://') ? v : `http://${v}`).origin;
 }
+
+/** Adds a version to a Secret Manager secret, creating the secret first if it does not exist. */
+export async function putGcpVersion(
+  sm: SecretManagerServiceClient,
+  project: string,
+  id: string,
+  value: string,
+): Promise<void> {
+  const parent = `projects/${project}`;
+  try {
+    await sm.createSecret({ parent, secretId: id, secret: { replication: { automatic: {} } } });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 6) throw err; // ALREADY_EXISTS
+  }
+  await sm.addSecretVersion({ parent: `${parent}/secrets/${id}`, payload: { data: Buffer.from(value) } });
+}

@@ -60,3 +60,24 @@ export async function eventsFor(
   });
   return list.items;
 }
+
+export interface StoreCondition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+/** A condition (Ready, RotationEvents) of a namespaced SecretStore. */
+export async function storeCondition(
+  ns: string,
+  name: string,
+  type = 'Ready',
+): Promise<StoreCondition | undefined> {
+  const s = (await clients().objects.read({
+    apiVersion: `${GROUP}/v1`,
+    kind: 'SecretStore',
+    metadata: { name, namespace: ns },
+  })) as unknown as { status?: { conditions?: StoreCondition[] } };
+  return s.status?.conditions?.find((c) => c.type === type);
+}

@@ -207,18 +207,7 @@ export async function reconcileExternalSecret(
     versions = await sourceVersions(es.spec, clientFor, maxAgeMs).catch(() => undefined);
     if (decision.why === 'refresh due' && versions !== undefined && versions === deps.lastVersions.get(key)) {
       deps.onSync?.('unchanged');
-      await setStatus(
-        deps,
-        es,
-        { status: 'True', reason: ES_REASON.SecretSynced, message: successMessage(spec) },
-        {
-          refreshTime: isoSeconds(now),
-          syncedResourceVersion: currentVersion,
-          bindingName: spec.creationPolicy === 'None' ? undefined : spec.targetName,
-        },
-      );
-      const due = nextDue(spec, now, key);
-      return done(due === undefined ? undefined : Math.max(0, due - now));
+      return synced(deps, es, spec, key, now, currentVersion);
     }
   }
 
@@ -289,13 +278,25 @@ export async function reconcileExternalSecret(
   if (versions !== undefined) deps.lastVersions?.set(key, versions);
   deps.onSync?.(plan.kind === 'none' ? 'unchanged' : 'synced');
 
+  return synced(deps, es, spec, key, now, currentVersion);
+}
+
+/** Ready=True with this refresh's time, then wait for the next periodic refresh (if any). */
+async function synced(
+  deps: ReconcileDeps,
+  es: ExternalSecret,
+  spec: Normalized,
+  key: string,
+  now: number,
+  syncedVersion: string,
+): Promise<Decision> {
   await setStatus(
     deps,
     es,
     { status: 'True', reason: ES_REASON.SecretSynced, message: successMessage(spec) },
     {
       refreshTime: isoSeconds(now),
-      syncedResourceVersion: currentVersion,
+      syncedResourceVersion: syncedVersion,
       bindingName: spec.creationPolicy === 'None' ? undefined : spec.targetName,
     },
   );

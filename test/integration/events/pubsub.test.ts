@@ -4,11 +4,11 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager } from '../../support/cloud';
+import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
-import { decoded, readSecret } from '../../support/es';
+import { decoded, readSecret, storeCondition } from '../../support/es';
 import { eventually } from '../../support/eventually';
-import { clients, createNamespace, deleteNamespace } from '../../support/kube';
+import { createNamespace, deleteNamespace } from '../../support/kube';
 
 const suffix = randomBytes(3).toString('hex');
 const project = `ev-${suffix}`;
@@ -17,22 +17,6 @@ const pubsub = new PubSub({ projectId: process.env.PUBSUB_PROJECT_ID });
 let topic: Topic;
 let ns: string;
 let ctl: TestController | undefined;
-
-async function put(id: string, value: string): Promise<void> {
-  try {
-    await sm.createSecret({
-      parent: `projects/${project}`,
-      secretId: id,
-      secret: { replication: { automatic: {} } },
-    });
-  } catch (err) {
-    if ((err as { code?: number }).code !== 6) throw err;
-  }
-  await sm.addSecretVersion({
-    parent: `projects/${project}/secrets/${id}`,
-    payload: { data: Buffer.from(value) },
-  });
-}
 
 const notify = (attributes: Record<string, string>, data = '{}') =>
   topic.publishMessage({ data: Buffer.from(data), attributes });
@@ -44,25 +28,12 @@ async function metric(name: string): Promise<string> {
     .join('\n');
 }
 
-async function storeCondition(
-  name: string,
-): Promise<{ status?: string; reason?: string; message?: string } | undefined> {
-  const s = (await clients().objects.read({
-    apiVersion: 'external-secrets.io/v1',
-    kind: 'SecretStore',
-    metadata: { name, namespace: ns },
-  })) as unknown as {
-    status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
-  };
-  return s.status?.conditions?.find((c) => c.type === 'RotationEvents');
-}
-
 beforeAll(async () => {
   ns = await createNamespace('ev-pubsub');
   await installDeploy();
   [topic] = await pubsub.createTopic(`sm-events-${suffix}`);
   await topic.createSubscription(`secretsync-${suffix}`);
-  await put('db', 'v1');
+  await putGcpVersion(sm, project, 'db', 'v1');
   await applyYaml(`
 apiVersion: external-secrets.io/v1
 kind: SecretStore
@@ -94,7 +65,11 @@ spec:
     what: 'first sync',
   });
   await eventually(
-    async () => expect(await storeCondition('gcp')).toMatchObject({ status: 'True', reason: 'Subscribed' }),
+    async () =>
+      expect(await storeCondition(ns, 'gcp', 'RotationEvents')).toMatchObject({
+        status: 'True',
+        reason: 'Subscribed',
+      }),
     {
       timeoutMs: 20000,
       what: 'subscribed',
@@ -110,7 +85,7 @@ afterAll(async () => {
 });
 
 test('a SECRET_VERSION_ADD notification refreshes the Secret at once (refreshInterval is 1h)', async () => {
-  await put('db', 'v2');
+  await putGcpVersion(sm, project, 'db', 'v2');
   await notify(
     {
       eventType: 'SECRET_VERSION_ADD',
@@ -152,7 +127,7 @@ test('unknown secrets and malformed messages are acked and counted, not retried'
 test('a missing subscription sets the store condition and polling continues', async () => {
   const c = await eventually(
     async () => {
-      const x = await storeCondition('gcp-missing-sub');
+      const x = await storeCondition(ns, 'gcp-missing-sub', 'RotationEvents');
       expect(x).toMatchObject({ status: 'False', reason: 'SubscriptionNotFound' });
       return x!;
     },

@@ -15,9 +15,9 @@ import {
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
 import { installDeploy, startController, type TestController } from '../../support/controller';
-import { decoded, readSecret } from '../../support/es';
+import { decoded, readSecret, storeCondition } from '../../support/es';
 import { eventually } from '../../support/eventually';
-import { clients, createNamespace, deleteNamespace } from '../../support/kube';
+import { createNamespace, deleteNamespace } from '../../support/kube';
 
 const suffix = randomBytes(3).toString('hex');
 const secretName = `ev/${suffix}/db`;
@@ -124,12 +124,7 @@ test('malformed bodies are deleted and counted', async () => {
 test('a missing queue sets the store condition', async () => {
   await eventually(
     async () => {
-      const s = (await clients().objects.read({
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'SecretStore',
-        metadata: { name: 'aws-missing-queue', namespace: ns },
-      })) as unknown as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
-      expect(s.status?.conditions?.find((c) => c.type === 'RotationEvents')).toMatchObject({
+      expect(await storeCondition(ns, 'aws-missing-queue', 'RotationEvents')).toMatchObject({
         status: 'False',
         reason: 'QueueNotFound',
       });

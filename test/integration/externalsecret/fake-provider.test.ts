@@ -5,7 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { eventually } from '../../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
 import { installDeploy, startController, type TestController } from '../../support/controller';
-import { createObject, decoded, eventsFor, readEs, readSecret, ready } from '../../support/es';
+import {
+  createObject,
+  decoded,
+  eventsFor,
+  readEs,
+  readSecret,
+  ready,
+  storeCondition,
+} from '../../support/es';
 
 const CANARY = `CANARY-${randomBytes(6).toString('hex')}`;
 const { core, objects } = clients();
@@ -212,15 +220,7 @@ test('restarting the controller writes no Secret and no status', async () => {
 test('the store reports Ready=True Valid, as `kubectl get ss` shows in ESO', async () => {
   await eventually(
     async () => {
-      const s = (await objects.read({
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'SecretStore',
-        metadata: { name: 'fake', namespace: ns },
-      })) as unknown as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
-      expect(s.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
-        status: 'True',
-        reason: 'Valid',
-      });
+      expect(await storeCondition(ns, 'fake')).toMatchObject({ status: 'True', reason: 'Valid' });
     },
     { timeoutMs: 10000, what: 'store Ready' },
   );

@@ -2,7 +2,7 @@
 // through the GCE metadata server): the ESO v1beta1 manifest from the issue, applied as written.
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager } from '../../support/cloud';
+import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { startController, installDeploy, type TestController } from '../../support/controller';
 import { decoded, eventsFor, readEs, readSecret, ready } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -13,21 +13,11 @@ const sm = gcpSecretManager();
 const ns = 'app';
 let ctl: TestController | undefined;
 
-async function putVersion(project: string, id: string, value: string): Promise<void> {
-  const parent = `projects/${project}`;
-  try {
-    await sm.createSecret({ parent, secretId: id, secret: { replication: { automatic: {} } } });
-  } catch (err) {
-    if ((err as { code?: number }).code !== 6) throw err; // ALREADY_EXISTS
-  }
-  await sm.addSecretVersion({ parent: `${parent}/secrets/${id}`, payload: { data: Buffer.from(value) } });
-}
-
 beforeAll(async () => {
   await installDeploy();
   await clients().core.createNamespace({ body: { metadata: { name: ns } } });
-  await putVersion('my-project', 'db-username', 'app_user');
-  await putVersion('my-project', 'db-password', CANARY);
+  await putGcpVersion(sm, 'my-project', 'db-username', 'app_user');
+  await putGcpVersion(sm, 'my-project', 'db-password', CANARY);
   await applyYaml(`
 apiVersion: external-secrets.io/v1
 kind: ClusterSecretStore
@@ -82,7 +72,7 @@ spec:
 
 test('a rotation in Secret Manager reaches the Secret within refreshInterval', async () => {
   const intervalMs = 3000;
-  await putVersion('my-project', 'rotating', 'v1');
+  await putGcpVersion(sm, 'my-project', 'rotating', 'v1');
   await applyYaml(`
 apiVersion: external-secrets.io/v1
 kind: ExternalSecret
@@ -97,7 +87,7 @@ spec:
     timeoutMs: 20000,
     what: 'first sync',
   });
-  await putVersion('my-project', 'rotating', 'v2');
+  await putGcpVersion(sm, 'my-project', 'rotating', 'v2');
   // Jitter may only make a refresh earlier; allow one interval plus reconcile time.
   await eventually(async () => expect(decoded(await readSecret(ns, 'rotating')).value).toBe('v2'), {
     timeoutMs: intervalMs + 3000,

@@ -3,7 +3,7 @@
 // is still picked up.
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager } from '../../support/cloud';
+import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, readEs, readSecret, ready } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -29,28 +29,12 @@ async function calls(): Promise<Record<string, number>> {
   );
 }
 
-async function put(id: string, value: string): Promise<void> {
-  try {
-    await sm.createSecret({
-      parent: `projects/${project}`,
-      secretId: id,
-      secret: { replication: { automatic: {} } },
-    });
-  } catch (err) {
-    if ((err as { code?: number }).code !== 6) throw err;
-  }
-  await sm.addSecretVersion({
-    parent: `projects/${project}/secrets/${id}`,
-    payload: { data: Buffer.from(value) },
-  });
-}
-
 const names = keys.flatMap((k) => Array.from({ length: perKey }, (_, i) => `${k}-${i}`));
 
 beforeAll(async () => {
   ns = await createNamespace('es-plan');
   await installDeploy();
-  for (const k of keys) await put(k, `${k}-v1`);
+  for (const k of keys) await putGcpVersion(sm, project, k, `${k}-v1`);
   await applyYaml(`
 apiVersion: external-secrets.io/v1
 kind: SecretStore
@@ -108,7 +92,7 @@ test('unchanged secrets are re-checked by version metadata only; a rotation stil
   // Naive polling would make names.length payload calls per cycle; tags are shared per key.
   expect(metadataCalls).toBeLessThanOrEqual(names.length * elapsedCycles);
 
-  await put('beta', 'beta-v2');
+  await putGcpVersion(sm, project, 'beta', 'beta-v2');
   await eventually(
     async () => {
       for (let i = 0; i < perKey; i++) expect(decoded(await readSecret(ns, `beta-${i}`)).v).toBe('beta-v2');

@@ -3,23 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
 import { installDeploy, startController, type TestController } from '../../support/controller';
+import { storeCondition } from '../../support/es';
 import { eventually } from '../../support/eventually';
-import { clients, createNamespace, deleteNamespace } from '../../support/kube';
+import { createNamespace, deleteNamespace } from '../../support/kube';
 
 const project = `sv-${randomBytes(3).toString('hex')}`;
 let ns: string;
 let ctl: TestController | undefined;
-
-async function ready(name: string) {
-  const s = (await clients().objects.read({
-    apiVersion: 'external-secrets.io/v1',
-    kind: 'SecretStore',
-    metadata: { name, namespace: ns },
-  })) as unknown as {
-    status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
-  };
-  return s.status?.conditions?.find((c) => c.type === 'Ready');
-}
 
 beforeAll(async () => {
   ns = await createNamespace('store-val');
@@ -62,7 +52,7 @@ afterAll(async () => {
 test('a working store is Valid, and says which ESO fields it does not use', async () => {
   const c = await eventually(
     async () => {
-      const x = await ready('ambient');
+      const x = await storeCondition(ns, 'ambient');
       expect(x).toMatchObject({ status: 'True', reason: 'Valid' });
       return x!;
     },
@@ -74,7 +64,7 @@ test('a working store is Valid, and says which ESO fields it does not use', asyn
 test('a store whose identity cannot get a token is ValidationFailed with a message that fixes it', async () => {
   const c = await eventually(
     async () => {
-      const x = await ready('unbound');
+      const x = await storeCondition(ns, 'unbound');
       expect(x).toMatchObject({ status: 'False', reason: 'ValidationFailed' });
       return x!;
     },

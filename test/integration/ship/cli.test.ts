@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runStatus } from '../../../src/cli/status';
 import { runSync } from '../../../src/cli/sync';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager } from '../../support/cloud';
+import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, readEs, readSecret, ready } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -23,16 +23,6 @@ const scratch = mkdtempSync(join(tmpdir(), 'ship-cli-'));
 let ns: string;
 let ctl: TestController | undefined;
 
-async function putVersion(id: string, value: string): Promise<void> {
-  const parent = `projects/${project}`;
-  try {
-    await sm.createSecret({ parent, secretId: id, secret: { replication: { automatic: {} } } });
-  } catch (err) {
-    if ((err as { code?: number }).code !== 6) throw err;
-  }
-  await sm.addSecretVersion({ parent: `${parent}/secrets/${id}`, payload: { data: Buffer.from(value) } });
-}
-
 function capture(): { lines: string[]; out: (s: string) => void } {
   const lines: string[] = [];
   return { lines, out: (s) => lines.push(...s.split('\n')) };
@@ -43,7 +33,7 @@ const kubeconfig = () => process.env.KUBECONFIG!;
 beforeAll(async () => {
   await installDeploy();
   ns = await createNamespace('cli');
-  await putVersion('api-token', 'v1');
+  await putGcpVersion(sm, project, 'api-token', 'v1');
   await applyYaml(`
 apiVersion: external-secrets.io/v1
 kind: SecretStore
@@ -113,7 +103,7 @@ describe('status', () => {
 
 describe('sync', () => {
   test('--wait: a rotation the 1h refreshInterval would not fetch yet is synced now', async () => {
-    await putVersion('api-token', 'v2');
+    await putGcpVersion(sm, project, 'api-token', 'v2');
     const before = (await readEs(ns, 'api')).status?.refreshTime;
     const { lines, out } = capture();
     const code = await runSync(`${ns}/api`, { wait: true, timeout: '30s', kubeconfig: kubeconfig() }, out);

@@ -17,7 +17,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { checkSource, loadCheckers, type ValidateSummary } from '../../../src/cli/validate';
 import { SUPPORTED_PROVIDERS } from '../../../src/providers/registry';
 import { applyYaml, kubectl } from '../../support/apply';
-import { gcpSecretManager } from '../../support/cloud';
+import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, readSecret } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -177,16 +177,6 @@ describe.each(['gcp', 'aws'] as const)('examples/%s', (cloud) => {
 const gsm = gcpSecretManager();
 const aws = new SecretsManagerClient({});
 
-async function putGcp(project: string, id: string, value: string): Promise<void> {
-  const parent = `projects/${project}`;
-  try {
-    await gsm.createSecret({ parent, secretId: id, secret: { replication: { automatic: {} } } });
-  } catch (err) {
-    if ((err as { code?: number }).code !== 6) throw err; // ALREADY_EXISTS
-  }
-  await gsm.addSecretVersion({ parent: `${parent}/secrets/${id}`, payload: { data: Buffer.from(value) } });
-}
-
 async function putAws(name: string, value: string): Promise<void> {
   try {
     await aws.send(new CreateSecretCommand({ Name: name, SecretString: value }));
@@ -253,7 +243,7 @@ describe.each(['gcp', 'aws'] as const)('examples/%s synced end to end', (cloud) 
       const project = (
         objs.find((o) => o.kind === 'ClusterSecretStore')!.spec!.provider as { gcpsm: { projectID: string } }
       ).gcpsm.projectID;
-      for (const d of data) await putGcp(project, d.key, want[d.secretKey]!);
+      for (const d of data) await putGcpVersion(gsm, project, d.key, want[d.secretKey]!);
     } else {
       const byKey = new Map<string, Record<string, string>>();
       for (const d of data) byKey.set(d.key, { ...byKey.get(d.key), [d.property!]: want[d.secretKey]! });
