@@ -8,7 +8,7 @@ import { ANNOTATION, ES_REASON, LABEL } from '../../api/constants';
 import { KubeApiError } from '../../kube/request';
 import { validateCron, validateSyncWindows } from '../../runtime/cron';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
-import { NoSecretError, ProviderError } from '../../providers/errors';
+import { NoSecretError, ProviderError, ThrottledError, UnavailableError } from '../../providers/errors';
 import type { SecretsClient } from '../../providers/types';
 import type { Clock } from '../../util/clock';
 import { DurationError } from '../../util/duration';
@@ -204,7 +204,15 @@ export async function reconcileExternalSecret(
   let versions: string | undefined;
   if (deps.lastVersions) {
     const maxAgeMs = Math.min(spec.refreshIntervalMs * 0.1, 300_000);
-    versions = await sourceVersions(es.spec, clientFor, maxAgeMs).catch(() => undefined);
+    try {
+      versions = await sourceVersions(es.spec, clientFor, maxAgeMs);
+    } catch (err) {
+      // A store that is down or throttling fails the attempt here: asking it again for the payloads
+      // would double both the wait (each call runs to its deadline) and the calls. Other failures
+      // fall back to fetching, which reports them precisely.
+      if (err instanceof UnavailableError || err instanceof ThrottledError)
+        return fail(deps, es, err.reason, err.message, 'retry', err);
+    }
     if (decision.why === 'refresh due' && versions !== undefined && versions === deps.lastVersions.get(key)) {
       deps.onSync?.('unchanged');
       return synced(deps, es, spec, key, now, currentVersion);
@@ -247,6 +255,21 @@ export async function reconcileExternalSecret(
   }
   if (plan.kind === 'blocked') return fail(deps, es, plan.reason, plan.message, 'retry');
   if (plan.kind !== 'none') {
+    const bytes = secretDataBytes(plan.secret);
+    if (bytes > MAX_SECRET_DATA_BYTES) {
+      // The apiserver would refuse it every time: retrying cannot help until the values or the
+      // spec change, so no backoff retries — the next periodic refresh (or a change) tries again.
+      await fail(
+        deps,
+        es,
+        ES_REASON.UpdateFailed,
+        `Secret ${ns}/${spec.targetName} would hold ${bytes} bytes of data, more than the 1 MiB ` +
+          `(${MAX_SECRET_DATA_BYTES} bytes) a Kubernetes Secret can hold: collect fewer or smaller values`,
+        'done',
+      );
+      const due = nextDue(spec, now, key);
+      return done(due === undefined ? undefined : Math.max(0, due - now));
+    }
     try {
       await deps.writeSecret(ns, plan);
     } catch (err) {
@@ -302,6 +325,15 @@ async function synced(
   );
   const due = nextDue(spec, now, key);
   return done(due === undefined ? undefined : Math.max(0, due - now));
+}
+
+/** What the apiserver allows in a Secret's data: the values' bytes, summed (1 MiB). */
+export const MAX_SECRET_DATA_BYTES = 1024 * 1024;
+
+function secretDataBytes(s: V1Secret): number {
+  let n = 0;
+  for (const v of Object.values(s.data ?? {})) n += Buffer.byteLength(v, 'base64');
+  return n;
 }
 
 /** A confirmed NotFound: only deletionPolicy Delete / Merge act on the Secret, as in ESO. */

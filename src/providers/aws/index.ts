@@ -41,6 +41,9 @@ export function endpointOverride(env: Record<string, string | undefined>): strin
   return env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL || undefined;
 }
 
+/** Deadline of one Secrets Manager request (each of the SDK's 3 tries). */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
 /** Creates an aws client; loads the SDK on first use. Throws InvalidRefError for a bad spec. */
 export async function createAwsClient(spec: unknown, opts: AwsClientOptions = {}): Promise<AwsClient> {
   const cfg = parseAwsSpec(spec);
@@ -67,6 +70,13 @@ export async function createAwsClient(spec: unknown, opts: AwsClientOptions = {}
     region,
     retryMode: 'standard',
     maxAttempts: 3,
+    // A store that accepts the connection and never answers must fail the attempt, not hold a
+    // worker: the SDK's default is a 5-minute idle socket timeout per try (15 min over 3 tries).
+    requestHandler: {
+      connectionTimeout: 5_000,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
     ...(opts.credentials !== undefined && { credentials: opts.credentials }),
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
   });

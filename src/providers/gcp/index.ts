@@ -55,6 +55,9 @@ export function sdkOptions(cfg: GcpStoreConfig, opts: GcpClientOptions = {}): Sd
   return base;
 }
 
+/** Deadline of one Secret Manager call. */
+export const CALL_TIMEOUT_MS = 30_000;
+
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -83,7 +86,19 @@ export async function createGcpClient(spec: unknown, opts: GcpClientOptions = {}
     const creds = await withTimeout(client.auth.getCredentials(), 3000);
     return creds.client_email ? `serviceAccount:${creds.client_email}` : 'the identity in use';
   };
-  const api: SmApi = client;
+  // One try per call, with a deadline: the controller's per-key backoff is the retry policy. The
+  // SDK's own settings retry AccessSecretVersion on UNAVAILABLE and RESOURCE_EXHAUSTED for up to a
+  // minute (2 s doubling), which held a worker per attempt and kept Ready=True through an outage.
+  const call = { retry: null, timeout: CALL_TIMEOUT_MS };
+  const api: SmApi = {
+    accessSecretVersion: (req) => client.accessSecretVersion(req, call),
+    getSecretVersion: (req) => client.getSecretVersion(req, call),
+    getSecret: (req) => client.getSecret(req, call),
+    listSecretsAsync: (req, opts) => client.listSecretsAsync(req, { ...opts, ...call }),
+    listSecretVersionsAsync: (req, opts) => client.listSecretVersionsAsync(req, { ...opts, ...call }),
+    getProjectId: () => client.getProjectId(),
+    close: () => client.close(),
+  };
   return new GcpClient(api, cfg, {
     ...(options.projectId !== undefined && { project: options.projectId }),
     identity,

@@ -266,7 +266,8 @@ export class Executor {
           if (!iterate(k, val[k])) break;
         }
       } else if (typeof val === 'bigint') {
-        if (decl.length > 1) this.fail(node, `can't use ${val} to iterate over more than one variable`);
+        // Go prints the integer here; it may be a secret (a PIN), so only its type is named.
+        if (decl.length > 1) this.fail(node, "can't use an int to iterate over more than one variable");
         for (let i = 0n; i < val; i++) {
           ran = true;
           if (!iterate(i, i)) break;
