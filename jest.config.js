@@ -4,20 +4,54 @@ const base = {
   transform: { '^.+\\.ts$': 'ts-jest' },
 };
 
+// Tests that run against the testbed share one testbed per run (control plane, emulators, fakes);
+// it is started only when such a test is selected.
+const testbed = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
+};
+
+// The long resilience scenarios (test/resilience/*.test.ts other than *.fast.test.ts: outages of
+// minutes, control-plane kills, tens of thousands of fuzz cases) run only under
+// `npm run test:resilience` (SECRETSYNC_RESILIENCE=1), when asked for by name
+// (`--selectProjects resilience`) or by path; plain `npm test` runs their fast subset
+// (*.fast.test.ts, project resilience-fast).
+const argv = process.argv.slice(2);
+const longResilience =
+  process.env.SECRETSYNC_RESILIENCE === '1' ||
+  argv.some((a) => a === 'resilience' || a === '--selectProjects=resilience') ||
+  argv.some((a) => /test\/resilience\/(?:.*\/)?[^/]*(?<!\.fast)\.test\.ts$/.test(a));
+
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
     { ...base, displayName: 'unit', roots: ['<rootDir>/test/unit'], testMatch: ['**/*.test.ts'] },
     {
       ...base,
+      ...testbed,
       displayName: 'integration',
       roots: ['<rootDir>/test/integration'],
       testMatch: ['**/*.test.ts'],
-      // One shared testbed per run (control plane, emulators, fakes); started only when an
-      // integration test is selected.
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
     },
+    {
+      ...base,
+      ...testbed,
+      displayName: 'resilience-fast',
+      roots: ['<rootDir>/test/resilience'],
+      testMatch: ['**/*.fast.test.ts'],
+    },
+    ...(longResilience
+      ? [
+          {
+            ...base,
+            ...testbed,
+            displayName: 'resilience',
+            roots: ['<rootDir>/test/resilience'],
+            testMatch: ['**/*.test.ts'],
+            testPathIgnorePatterns: ['/node_modules/', '\\.fast\\.test\\.ts$'],
+          },
+        ]
+      : []),
   ],
 };

@@ -29,9 +29,27 @@ export interface SecretsClient {
   findSecrets(query: FindQuery): Promise<Map<string, Uint8Array>>;
   /** A cheap version tag for change detection (no payload), when the provider has one. */
   currentVersion?(ref: RemoteKey): Promise<string>;
+  /**
+   * Version tags of every secret in the store from one paged listing (AWS: ListSecrets with
+   * SecretVersionsToStages), for stores where that costs fewer calls than currentVersion per key.
+   * Rejects (typed errors) when the listing is refused, so the caller falls back to currentVersion.
+   */
+  sweepVersions?(): Promise<VersionSweep>;
   /** One cheap call that proves the store's endpoint and credentials work (store validation). */
   validate?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The result of one sweepVersions listing. */
+export interface VersionSweep {
+  /** Provider calls the listing took (pages), so the caller can compare costs. */
+  calls: number;
+  /**
+   * The tag currentVersion(ref) would have returned at listing time, or undefined when the
+   * listing cannot say (the key is not listed, or the selector is not a listed version/stage):
+   * the caller then asks currentVersion, which also reports a missing secret precisely.
+   */
+  tagOf(ref: RemoteKey): string | undefined;
 }
 
 /** A ServiceAccount a store's auth names, its namespace already resolved by src/identity's rules. */

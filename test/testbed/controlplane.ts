@@ -61,11 +61,20 @@ export function writeKubeconfig(file: string, server: string, token: string, use
   );
 }
 
+/** The apiserver's audit log (the benchmark counts writes server-side from it). */
+export interface AuditOptions {
+  /** An audit.k8s.io/v1 Policy file. */
+  auditPolicy: string;
+  /** Where the apiserver writes JSON audit events (one per line, never rotated). */
+  auditLog: string;
+}
+
 export async function startControlPlane(
   bin: string,
   root: string,
   logs: string,
   track: (m: Managed) => void,
+  audit?: AuditOptions,
 ): Promise<ControlPlane> {
   const [etcdPort, peerPort, apiPort, kcmPort] = (await freePorts(4)) as [number, number, number, number];
   const pki = join(root, 'pki');
@@ -106,6 +115,16 @@ export async function startControlPlane(
     `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
     '--enable-priority-and-fairness=false',
     '--profiling=false',
+    ...(audit
+      ? [
+          `--audit-policy-file=${audit.auditPolicy}`,
+          `--audit-log-path=${audit.auditLog}`,
+          // 0 = one plain file, never rotated, so that a reader can follow it by offset.
+          '--audit-log-maxsize=0',
+          '--audit-log-format=json',
+          '--audit-log-mode=blocking',
+        ]
+      : []),
     '--v=1',
   ]);
   await waitReady(

@@ -32,7 +32,29 @@ export interface TestbedOptions {
   /** Skip the Java Pub/Sub emulator and moto (faster start for the demo). */
   withPubSub?: boolean;
   withMoto?: boolean;
+  /**
+   * Enable the apiserver's audit log (Metadata level, writes to Secrets, ExternalSecret status and
+   * Deployments only) at `Testbed.auditLog`, for counting writes server-side (npm run bench).
+   */
+  audit?: boolean;
 }
+
+/** What the audit log records when `audit` is on: who wrote which of the objects we care about. */
+export const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [create, update, patch, delete]
+    resources:
+      - group: ''
+        resources: [secrets]
+      - group: external-secrets.io
+        resources: [externalsecrets/status]
+      - group: apps
+        resources: [deployments]
+  - level: None
+`;
 
 export interface Testbed {
   name: string;
@@ -45,6 +67,8 @@ export interface Testbed {
   fakes: Record<string, FakeServer>;
   secretManager: SecretManagerEmulator;
   processes: Managed[];
+  /** The apiserver's JSON audit log, when started with `audit: true`. */
+  auditLog?: string;
   stop(): Promise<void>;
 }
 
@@ -160,7 +184,12 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
         ),
       );
     }
-    const cp = await startControlPlane(cpBin, root, logs, track);
+    let audit: { auditPolicy: string; auditLog: string } | undefined;
+    if (opts.audit) {
+      audit = { auditPolicy: join(root, 'audit-policy.yaml'), auditLog: join(logs, 'audit.log') };
+      writeFileSync(audit.auditPolicy, AUDIT_POLICY);
+    }
+    const cp = await startControlPlane(cpBin, root, logs, track, audit);
     await Promise.all(emulators);
 
     const verifier = new JwksVerifier(cp.apiserverUrl, cp.adminToken, cp.issuer);
@@ -218,6 +247,7 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
       fakes,
       secretManager,
       processes,
+      ...(audit && { auditLog: audit.auditLog }),
       stop,
     };
   } catch (err) {

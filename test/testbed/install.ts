@@ -11,6 +11,7 @@ import { TestbedError } from './process';
 
 export const MOTO_VERSION = '5.2.5';
 export const KUBERNETES_VERSION = 'v1.36.3';
+export const TOXIPROXY_VERSION = 'v2.5.0';
 
 export const cacheRoot = process.env.SECRETSYNC_CACHE_DIR ?? join(homedir(), '.cache', 'secretsync');
 
@@ -118,4 +119,26 @@ export function findPubSubEmulator(): string {
   }
   if (!found) throw new TestbedError(`testbed: Pub/Sub emulator not found — ${installHints.gcloud}`);
   return found;
+}
+
+/**
+ * Path of toxiproxy-server (the fault-injection proxy of the resilience suite), built from its Go
+ * module into a cache directory keyed by version.
+ */
+export async function ensureToxiproxy(progress: (l: string) => void): Promise<string> {
+  const dir = join(cacheRoot, `toxiproxy-${TOXIPROXY_VERSION}`);
+  const bin = join(dir, 'toxiproxy-server');
+  if (existsSync(bin)) return bin;
+  const go = requireTool('go');
+  const tmp = join(dir, `.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  await runStep(
+    progress,
+    `installing toxiproxy ${TOXIPROXY_VERSION} from its Go module`,
+    `cd "${tmp}" && GOBIN="${tmp}" "${go}" install github.com/Shopify/toxiproxy/v2/cmd/server@${TOXIPROXY_VERSION}`,
+  );
+  renameSync(join(tmp, 'server'), bin);
+  rmSync(tmp, { recursive: true, force: true });
+  return bin;
 }

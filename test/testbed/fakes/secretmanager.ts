@@ -49,8 +49,12 @@ export class SecretManagerEmulator {
   private secrets = new Map<string, StoredSecret>();
   private strictProjects = new Set<string>();
   private grants = new Map<string, Set<string>>(); // resource (project or secret) → accessor members
+  /** Projects whose calls are answered 429 RESOURCE_EXHAUSTED (`/_testbed/throttle`). */
+  private throttledProjects = new Set<string>();
   /** Calls by method and by `<project>:<method>`, for counting provider traffic server-side. */
   readonly calls = new Map<string, number>();
+  /** Called on every counted call (the benchmark timestamps them); unset by default. */
+  onCall?: (method: string, project: string) => void;
 
   constructor(private readonly tokens: GcpTokens) {
     this.server = new FakeServer('secretmanager', (req, body, url) => this.handle(req, body, url));
@@ -60,6 +64,7 @@ export class SecretManagerEmulator {
     // Counted per method and per project, so that tests sharing the emulator count only their own.
     const project = /^\/v1\/projects\/([^/]+)/.exec(path)?.[1] ?? '';
     for (const k of [method, `${project}:${method}`]) this.calls.set(k, (this.calls.get(k) ?? 0) + 1);
+    this.onCall?.(method, project);
   }
 
   private secretJson(s: StoredSecret) {
@@ -98,7 +103,13 @@ export class SecretManagerEmulator {
     if (url.pathname === '/_testbed/strict') this.strictProjects.add(`projects/${b.project}`);
     else if (url.pathname === '/_testbed/grant') {
       this.grants.set(b.resource!, (this.grants.get(b.resource!) ?? new Set()).add(b.member!));
+    } else if (url.pathname === '/_testbed/throttle') {
+      // {project, on}: while on, every call for the project is counted as `<project>:Throttled`
+      // and answered as Secret Manager answers an exhausted quota.
+      if (String(b.on) === 'true') this.throttledProjects.add(b.project!);
+      else this.throttledProjects.delete(b.project!);
     } else if (url.pathname === '/_testbed/wipe') {
+      this.throttledProjects.clear();
       this.secrets.clear();
       this.strictProjects.clear();
       this.grants.clear();
@@ -120,6 +131,15 @@ export class SecretManagerEmulator {
     }
     const path = decodeURIComponent(url.pathname);
     const method = req.method ?? 'GET';
+    const project = /^\/v1\/projects\/([^/]+)/.exec(path)?.[1];
+    if (project !== undefined && this.throttledProjects.has(project)) {
+      this.count('Throttled', path);
+      return err(
+        429,
+        'RESOURCE_EXHAUSTED',
+        `Quota exceeded for quota metric 'Access requests' of service 'secretmanager.googleapis.com' for consumer 'project_number:${project}'.`,
+      );
+    }
     const input = body.length ? (JSON.parse(body.toString()) as Record<string, unknown>) : {};
     let m: RegExpExecArray | null;
 

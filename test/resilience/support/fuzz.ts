@@ -1,0 +1,360 @@
+// The fuzz properties. (a) The offline validator (src/api/schema.ts) answers every generated
+// manifest with valid or a list of problems. (b) Every schema-valid ExternalSecret, with a generated
+// fake store and a generated live Secret, goes through the real reconcile (reconcileExternalSecret
+// with in-memory I/O) and through its pure steps one by one (normalize, fetchValues with the fake
+// provider, buildDesired, planWrite): no crash, no hang (a per-case time bound), and each case ends
+// synced or with Ready=False and a known reason — never an untyped exception, never a value in a
+// message.
+import fc from 'fast-check';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { ExternalSecret, ExternalSecretStatus } from '../../../src/api/generated';
+import { ES_REASON } from '../../../src/api/constants';
+import { createManifestValidator } from '../../../src/api/schema';
+import { KubeApiError } from '../../../src/kube/request';
+import { ProviderError } from '../../../src/providers/errors';
+import { createClient } from '../../../src/providers/registry';
+import type { SecretsClient } from '../../../src/providers/types';
+import type { Decision } from '../../../src/runtime/decision';
+import { systemClock } from '../../../src/util/clock';
+import { DurationError } from '../../../src/util/duration';
+import { buildDesired } from '../../../src/controllers/externalsecret/desired';
+import { fetchValues } from '../../../src/controllers/externalsecret/fetch';
+import { PlannedClient } from '../../../src/controllers/externalsecret/plan';
+import {
+  reconcileExternalSecret,
+  type ReconcileDeps,
+  type StoreObject,
+} from '../../../src/controllers/externalsecret/reconcile';
+import { normalize } from '../../../src/controllers/externalsecret/spec';
+import { validateStore } from '../../../src/controllers/externalsecret/store-status';
+import { TemplateError } from '../../../src/controllers/externalsecret/template';
+import { planWrite } from '../../../src/controllers/externalsecret/write-plan';
+import { matchesAny, parseOptIn } from '../../../src/controllers/rollout/annotations';
+import { ALL_CANARIES, coherentCase, externalSecret, liveSecret, regexBomb, store } from './arbitraries';
+
+/** Reasons a Ready=False condition may carry: the API's own and the providers' typed errors. */
+export const KNOWN_REASONS = new Set<string>([
+  ...Object.values(ES_REASON),
+  'RemoteKeyNotFound',
+  'ProviderAuthFailed',
+  'ProviderThrottled',
+  'InvalidRemoteRef',
+  'ProviderUnavailable',
+  'SecretNotOwned',
+  'SecretMissing',
+]);
+
+const NS = 'fuzz';
+const UID = '00000000-0000-4000-8000-00000000f022';
+const MIB = 1024 * 1024;
+
+export interface FuzzStats {
+  cases: number;
+  schemaValid: number;
+  schemaInvalid: number;
+  reconciled: number;
+  synced: number;
+  readyFalse: Record<string, number>;
+  maxCaseMs: number;
+  slowCases: number;
+  /** Schema problems by field (indices elided), for tuning the generators. */
+  schemaProblems: Record<string, number>;
+  failures: string[];
+}
+
+export function newStats(): FuzzStats {
+  return {
+    cases: 0,
+    schemaValid: 0,
+    schemaInvalid: 0,
+    reconciled: 0,
+    synced: 0,
+    readyFalse: {},
+    maxCaseMs: 0,
+    slowCases: 0,
+    schemaProblems: {},
+    failures: [],
+  };
+}
+
+function leaks(where: string, text: string | undefined): string[] {
+  if (!text) return [];
+  const b64 = ALL_CANARIES.map((c) => Buffer.from(c).toString('base64').replace(/=+$/, ''));
+  return [...ALL_CANARIES, ...b64]
+    .filter((c) => text.includes(c))
+    .map(() => `${where} contains a store value`);
+}
+
+function live(kind: string, name: string): V1Secret | undefined {
+  const meta = { name, namespace: NS, uid: 'live-uid', resourceVersion: '7' };
+  switch (kind) {
+    case 'unowned':
+      return { metadata: meta, data: { theirs: 'eA==' } };
+    case 'other-owner':
+      return {
+        metadata: {
+          ...meta,
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Thing', name: 'x', uid: 'other', controller: true }],
+        },
+        data: {},
+      };
+    case 'immutable':
+      return {
+        metadata: {
+          ...meta,
+          labels: { 'reconcile.external-secrets.io/managed': 'true' },
+          ownerReferences: [
+            {
+              apiVersion: 'external-secrets.io/v1',
+              kind: 'ExternalSecret',
+              name,
+              uid: UID,
+              controller: true,
+            },
+          ],
+        },
+        immutable: true,
+        data: { old: 'eA==' },
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** An apiserver that checks what the real one checks about a Secret's data before storing it. */
+function apiserverWrite(secret: V1Secret): void {
+  let size = 0;
+  for (const [k, v] of Object.entries(secret.data ?? {})) {
+    if (!/^[-._a-zA-Z0-9]+$/.test(k) || k.length > 253 || k === '.' || k === '..')
+      throw new KubeApiError(
+        422,
+        'Invalid',
+        `Secret "${secret.metadata?.name}" is invalid: data[${k}]: Invalid value`,
+      );
+    size += Buffer.from(v, 'base64').length + k.length;
+  }
+  if (size > MIB)
+    throw new KubeApiError(
+      422,
+      'Invalid',
+      `Secret "${secret.metadata?.name}" is invalid: data: Too long: must have at most 1048576 bytes`,
+    );
+}
+
+async function client(s: StoreObject): Promise<SecretsClient> {
+  const c = await createClient(s.spec.provider as unknown as Record<string, unknown>, {
+    namespace: NS,
+    readSecretKey: () => Promise.reject(new Error('no Secrets in the fuzz')),
+    store: {
+      kind: s.kind,
+      name: s.name,
+      namespace: s.kind === 'SecretStore' ? NS : undefined,
+      generation: 1,
+    },
+  });
+  return new PlannedClient(c, { mode: 'planned', clock: systemClock });
+}
+
+/** One case through the schema, the reconcile and its steps; appends problems to stats.failures. */
+export async function reconcileCase(
+  validate: ReturnType<typeof createManifestValidator>,
+  esIn: Record<string, unknown>,
+  storeIn: Record<string, unknown>,
+  liveKind: string,
+  stats: FuzzStats,
+  perCaseMs: number,
+): Promise<void> {
+  stats.cases++;
+  const started = performance.now();
+  const fail = (what: string) => {
+    if (stats.failures.length < 20)
+      stats.failures.push(
+        `${what} :: ${JSON.stringify(esIn).slice(0, Number(process.env.RESILIENCE_FUZZ_SHOW ?? 400))}`,
+      );
+  };
+  const esCheck = validate({ ...esIn, metadata: { ...(esIn.metadata as object), namespace: NS } });
+  const storeCheck = validate({ ...storeIn, metadata: { ...(storeIn.metadata as object), namespace: NS } });
+  if (!Array.isArray(esCheck.problems) || !Array.isArray(storeCheck.problems))
+    fail('validator returned no problem list');
+  if (!esCheck.valid) {
+    stats.schemaInvalid++;
+    if (esCheck.problems.length === 0) fail('invalid without a problem');
+    const field = `${esCheck.problems[0]!.path.replace(/\/\d+/g, '/*')} ${esCheck.problems[0]!.message.slice(0, 40)}`;
+    stats.schemaProblems[field] = (stats.schemaProblems[field] ?? 0) + 1;
+    return;
+  }
+  stats.schemaValid++;
+  const es = {
+    ...(esIn as unknown as ExternalSecret),
+    metadata: { ...(esIn as unknown as ExternalSecret).metadata, namespace: NS, uid: UID, generation: 1 },
+  } as ExternalSecret;
+  const name = es.metadata!.name!;
+  const storeObj: StoreObject | undefined = storeCheck.valid
+    ? {
+        kind: storeIn.kind as StoreObject['kind'],
+        name: 'fake',
+        namespace: storeIn.kind === 'SecretStore' ? NS : undefined,
+        generation: 1,
+        spec: storeIn.spec as StoreObject['spec'],
+      }
+    : undefined;
+
+  // The steps one by one, with their typed-error contracts.
+  let targetName = name;
+  try {
+    targetName = normalize(es).targetName;
+  } catch (err) {
+    if (!(err instanceof DurationError))
+      fail(`normalize threw ${(err as Error)?.name}: ${(err as Error)?.message}`);
+  }
+  const clientFor = async () => {
+    if (!storeObj) throw new Error('no store');
+    return client(storeObj);
+  };
+  if (storeObj) {
+    let values: Map<string, Uint8Array> | undefined;
+    try {
+      values = await fetchValues(es.spec, clientFor);
+    } catch (err) {
+      if (!(err instanceof ProviderError || err instanceof TemplateError))
+        fail(`fetchValues threw ${(err as Error)?.name}: ${(err as Error)?.message}`);
+      else for (const l of leaks('fetchValues error', (err as Error).message)) fail(l);
+    }
+    if (values) {
+      try {
+        const desired = buildDesired(es, targetName, values);
+        planWrite({
+          policy: es.spec.target?.creationPolicy ?? 'Owner',
+          desired,
+          live: live(liveKind, targetName),
+          namespace: NS,
+          owner: { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name, uid: UID },
+        });
+      } catch (err) {
+        if (!(err instanceof ProviderError || err instanceof TemplateError))
+          fail(`buildDesired/planWrite threw ${(err as Error)?.name}: ${(err as Error)?.message}`);
+        else for (const l of leaks('buildDesired error', (err as Error).message)) fail(l);
+      }
+    }
+    const cond = await validateStore(storeObj, client);
+    for (const l of leaks('store condition', cond.message)) fail(l);
+  }
+
+  // The whole reconcile, I/O in memory.
+  const statuses: ExternalSecretStatus[] = [];
+  const messages: string[] = [];
+  let current = es;
+  const deps: ReconcileDeps = {
+    clock: systemClock,
+    externalSecret: () => current,
+    store: () => storeObj,
+    namespaceLabels: async () => ({}),
+    client: (s) => client(s),
+    cachedSecret: () => undefined,
+    readSecret: async (_ns, n) => live(liveKind, n),
+    writeSecret: async (_ns, plan) => apiserverWrite(plan.secret),
+    replaceSecret: async (_ns, s) => apiserverWrite(s),
+    deleteSecret: async () => undefined,
+    patchStatus: async (_es, st) => {
+      statuses.push(st);
+      current = { ...current, status: st };
+    },
+    event: (_es, _type, reason, message) => void messages.push(`${reason}: ${message}`),
+    lastHash: new Map(),
+    lastVersions: new Map(),
+    forced: new Set(),
+  };
+  let decision: Decision | undefined;
+  try {
+    decision = await reconcileExternalSecret(deps, NS, name);
+  } catch (err) {
+    fail(`reconcile threw ${(err as Error)?.name}: ${String((err as Error)?.message).slice(0, 200)}`);
+  }
+  const ms = performance.now() - started;
+  stats.maxCaseMs = Math.max(stats.maxCaseMs, ms);
+  if (ms > perCaseMs) {
+    stats.slowCases++;
+    fail(`case took ${Math.round(ms)} ms (> ${perCaseMs})`);
+  }
+  if (!decision) return;
+  stats.reconciled++;
+  const ready = statuses.at(-1)?.conditions?.find((c) => c.type === 'Ready');
+  if (decision.kind === 'retry' || decision.kind === 'terminal') {
+    if (ready?.status !== 'False') fail(`${decision.kind} without Ready=False`);
+    else if (!KNOWN_REASONS.has(ready.reason ?? '')) fail(`unknown reason ${ready.reason}`);
+  }
+  if (ready?.status === 'False')
+    stats.readyFalse[ready.reason ?? '?'] = (stats.readyFalse[ready.reason ?? '?'] ?? 0) + 1;
+  else if (ready?.status === 'True') stats.synced++;
+  // Outside its sync window a never-synced ExternalSecret is left without a condition until the
+  // window opens; everything else reports.
+  else if (storeObj && !storeObj.spec.controller && !es.spec.syncWindows)
+    fail(`${decision.kind} with no Ready condition`);
+  const said = [
+    ...statuses.flatMap((s) => (s.conditions ?? []).map((c) => c.message ?? '')),
+    ...messages,
+    decision.kind === 'terminal' ? decision.reason : '',
+    decision.kind === 'retry' ? String((decision.error as Error)?.message ?? decision.error) : '',
+  ];
+  for (const m of said) for (const l of leaks('status/event/decision', m)) fail(l);
+}
+
+/** The reconcile property over `numRuns` generated cases. */
+export async function reconcileFuzz(numRuns: number, perCaseMs: number, seed?: number): Promise<FuzzStats> {
+  const validate = createManifestValidator();
+  const stats = newStats();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(
+        { weight: 2, arbitrary: fc.record({ es: externalSecret, store }) },
+        { weight: 1, arbitrary: coherentCase },
+      ),
+      liveSecret,
+      async (pair, lv) => {
+        // As the apiserver would see them: JSON, absent keys dropped.
+        const json = (x: unknown) => JSON.parse(JSON.stringify(x)) as Record<string, unknown>;
+        await reconcileCase(validate, json(pair.es), json(pair.store), lv, stats, perCaseMs);
+        return true;
+      },
+    ),
+    { numRuns, ...(seed !== undefined && { seed }), endOnFailure: true },
+  );
+  return stats;
+}
+
+/** Reloader-style name lists (regexes, anchored) with hostile entries: bounded, no throw. */
+export function annotationFuzz(
+  numRuns: number,
+  perCaseMs: number,
+): { cases: number; maxCaseMs: number; failures: string[] } {
+  let maxCaseMs = 0;
+  let cases = 0;
+  const failures: string[] = [];
+  fc.assert(
+    fc.property(
+      fc.array(regexBomb, { minLength: 1, maxLength: 4 }),
+      fc.string({ maxLength: 60 }),
+      (entries, name) => {
+        cases++;
+        const t = performance.now();
+        const list = entries.join(',');
+        try {
+          parseOptIn(
+            { 'secret.reloader.stakater.com/reload': list, 'reloader.stakater.com/search': 'maybe' },
+            { 'secretsync.io/reload': list },
+          );
+          matchesAny(`${name}${'a'.repeat(5000)}`, entries);
+        } catch (err) {
+          failures.push(`threw ${(err as Error).message} for ${JSON.stringify(entries).slice(0, 200)}`);
+        }
+        const ms = performance.now() - t;
+        maxCaseMs = Math.max(maxCaseMs, ms);
+        if (ms > perCaseMs)
+          failures.push(`${Math.round(ms)} ms for ${JSON.stringify(entries).slice(0, 200)}`);
+        return true;
+      },
+    ),
+    { numRuns },
+  );
+  return { cases, maxCaseMs, failures };
+}
