@@ -40,7 +40,7 @@ const HELP = `npm run bench -- [flags]
   --unrelated-bytes <b>    size of each (default 1024)
   --startup-window <d>     how long to watch after a restart (default 60s: "the first minute")
   --converge-timeout <d>   give up on cold converge after (default 10m)
-  --concurrency <w>        controller workers (default 4, the controller's default)
+  --concurrency <w>        controller workers (default 16, the controller's default)
   --create-concurrency <c> parallel creates by the benchmark (default 16)
   --out <file>             default BENCHMARKS.md in the repository root
   --render <results.json>  write --out again from a saved run (each run saves one under the temp dir)
@@ -80,7 +80,7 @@ function parse() {
       'unrelated-bytes': { type: 'string', default: '1024' },
       'startup-window': { type: 'string', default: '60s' },
       'converge-timeout': { type: 'string', default: '10m' },
-      concurrency: { type: 'string', default: '4' },
+      concurrency: { type: 'string', default: '16' },
       'create-concurrency': { type: 'string', default: '16' },
       out: { type: 'string', default: join(repoRoot, 'BENCHMARKS.md') },
       render: { type: 'string' },

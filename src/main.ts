@@ -17,7 +17,7 @@ function controllerOptions(cmd: Command): Command {
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then in-cluster)')
     .option('--namespace <ns>', 'watch only this namespace (default: all)')
     .option('--controller-class <name>', 'handle only stores whose spec.controller is this (and unset ones)')
-    .option('--concurrency <n>', 'reconcile workers', '4')
+    .option('--concurrency <n>', 'reconcile workers', '16')
     .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '8080')
     .option('--bind-address <addr>', 'address for the metrics/health server', '0.0.0.0')
     .option('--log-level <level>', 'pino log level', 'info')

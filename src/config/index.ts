@@ -81,7 +81,7 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
     kubeconfig: f.kubeconfig,
     namespace: f.namespace ?? env.SECRETSYNC_NAMESPACE ?? undefined,
     controllerClass: f.controllerClass ?? env.SECRETSYNC_CONTROLLER_CLASS ?? undefined,
-    concurrency: int('concurrency', f.concurrency ?? env.SECRETSYNC_CONCURRENCY, 4, 1, 256),
+    concurrency: int('concurrency', f.concurrency ?? env.SECRETSYNC_CONCURRENCY, 16, 1, 256),
     metricsPort: int('metrics-port', f.metricsPort ?? env.SECRETSYNC_METRICS_PORT, 8080, 0, 65535),
     bindAddress: f.bindAddress ?? env.SECRETSYNC_BIND_ADDRESS ?? '0.0.0.0',
     logLevel: f.logLevel ?? env.LOG_LEVEL ?? 'info',

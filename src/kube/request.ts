@@ -39,6 +39,28 @@ export interface KubeRequest {
 
 const http = new IsomorphicFetchHttpLibrary();
 
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+/**
+ * client-node's applySecurityAuthentication builds a new connection pool for every request, so each
+ * call would pay a TCP + TLS handshake and leave an idle socket behind: thousands of them during a
+ * converge (apiserver load, memory). One pool per KubeConfig is reused instead; it is replaced every
+ * few minutes so that rotated client certificates (exec plugins) reach new connections.
+ */
+const pools = new WeakMap<KubeConfig, { dispatcher: Dispatcher; since: number }>();
+const POOL_MAX_AGE_MS = 5 * 60_000;
+
+function sharedDispatcher(kc: KubeConfig, fresh: Dispatcher | undefined): Dispatcher | undefined {
+  if (!fresh) return undefined;
+  const now = Date.now();
+  const pool = pools.get(kc);
+  if (pool && now - pool.since < POOL_MAX_AGE_MS) return pool.dispatcher;
+  pools.set(kc, { dispatcher: fresh, since: now });
+  // close() lets requests already on the old pool finish.
+  if (pool) void pool.dispatcher.close().catch(() => undefined);
+  return fresh;
+}
+
 /** The current cluster's server URL without a trailing slash; throws if the config has none. */
 export function serverUrl(kc: KubeConfig): string {
   const cluster = kc.getCurrentCluster();
@@ -54,6 +76,8 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   }
   const ctx = new RequestContext(url.toString(), HttpMethod[req.method ?? 'GET']);
   await kc.applySecurityAuthentication(ctx);
+  const dispatcher = sharedDispatcher(kc, ctx.getDispatcher());
+  if (dispatcher) ctx.setDispatcher(dispatcher);
   ctx.setHeaderParam('Accept', 'application/json');
   if (req.body !== undefined) {
     ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');

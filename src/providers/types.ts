@@ -27,6 +27,12 @@ export interface SecretsClient {
   getSecrets?(refs: RemoteKey[]): Promise<Map<string, Uint8Array | Error>>;
   /** Current payload of every secret matching the query, keyed by secret name. */
   findSecrets(query: FindQuery): Promise<Map<string, Uint8Array>>;
+  /**
+   * getSecret that also names the version it read, as the tag currentVersion(ref) would have
+   * returned for it (GCP: the version number in the access response), so that a sync records its
+   * sources' versions without a second call.
+   */
+  getSecretWithTag?(ref: RemoteKey): Promise<{ value: Uint8Array; tag?: string }>;
   /** A cheap version tag for change detection (no payload), when the provider has one. */
   currentVersion?(ref: RemoteKey): Promise<string>;
   /**

@@ -214,12 +214,16 @@ export class ExternalSecretController {
     return kind === 'SecretStore' ? this.stores.get(`${ns}/${name}`) : this.clusterStores.get(name);
   }
 
-  /** Enqueues, for an immediate refresh, the ExternalSecrets that read these remote names. */
-  refreshRemote(id: string, names: string[]): number {
+  /**
+   * Enqueues, for an immediate refresh, the ExternalSecrets that read these remote names. A
+   * rotation event also drops the cached version tags; a tag that was just seen to move
+   * (`fromTagCheck`) is already current.
+   */
+  refreshRemote(id: string, names: string[], fromTagCheck = false): number {
     const keys = new Set(this.remoteIndex.keysFor(`${id}|*`));
     for (const n of names)
       for (const k of this.remoteIndex.keysFor(`${id}|${normalizeRemoteName(n)}`)) keys.add(k);
-    for (const c of this.clients.keys()) {
+    for (const c of fromTagCheck ? [] : this.clients.keys()) {
       if (!c.startsWith(`${id}@`)) continue;
       void this.clients.get(c)!.then((cl) => {
         if (cl instanceof PlannedClient) for (const n of names) cl.invalidate(n);
@@ -373,6 +377,7 @@ export class ExternalSecretController {
           new PlannedClient(countingClient(cl, provider, this.opts.metrics), {
             mode: this.opts.fetchPlan ?? 'planned',
             clock: this.clock,
+            onMoved: (key) => this.refreshRemote(storeId(store), [key], true),
           }),
       );
       c.catch(() => this.clients.delete(id));

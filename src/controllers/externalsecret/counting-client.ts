@@ -20,10 +20,16 @@ export function countingClient(inner: SecretsClient, provider: string, metrics: 
   };
   return {
     getSecret: (ref) => count('getSecret', () => inner.getSecret(ref)),
+    getSecretWithTag: inner.getSecretWithTag
+      ? (ref) => count('getSecret', () => inner.getSecretWithTag!(ref))
+      : undefined,
     getSecrets: inner.getSecrets ? (refs) => count('getSecrets', () => inner.getSecrets!(refs)) : undefined,
     findSecrets: (q) => count('findSecrets', () => inner.findSecrets(q)),
     currentVersion: inner.currentVersion
       ? (ref) => count('currentVersion', () => inner.currentVersion!(ref))
+      : undefined,
+    sweepVersions: inner.sweepVersions
+      ? () => count('sweepVersions', () => inner.sweepVersions!())
       : undefined,
     validate: inner.validate ? () => count('validate', () => inner.validate!()) : undefined,
     close: () => inner.close(),

@@ -171,17 +171,20 @@ export async function fetchValues(
 }
 
 /**
- * A fingerprint of the versions behind every value the ExternalSecret reads, from version tags
- * only (no payloads); undefined when a source has no tags (e.g. dataFrom.find), so the caller
- * falls back to fetching.
+ * Whether the version tags must be read before the payloads: true unless every store's payload
+ * reads name their versions (then the tags are recorded by the read itself, exactly). Reading tags
+ * first is the safe order otherwise: a rotation in between makes the next check refetch, never miss.
  */
-export async function sourceVersions(
-  spec: ExternalSecretSpec,
-  clientFor: ClientFor,
-  maxAgeMs: number,
-): Promise<string | undefined> {
-  if (spec.dataFrom?.some((d) => d.find)) return undefined;
-  const refs: [SecretStoreRef | undefined, ExternalSecretDataRemoteRef][] = [
+export async function tagsBeforePayloads(spec: ExternalSecretSpec, clientFor: ClientFor): Promise<boolean> {
+  for (const [store] of tagRefs(spec)) {
+    const client = await clientFor(store);
+    if (!(client instanceof PlannedClient) || !client.payloadsCarryTags) return true;
+  }
+  return false;
+}
+
+function tagRefs(spec: ExternalSecretSpec): [SecretStoreRef | undefined, ExternalSecretDataRemoteRef][] {
+  return [
     ...(spec.data ?? []).map(
       (d) =>
         [d.sourceRef?.storeRef ?? spec.secretStoreRef, d.remoteRef] as [
@@ -189,19 +192,35 @@ export async function sourceVersions(
           ExternalSecretDataRemoteRef,
         ],
     ),
-    ...(spec.dataFrom ?? []).map(
-      (d) =>
-        [d.sourceRef?.storeRef ?? spec.secretStoreRef, d.extract!] as [
-          SecretStoreRef | undefined,
-          ExternalSecretDataRemoteRef,
-        ],
-    ),
+    ...(spec.dataFrom ?? [])
+      .filter((d) => d.extract)
+      .map(
+        (d) =>
+          [d.sourceRef?.storeRef ?? spec.secretStoreRef, d.extract!] as [
+            SecretStoreRef | undefined,
+            ExternalSecretDataRemoteRef,
+          ],
+      ),
   ];
+}
+
+/**
+ * A fingerprint of the versions behind every value the ExternalSecret reads, from version tags
+ * only (no payloads); undefined when a source has no tags (e.g. dataFrom.find), so the caller
+ * falls back to fetching.
+ */
+export async function sourceVersions(
+  spec: ExternalSecretSpec,
+  clientFor: ClientFor,
+  fetchedAfterMs: number,
+): Promise<string | undefined> {
+  if (spec.dataFrom?.some((d) => d.find)) return undefined;
+  const refs = tagRefs(spec);
   const entries = new Set<string>();
   for (const [store, ref] of refs) {
     const client = await clientFor(store);
     if (!(client instanceof PlannedClient) || !client.supportsVersions) return undefined;
-    const tag = await client.currentVersion({ key: ref.key, version: ref.version }, maxAgeMs);
+    const tag = await client.currentVersion({ key: ref.key, version: ref.version }, fetchedAfterMs);
     entries.add(
       JSON.stringify([store?.kind ?? 'SecretStore', store?.name ?? '', ref.key, ref.version ?? '', tag]),
     );

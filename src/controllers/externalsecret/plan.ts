@@ -1,9 +1,14 @@
 // Fewer provider calls. Per store, a PlannedClient shares one in-flight fetch between every
 // ExternalSecret asking for the same (key, version) at the same time, batches payload fetches for
 // providers that can (AWS BatchGetSecretValue, 20 per call), and answers version-tag questions
-// from a short-lived cache of tags — never of values. `--fetch-plan=naive` turns all of it off
-// (one call per data entry, as ESO does) for the benchmark's baseline.
-import type { FindQuery, RemoteKey, SecretsClient } from '../../providers/types';
+// from a cache of tags — never of values. A tag is reused for up to the asking ExternalSecret's
+// refreshInterval, which keeps the interval's promise because a fresh tag that moved is reported
+// (onMoved) so that every ExternalSecret reading the key refreshes at once. Where the provider can
+// list every tag in a few calls (AWS ListSecrets), one listing answers for all keys.
+// `--fetch-plan=naive` turns all of it off (one call per data entry, as ESO does) for the
+// benchmark's baseline.
+import { ThrottledError, UnavailableError } from '../../providers/errors';
+import type { FindQuery, RemoteKey, SecretsClient, VersionSweep } from '../../providers/types';
 import type { Clock } from '../../util/clock';
 
 export type FetchPlanMode = 'planned' | 'naive';
@@ -13,9 +18,25 @@ export interface PlanOptions {
   clock: Clock;
   /** How long payload requests wait to be batched together (providers with getSecrets only). */
   batchWindowMs?: number;
+  /** A tag fetched for `key` differs from the one cached before: its readers should refresh. */
+  onMoved?: (key: string) => void;
 }
 
 const refId = (ref: RemoteKey) => `${ref.key}@${ref.version ?? ''}`;
+/** Inverse of refId: keys may contain '@', versions do not. */
+function splitRefId(id: string): [string, string | undefined] {
+  const at = id.lastIndexOf('@');
+  const version = id.slice(at + 1);
+  return [id.slice(0, at), version === '' ? undefined : version];
+}
+
+interface CachedTag {
+  tag: Promise<string>;
+  /** When it was fetched (clock ms). */
+  at: number;
+  /** The tag, once it arrived. */
+  value?: string;
+}
 
 interface Waiter {
   ref: RemoteKey;
@@ -25,7 +46,11 @@ interface Waiter {
 
 export class PlannedClient implements SecretsClient {
   private readonly inflight = new Map<string, Promise<Uint8Array>>();
-  private readonly tags = new Map<string, { tag: Promise<string>; at: number }>();
+  private readonly tags = new Map<string, CachedTag>();
+  private sweep?: { result: Promise<VersionSweep>; at: number };
+  /** Calls the last listing took (assume one page before the first). */
+  private sweepCalls = 1;
+  private sweepRefused = false;
   private batch: Waiter[] = [];
   private batchTimer?: ReturnType<typeof setTimeout>;
 
@@ -38,17 +63,31 @@ export class PlannedClient implements SecretsClient {
     return typeof this.inner.currentVersion === 'function';
   }
 
+  /** Payload reads record their version tag, so a sync needs no separate tag call. */
+  get payloadsCarryTags(): boolean {
+    return this.opts.mode === 'planned' && typeof this.inner.getSecretWithTag === 'function';
+  }
+
   getSecret(ref: RemoteKey): Promise<Uint8Array> {
     if (this.opts.mode === 'naive') return this.inner.getSecret(ref);
     const id = refId(ref);
     let p = this.inflight.get(id);
     if (!p) {
-      p = this.inner.getSecrets ? this.enqueue(ref) : this.inner.getSecret(ref);
+      p = this.inner.getSecrets ? this.enqueue(ref) : this.readTagged(ref);
       this.inflight.set(id, p);
       const clear = () => this.inflight.delete(id);
       p.then(clear, clear);
     }
     return p;
+  }
+
+  private readTagged(ref: RemoteKey): Promise<Uint8Array> {
+    if (!this.inner.getSecretWithTag) return this.inner.getSecret(ref);
+    const at = this.opts.clock.now();
+    return this.inner.getSecretWithTag(ref).then(({ value, tag }) => {
+      if (tag !== undefined) void this.remember(ref, Promise.resolve(tag), at);
+      return value;
+    });
   }
 
   private enqueue(ref: RemoteKey): Promise<Uint8Array> {
@@ -80,22 +119,94 @@ export class PlannedClient implements SecretsClient {
     }
   }
 
-  /** The current version tag, reusing one fetched within `maxAgeMs` (metadata only). */
-  currentVersion(ref: RemoteKey, maxAgeMs = 0): Promise<string> {
-    if (!this.inner.currentVersion) return Promise.reject(new Error('provider has no version tags'));
+  /**
+   * The current version tag (metadata only), reusing one fetched after `fetchedAfterMs` — for a
+   * periodic refresh, after the ExternalSecret last looked, so that it never sees an older state
+   * than it saw then, while its sibling ExternalSecrets' checks since count for it.
+   */
+  async currentVersion(ref: RemoteKey, fetchedAfterMs = Infinity): Promise<string> {
+    if (!this.inner.currentVersion) throw new Error('provider has no version tags');
     const id = refId(ref);
-    const now = this.opts.clock.now();
     const hit = this.tags.get(id);
-    if (this.opts.mode === 'planned' && hit && now - hit.at <= maxAgeMs) return hit.tag;
-    const tag = this.inner.currentVersion(ref);
-    this.tags.set(id, { tag, at: now });
-    tag.catch(() => this.tags.delete(id));
+    if (this.opts.mode === 'naive') return this.inner.currentVersion(ref);
+    if (hit && hit.at > fetchedAfterMs) return hit.tag;
+    if (this.sweepPreferred()) {
+      const listed = await this.sweepTag(ref, fetchedAfterMs);
+      if (listed !== undefined) return listed;
+    }
+    return this.remember(ref, this.inner.currentVersion(ref), this.opts.clock.now());
+  }
+
+  /** Caches a tag being fetched and reports it if it differs from the one cached before. */
+  private remember(ref: RemoteKey, tag: Promise<string>, at: number): Promise<string> {
+    const id = refId(ref);
+    const before = this.tags.get(id)?.value;
+    const entry: CachedTag = { tag, at };
+    this.tags.set(id, entry);
+    tag.then(
+      (v) => {
+        entry.value = v;
+        if (before !== undefined && before !== v) this.opts.onMoved?.(ref.key);
+      },
+      () => {
+        if (this.tags.get(id) === entry) this.tags.delete(id);
+      },
+    );
     return tag;
+  }
+
+  /** Listing every tag is cheaper than asking per key once the store has more keys than pages. */
+  private sweepPreferred(): boolean {
+    return (
+      Boolean(this.inner.sweepVersions) &&
+      !this.sweepRefused &&
+      this.sweepCalls <= Math.max(1, this.tags.size / 2)
+    );
+  }
+
+  /** The tag from a listing made after `fetchedAfterMs` (one listing shared by concurrent askers). */
+  private async sweepTag(ref: RemoteKey, fetchedAfterMs: number): Promise<string | undefined> {
+    const now = this.opts.clock.now();
+    if (!this.sweep || this.sweep.at <= fetchedAfterMs) {
+      const result = this.inner.sweepVersions!();
+      this.sweep = { result, at: now };
+      result.then(
+        (listing) => {
+          this.sweepCalls = listing.calls;
+          // Every key this store was asked about is checked by the one listing.
+          for (const [id, cached] of this.tags) {
+            const [key, version] = splitRefId(id);
+            const tag = listing.tagOf({ key, version });
+            if (tag !== undefined && cached.at < now)
+              this.remember({ key, version }, Promise.resolve(tag), now);
+          }
+        },
+        (err: unknown) => {
+          if (this.sweep?.result === result) this.sweep = undefined;
+          // Refused (permissions, unsupported): ask per key from now on; outages are reported.
+          if (!(err instanceof ThrottledError || err instanceof UnavailableError)) this.sweepRefused = true;
+        },
+      );
+    }
+    let listing: VersionSweep;
+    const at = this.sweep.at;
+    try {
+      listing = await this.sweep.result;
+    } catch (err) {
+      if (this.sweepRefused) return undefined;
+      throw err;
+    }
+    const tag = listing.tagOf(ref);
+    if (tag === undefined) return undefined;
+    const cached = this.tags.get(refId(ref));
+    if (!cached || cached.at < at) return this.remember(ref, Promise.resolve(tag), at);
+    return cached.tag;
   }
 
   /** Forget cached tags of a key (a rotation event said it changed). */
   invalidate(key: string): void {
     for (const id of this.tags.keys()) if (id.startsWith(`${key}@`)) this.tags.delete(id);
+    this.sweep = undefined;
   }
 
   findSecrets(query: FindQuery): Promise<Map<string, Uint8Array>> {

@@ -13,7 +13,7 @@ import type { SecretsClient } from '../../providers/types';
 import type { Clock } from '../../util/clock';
 import { DurationError } from '../../util/duration';
 import { buildDesired } from './desired';
-import { fetchValues, sourceVersions } from './fetch';
+import { fetchValues, sourceVersions, tagsBeforePayloads } from './fetch';
 import { decideRefresh, nextDue, type TargetState } from './refresh';
 import { nextStatus, readyCondition, statusEqual, syncedResourceVersion, type ReadyState } from './status';
 import { normalize, unsupportedFields, type Normalized } from './spec';
@@ -200,12 +200,19 @@ export async function reconcileExternalSecret(
 
   const clientFor = async (ref: SecretStoreRef | undefined) => deps.client(await resolve(ref), ns);
   // Planned mode: a periodic refresh whose sources' version tags did not move fetches no payload
-  // and writes nothing; only refreshTime moves.
+  // and writes nothing; only refreshTime moves. Other syncs record the tags for the next check:
+  // from the payload reads themselves where the provider names versions, else read first.
   let versions: string | undefined;
-  if (deps.lastVersions) {
-    const maxAgeMs = Math.min(spec.refreshIntervalMs * 0.1, 300_000);
+  const tagsFirst = deps.lastVersions
+    ? decision.why === 'refresh due' || (await tagsBeforePayloads(es.spec, clientFor).catch(() => true))
+    : false;
+  if (tagsFirst) {
+    // A tag another ExternalSecret fetched since this one last looked is as good as asking again
+    // (status.refreshTime has whole seconds, hence the extra second).
+    const lastRefreshMs = es.status?.refreshTime ? Date.parse(es.status.refreshTime) : undefined;
+    const fetchedAfterMs = lastRefreshMs !== undefined ? lastRefreshMs + 1000 : now - spec.refreshIntervalMs;
     try {
-      versions = await sourceVersions(es.spec, clientFor, maxAgeMs);
+      versions = await sourceVersions(es.spec, clientFor, fetchedAfterMs);
     } catch (err) {
       // A store that is down or throttling fails the attempt here: asking it again for the payloads
       // would double both the wait (each call runs to its deadline) and the calls. Other failures
@@ -213,7 +220,11 @@ export async function reconcileExternalSecret(
       if (err instanceof UnavailableError || err instanceof ThrottledError)
         return fail(deps, es, err.reason, err.message, 'retry', err);
     }
-    if (decision.why === 'refresh due' && versions !== undefined && versions === deps.lastVersions.get(key)) {
+    if (
+      decision.why === 'refresh due' &&
+      versions !== undefined &&
+      versions === deps.lastVersions!.get(key)
+    ) {
       deps.onSync?.('unchanged');
       return synced(deps, es, spec, key, now, currentVersion);
     }
@@ -232,22 +243,29 @@ export async function reconcileExternalSecret(
 
   let plan: WritePlan;
   let desiredHash: string;
+  let planAgainst: (live: V1Secret | undefined) => WritePlan;
   try {
     const desired = buildDesired(es, spec.targetName, values);
     desiredHash = desired.annotations[ANNOTATION.dataHash]!;
-    const live = spec.creationPolicy === 'None' ? undefined : await deps.readSecret(ns, spec.targetName);
-    plan = planWrite({
-      policy: spec.creationPolicy,
-      desired,
-      live,
-      namespace: ns,
-      owner: {
-        apiVersion: es.apiVersion ?? 'external-secrets.io/v1',
-        kind: 'ExternalSecret',
-        name,
-        uid: es.metadata?.uid ?? '',
-      },
-    });
+    planAgainst = (live) =>
+      planWrite({
+        policy: spec.creationPolicy,
+        desired,
+        live,
+        namespace: ns,
+        owner: {
+          apiVersion: es.apiVersion ?? 'external-secrets.io/v1',
+          kind: 'ExternalSecret',
+          name,
+          uid: es.metadata?.uid ?? '',
+        },
+      });
+    // Creating policies skip the read when no managed Secret of that name is cached: a create never
+    // overwrites, and one that already exists (unmanaged, or not yet seen) answers 409, re-planned
+    // below against what is there.
+    const creates = spec.creationPolicy === 'Owner' || spec.creationPolicy === 'Orphan';
+    const skipRead = spec.creationPolicy === 'None' || (creates && !lean);
+    plan = planAgainst(skipRead ? undefined : await deps.readSecret(ns, spec.targetName));
   } catch (err) {
     if (err instanceof TemplateError) return fail(deps, es, ES_REASON.TemplateError, err.message, 'retry');
     if (err instanceof ProviderError) return fail(deps, es, err.reason, err.message, 'retry');
@@ -271,7 +289,14 @@ export async function reconcileExternalSecret(
       return done(due === undefined ? undefined : Math.max(0, due - now));
     }
     try {
-      await deps.writeSecret(ns, plan);
+      try {
+        await deps.writeSecret(ns, plan);
+      } catch (err) {
+        if (!(plan.kind === 'create' && err instanceof KubeApiError && err.code === 409)) throw err;
+        plan = planAgainst(await deps.readSecret(ns, spec.targetName));
+        if (plan.kind === 'blocked') return fail(deps, es, plan.reason, plan.message, 'retry');
+        if (plan.kind !== 'none') await deps.writeSecret(ns, plan);
+      }
     } catch (err) {
       // The apiserver's answer names the problem (size limit, forbidden, invalid key), never a value.
       if (!(err instanceof KubeApiError)) throw err;
@@ -290,14 +315,18 @@ export async function reconcileExternalSecret(
         err,
       );
     }
-    deps.event(
-      es,
-      'Normal',
-      plan.kind === 'create' ? 'Created' : 'Updated',
-      `Secret ${spec.targetName} ${plan.kind === 'create' ? 'created' : 'updated'}`,
-    );
+    if (plan.kind !== 'none')
+      deps.event(
+        es,
+        'Normal',
+        plan.kind === 'create' ? 'Created' : 'Updated',
+        `Secret ${spec.targetName} ${plan.kind === 'create' ? 'created' : 'updated'}`,
+      );
   }
   if (!merging && spec.creationPolicy !== 'None') deps.lastHash.set(key, desiredHash);
+  // Tags the payload reads of this reconcile recorded (no provider call when they are cached).
+  if (deps.lastVersions && !tagsFirst)
+    versions = await sourceVersions(es.spec, clientFor, now - 1).catch(() => undefined);
   if (versions !== undefined) deps.lastVersions?.set(key, versions);
   deps.onSync?.(plan.kind === 'none' ? 'unchanged' : 'synced');
 

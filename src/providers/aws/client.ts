@@ -1,8 +1,10 @@
 // The aws SecretsClient (service SecretsManager): GetSecretValue for one value, BatchGetSecretValue
 // (20 ids a call) for several keys of a store and for dataFrom.find, DescribeSecret version ids for
 // cheap change detection, ListSecrets (paged, filtered server-side, re-checked client-side) for
-// find. It talks to the SDK through the narrow SmApi below, which ./index builds from the real
-// SecretsManagerClient after loading it lazily.
+// find and, with each secret's SecretVersionsToStages, for sweepVersions (every tag of the store in
+// one listing: 100 secrets a call instead of one DescribeSecret each). It talks to the SDK through
+// the narrow SmApi below, which ./index builds from the real SecretsManagerClient after loading it
+// lazily.
 
 import type {
   BatchGetSecretValueRequest,
@@ -13,10 +15,11 @@ import type {
   GetSecretValueResponse,
   ListSecretsRequest,
   ListSecretsResponse,
+  SecretListEntry,
 } from '@aws-sdk/client-secrets-manager';
 import { NoSecretError, ProviderError, UnavailableError } from '../errors';
 import { compileFind } from '../find';
-import type { FindQuery, RemoteKey, SecretsClient } from '../types';
+import type { FindQuery, RemoteKey, SecretsClient, VersionSweep } from '../types';
 import {
   AWSCURRENT,
   BATCH_MAX,
@@ -26,6 +29,7 @@ import {
   resultKey,
   secretId,
   type AwsVersion,
+  type ListFilter,
 } from './config';
 import { errorCode, isAccessDenied, isUnknownOperation, mapAwsError, type AwsErrorContext } from './errors';
 
@@ -77,6 +81,33 @@ const CURRENT: AwsVersion = { stage: AWSCURRENT, isDefault: true };
 
 function isDefault(version: string | undefined): boolean {
   return version === undefined || version === '' || version === AWSCURRENT;
+}
+
+/**
+ * The VersionId a stage is attached to in a VersionIdsToStages (DescribeSecret) or
+ * SecretVersionsToStages (ListSecrets) map; one function for both, so a listed tag always equals
+ * the described one.
+ */
+function versionWithStage(versions: Record<string, string[]>, stage: string): string | undefined {
+  for (const [versionId, stages] of Object.entries(versions)) {
+    if (stages.includes(stage)) return versionId;
+  }
+  return undefined;
+}
+
+/** What sweepVersions keeps of one listed secret: its versions, or null when it cannot say. */
+type Listed = Record<string, string[]> | null;
+
+/** Same listed state (a secret seen twice while paging under concurrent changes). */
+function sameVersions(a: Listed, b: Listed): boolean {
+  if (a === null || b === null) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => {
+    const sa = a[k]!;
+    const sb = b[k];
+    return sb !== undefined && sa.length === sb.length && sa.every((x) => sb.includes(x));
+  });
 }
 
 function versionInput(id: string, v: AwsVersion): GetSecretValueRequest {
@@ -283,9 +314,8 @@ export class AwsClient implements SecretsClient {
             `${this.label(id)} is scheduled for deletion (restore it with RestoreSecret, or remove the reference)`,
           );
         }
-        for (const [versionId, stages] of Object.entries(meta.VersionIdsToStages ?? {})) {
-          if (stages.includes(v.stage)) return versionId;
-        }
+        const versionId = versionWithStage(meta.VersionIdsToStages ?? {}, v.stage);
+        if (versionId !== undefined) return versionId;
         throw new NoSecretError(
           `${this.label(id)} has no version labelled "${v.stage}" (check remoteRef.version)`,
         );
@@ -302,41 +332,104 @@ export class AwsClient implements SecretsClient {
     try {
       await this.api.listSecrets({ MaxResults: 1 });
     } catch (err) {
-      this.fail(err, this.ctx('ListSecrets'));
+      return this.fail(err, this.ctx('ListSecrets'));
     }
   }
 
-  /** Names (and tags) of the secrets matching a query, via paged ListSecrets. */
-  private async list(query: FindQuery): Promise<string[]> {
-    const match = compileFind(query);
-    const filters = listFilters(query);
-    const names = new Set<string>();
+  /**
+   * Every page of ListSecrets (MaxResults listPageSize, default 100; IncludePlannedDeletion left at
+   * its default, false) with the given filters, each handed to `onPage`. Returns the calls made.
+   * Each call has the SDK client's per-request deadline (./index).
+   */
+  private async listPages(
+    filters: ListFilter[],
+    purpose: AwsErrorContext['listFor'],
+    onPage: (secrets: SecretListEntry[]) => void,
+  ): Promise<number> {
     const seen = new Set<string>();
+    let calls = 0;
     let token: string | undefined;
     do {
       let page: ListSecretsResponse;
       try {
+        calls++;
         page = await this.api.listSecrets({
           MaxResults: this.deps.listPageSize ?? 100,
           ...(filters.length > 0 && { Filters: filters }),
           ...(token !== undefined && { NextToken: token }),
         });
       } catch (err) {
-        return this.fail(err, this.ctx('ListSecrets'));
+        return this.fail(err, { ...this.ctx('ListSecrets'), listFor: purpose });
       }
-      for (const s of page.SecretList ?? []) {
-        if (s.Name === undefined || s.DeletedDate !== undefined) continue;
-        const tags: Record<string, string> = {};
-        for (const t of s.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
-        if (match(s.Name, tags)) names.add(s.Name);
-      }
+      onPage(page.SecretList ?? []);
       token = page.NextToken || undefined;
       if (token !== undefined) {
         if (seen.has(token)) throw new UnavailableError('ListSecrets returned the same NextToken twice');
         seen.add(token);
       }
     } while (token !== undefined);
+    return calls;
+  }
+
+  /** Names (and tags) of the secrets matching a query, via paged ListSecrets. */
+  private async list(query: FindQuery): Promise<string[]> {
+    const match = compileFind(query);
+    const names = new Set<string>();
+    await this.listPages(listFilters(query), 'find', (secrets) => {
+      for (const s of secrets) {
+        if (s.Name === undefined || s.DeletedDate !== undefined) continue;
+        const tags: Record<string, string> = {};
+        for (const t of s.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+        if (match(s.Name, tags)) names.add(s.Name);
+      }
+    });
     return [...names];
+  }
+
+  /**
+   * Version tags of the store's secrets from one paged ListSecrets (SecretVersionsToStages; no
+   * payloads). With a store prefix the listing is narrowed to names starting with it (a name filter,
+   * a prefix match at AWS and moto); keys are looked up as currentVersion sends them (prefix + key,
+   * or an ARN as written) by exact Name or full ARN, so tagOf answers exactly what currentVersion
+   * would, or undefined: a key not listed (missing, outside the prefix, a partial ARN), a secret
+   * scheduled for deletion, a stage or VersionId not listed, a key or version currentVersion would
+   * reject. Rejects with the typed error of the refused listing (AccessDenied: AuthError).
+   */
+  async sweepVersions(): Promise<VersionSweep> {
+    const byName = new Map<string, Listed>();
+    const byArn = new Map<string, Listed>();
+    const add = (index: Map<string, Listed>, id: string, listed: Listed) => {
+      const before = index.get(id);
+      index.set(id, before === undefined || sameVersions(before, listed) ? listed : null);
+    };
+    const calls = await this.listPages(listFilters({ path: this.deps.prefix }), 'sweep', (secrets) => {
+      for (const s of secrets) {
+        const listed: Listed =
+          s.DeletedDate !== undefined || s.SecretVersionsToStages === undefined
+            ? null
+            : s.SecretVersionsToStages;
+        if (s.Name !== undefined) add(byName, s.Name, listed);
+        if (s.ARN !== undefined) add(byArn, s.ARN, listed);
+      }
+    });
+    const prefix = this.deps.prefix;
+    return {
+      calls,
+      tagOf(ref: RemoteKey): string | undefined {
+        let id: string;
+        let v: AwsVersion;
+        try {
+          id = secretId(prefix, ref.key);
+          v = parseVersion(ref.version);
+        } catch {
+          return undefined; // currentVersion reports it
+        }
+        const versions = (id.startsWith('arn:') ? byArn : byName).get(id);
+        if (!versions) return undefined;
+        if ('versionId' in v) return Object.hasOwn(versions, v.versionId) ? v.versionId : undefined;
+        return versionWithStage(versions, v.stage);
+      },
+    };
   }
 
   /**

@@ -33,6 +33,8 @@ export interface AwsErrorContext {
   endpoint?: string;
   /** After a ResourceNotFound for a version: whether the secret itself exists (undefined: unknown). */
   secretExists?: boolean;
+  /** What a ListSecrets was for (default find): dataFrom.find, or sweepVersions' change detection. */
+  listFor?: 'find' | 'sweep';
 }
 
 const THROTTLING = new Set([
@@ -207,7 +209,10 @@ function actionFor(ctx: AwsErrorContext): string {
     case 'BatchGetSecretValue':
       return 'secretsmanager:BatchGetSecretValue (resource "*") together with secretsmanager:GetSecretValue on each secret';
     case 'ListSecrets':
-      return 'secretsmanager:ListSecrets (resource "*", needed by dataFrom.find)';
+      return ctx.listFor === 'sweep'
+        ? 'secretsmanager:ListSecrets (resource "*", used to detect changes of many secrets in a few calls; ' +
+            'without it each secret costs a DescribeSecret)'
+        : 'secretsmanager:ListSecrets (resource "*", needed by dataFrom.find)';
   }
 }
 

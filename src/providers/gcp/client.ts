@@ -226,7 +226,12 @@ export class GcpClient implements SecretsClient {
   }
 
   async getSecret(ref: RemoteKey): Promise<Uint8Array> {
-    return (await this.access(await this.resolve(ref))).data;
+    return (await this.getSecretWithTag(ref)).value;
+  }
+
+  async getSecretWithTag(ref: RemoteKey): Promise<{ value: Uint8Array; tag?: string }> {
+    const { version, data } = await this.access(await this.resolve(ref));
+    return { value: data, tag: version };
   }
 
   /**

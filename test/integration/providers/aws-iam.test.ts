@@ -167,6 +167,25 @@ test('ListSecrets + GetSecretValue: find works, values fetched one by one after 
   expect(counts).toEqual({ ListSecrets: 1, BatchGetSecretValue: 1, GetSecretValue: 3 });
 });
 
+test('sweepVersions: refused without ListSecrets (AuthError, so the caller asks per key); with it, tags equal currentVersion', async () => {
+  const getter = await aws('getter');
+  const e = await failure(getter.c.sweepVersions!());
+  expect(e).toBeInstanceOf(AuthError);
+  expect(e.message).toMatch(
+    /^access denied in us-east-1: grant secretsmanager:ListSecrets \(resource "\*", used to detect changes of many secrets in a few calls; without it each secret costs a DescribeSecret\) to arn:aws:iam::123456789012:user\/getter/,
+  );
+  const { c, counts } = await aws('lister');
+  const sweep = await c.sweepVersions!();
+  expect(sweep.calls).toBe(1);
+  expect(counts).toEqual({ ListSecrets: 1 });
+  // DescribeSecret is denied to this user: currentVersion's GetSecretValue fallback says the same.
+  for (const key of names) {
+    const tag = sweep.tagOf({ key });
+    expect(tag).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await c.currentVersion!({ key })).toBe(tag);
+  }
+});
+
 test('no permission at all: AuthError naming secretsmanager:GetSecretValue, the secret and the principal', async () => {
   const { c } = await aws('nobody');
   const e = await failure(c.getSecret({ key: 'iam/a' }));

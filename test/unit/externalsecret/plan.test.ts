@@ -1,6 +1,8 @@
 // PlannedClient against the real fake provider: shared in-flight fetches, batching through
-// getSecrets, version tags reused within their age, naive mode doing none of it.
+// getSecrets, version tags reused when fresh enough and reported when they move, listings used
+// when cheaper, naive mode doing none of it.
 import { PlannedClient } from '../../../src/controllers/externalsecret/plan';
+import { AuthError, NoSecretError } from '../../../src/providers/errors';
 import { createFakeClient } from '../../../src/providers/fake';
 import type { RemoteKey, SecretsClient } from '../../../src/providers/types';
 import { ManualClock } from '../../../src/util/clock';
@@ -58,19 +60,108 @@ test('providers that batch get one getSecrets call for requests made together', 
   );
 });
 
-test('version tags are reused within maxAge, refetched after it or after invalidate', async () => {
+test('a version tag is reused only when fetched after the asker last looked, or until invalidate', async () => {
   const clock = new ManualClock(1000);
   const { c, calls } = counted(await fake(), false);
   const p = new PlannedClient(c, { mode: 'planned', clock });
   const t1 = await p.currentVersion({ key: 'a' }, 500);
-  expect(await p.currentVersion({ key: 'a' }, 500)).toBe(t1);
+  // Fetched at 1000: good for anyone who last looked before then…
+  expect(await p.currentVersion({ key: 'a' }, 999)).toBe(t1);
   expect(calls.currentVersion).toBe(1);
-  clock.advance(501);
-  await p.currentVersion({ key: 'a' }, 500);
+  // …but not for one who looked at 1000 or later.
+  clock.advance(10);
+  await p.currentVersion({ key: 'a' }, 1000);
   expect(calls.currentVersion).toBe(2);
   p.invalidate('a');
-  await p.currentVersion({ key: 'a' }, 500);
+  await p.currentVersion({ key: 'a' }, 0);
   expect(calls.currentVersion).toBe(3);
+});
+
+/** A store whose tags the test moves; it can list every tag at once when `pages` is set. */
+function taggedStore(opts: { pages?: number; refuseSweep?: boolean } = {}) {
+  const tags = new Map<string, string>([
+    ['a', 'v1'],
+    ['b', 'v1'],
+    ['c', 'v1'],
+  ]);
+  const calls = { currentVersion: 0, sweep: 0 };
+  const c: SecretsClient = {
+    getSecret: () => Promise.reject(new Error('payloads are not part of this test')),
+    findSecrets: () => Promise.resolve(new Map()),
+    currentVersion: (r) => {
+      calls.currentVersion++;
+      const t = tags.get(r.key);
+      return t ? Promise.resolve(t) : Promise.reject(new NoSecretError(`${r.key} not found`));
+    },
+    close: () => Promise.resolve(),
+  };
+  if (opts.pages !== undefined) {
+    c.sweepVersions = () => {
+      calls.sweep++;
+      if (opts.refuseSweep) return Promise.reject(new AuthError('ListSecrets denied'));
+      const snapshot = new Map(tags);
+      return Promise.resolve({ calls: opts.pages!, tagOf: (r: RemoteKey) => snapshot.get(r.key) });
+    };
+  }
+  return { c, calls, tags };
+}
+
+test('a fresh tag that moved reports the key, so its other readers refresh at once', async () => {
+  const clock = new ManualClock(1000);
+  const { c, tags } = taggedStore();
+  const moved: string[] = [];
+  const p = new PlannedClient(c, { mode: 'planned', clock, onMoved: (k) => moved.push(k) });
+  await p.currentVersion({ key: 'a' }, 0);
+  clock.advance(100);
+  await p.currentVersion({ key: 'a' }, 1000);
+  expect(moved).toEqual([]);
+  tags.set('a', 'v2');
+  clock.advance(100);
+  expect(await p.currentVersion({ key: 'a' }, 1100)).toBe('v2');
+  expect(moved).toEqual(['a']);
+});
+
+test('one listing answers for every key when it costs fewer calls, and reports each key that moved', async () => {
+  const clock = new ManualClock(1000);
+  const { c, calls, tags } = taggedStore({ pages: 1 });
+  const moved: string[] = [];
+  const p = new PlannedClient(c, { mode: 'planned', clock, onMoved: (k) => moved.push(k) });
+  expect(await Promise.all(['a', 'b', 'c'].map((key) => p.currentVersion({ key }, 0)))).toEqual([
+    'v1',
+    'v1',
+    'v1',
+  ]);
+  expect(calls).toEqual({ currentVersion: 0, sweep: 1 });
+  tags.set('b', 'v2');
+  tags.set('c', 'v2');
+  clock.advance(100);
+  // One asker's due refresh lists again; b and c are reported without anyone asking for them.
+  expect(await p.currentVersion({ key: 'a' }, 1000)).toBe('v1');
+  expect(calls).toEqual({ currentVersion: 0, sweep: 2 });
+  expect(moved.sort()).toEqual(['b', 'c']);
+  // The others, asking after that listing, reuse it.
+  expect(await p.currentVersion({ key: 'b' }, 1000)).toBe('v2');
+  expect(calls.sweep).toBe(2);
+  // A key the listing does not know is asked for directly (which reports a missing secret).
+  await expect(p.currentVersion({ key: 'gone' }, 1000)).rejects.toBeInstanceOf(NoSecretError);
+  expect(calls.currentVersion).toBe(1);
+});
+
+test('a listing costing more calls than the keys it would answer is not used', async () => {
+  const { c, calls } = taggedStore({ pages: 50 });
+  const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(1000) });
+  await p.currentVersion({ key: 'a' }, 0); // the first listing finds out what it costs
+  await p.currentVersion({ key: 'b' }, 2000);
+  await p.currentVersion({ key: 'c' }, 2000);
+  expect(calls).toEqual({ sweep: 1, currentVersion: 2 });
+});
+
+test('a refused listing falls back to asking per key, for good', async () => {
+  const { c, calls } = taggedStore({ pages: 1, refuseSweep: true });
+  const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(1000) });
+  expect(await p.currentVersion({ key: 'a' }, 0)).toBe('v1');
+  expect(await p.currentVersion({ key: 'b' }, 0)).toBe('v1');
+  expect(calls).toEqual({ sweep: 1, currentVersion: 2 });
 });
 
 test('naive mode makes one call per request', async () => {
