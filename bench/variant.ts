@@ -187,8 +187,14 @@ export class Variant {
     return (s: Scenario) => this.opts.scenarios.has(s);
   }
 
+  /** The secret's name in the cloud: AWS variants share one region, so each has its own path. */
   private remoteKey(j: number): string {
     return this.result.provider === 'gcp' ? `s-${j}` : `${this.ns}/s-${j}`;
+  }
+
+  /** remoteRef.key: the AWS store's `prefix` supplies the variant's path, as a team's store would. */
+  private refKey(j: number): string {
+    return `s-${j}`;
   }
 
   private note(s: string): void {
@@ -201,7 +207,7 @@ export class Variant {
   private storeSpec(project: string) {
     return this.result.provider === 'gcp'
       ? { provider: { gcpsm: { projectID: project } } }
-      : { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } } };
+      : { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', prefix: `${this.ns}/` } } };
   }
 
   private async setup(): Promise<void> {
@@ -347,7 +353,7 @@ export class Variant {
         refreshInterval: refresh,
         secretStoreRef: { name: 'bench', kind: 'SecretStore' },
         target: { name: `es-${i}` },
-        data: [{ secretKey: 'value', remoteRef: { key: this.remoteKey(i % m) } }],
+        data: [{ secretKey: 'value', remoteRef: { key: this.refKey(i % m) } }],
       },
     }));
     this.env.progress(`  cold converge: creating ${n} ExternalSecrets`);

@@ -55,6 +55,13 @@ export class RotationEvents {
       },
       status: (ok: boolean, reason: string, message: string) =>
         this.opts.condition(store.id, ok, reason, message),
+      reconnecting: (attempt: number, delayMs: number) =>
+        this.opts.logger.debug(
+          { store: store.id, source: kind, attempt, delayMs },
+          'rotation event source reconnecting',
+        ),
+      debug: (fields: Record<string, unknown>, msg: string) =>
+        this.opts.logger.debug({ store: store.id, source: kind, ...fields }, msg),
     };
     const source = sub ? startPubSubSource(sub, sink) : startSqsSource(queue!, store.region, sink);
     this.running.set(store.id, { config, source });
