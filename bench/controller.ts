@@ -1,6 +1,6 @@
-// The controller under measurement runs as its own process (`node dist/src/main.js controller`),
-// authenticated as the secretsync ServiceAccount, so that its RSS is its own and a restart is a
-// real restart. RSS comes from /proc/<pid>/status (VmRSS, VmHWM = peak).
+// The controller under measurement runs as its own process (`node dist/bundle/main.js controller`,
+// the artefact the image runs), authenticated as the secretsync ServiceAccount, so that its RSS is
+// its own and a restart is a real restart. RSS comes from /proc/<pid>/status (VmRSS, VmHWM = peak).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +20,26 @@ export interface ControllerOptions {
   env: Record<string, string>;
 }
 
+/**
+ * What runs: the production bundle (npm run build:bundle), as in the image, unless
+ * SECRETSYNC_BENCH_ENTRY names another script (e.g. dist/src/main.js, the tsc output, to compare).
+ */
+export function controllerEntry(): string {
+  return join(repoRoot, process.env.SECRETSYNC_BENCH_ENTRY ?? join('dist', 'bundle', 'main.js'));
+}
+
+/**
+ * The Node flags the image runs with (the Dockerfile's ENTRYPOINT, read so that the two cannot
+ * drift apart), or SECRETSYNC_BENCH_NODE_FLAGS (space-separated; empty for none) to measure others.
+ */
+export function nodeFlags(): string[] {
+  const env = process.env.SECRETSYNC_BENCH_NODE_FLAGS;
+  if (env !== undefined) return env.split(' ').filter(Boolean);
+  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+  const entry = line ? (JSON.parse(line[1]!) as string[]) : [];
+  return entry.slice(1).filter((a) => a.startsWith('--'));
+}
+
 /** Every controller process started and not yet stopped, for cleanup on exit or Ctrl-C. */
 export const running = new Set<ControllerProcess>();
 
@@ -37,7 +57,8 @@ export class ControllerProcess {
 
   static start(opts: ControllerOptions): ControllerProcess {
     const args = [
-      join(repoRoot, 'dist', 'src', 'main.js'),
+      ...nodeFlags(),
+      controllerEntry(),
       'controller',
       '--kubeconfig',
       opts.kubeconfig,
@@ -169,22 +190,30 @@ export class ControllerProcess {
 
 /**
  * RSS of a fresh Node process after requiring, in order, what the controller loads: the floor
- * under every memory figure, measured rather than assumed.
+ * under every memory figure, measured rather than assumed. Two processes: what ships (the bundle,
+ * then the provider SDKs it loads lazily), and the tsc output with client-node whole, to compare.
  */
 export function moduleFloor(): { step: string; rss: number }[] {
-  const steps = [
-    ['@kubernetes/client-node', '@kubernetes/client-node'],
+  const shipped = [
     [
-      'the controller (dist/src/main.js: CLI, sync + rollout controllers, pino, prom-client)',
-      './dist/src/main.js',
+      'the controller as shipped (dist/bundle/main.js: CLI, sync + rollout controllers, client-node tree-shaken)',
+      './dist/bundle/main.js',
     ],
     ['+ @google-cloud/pubsub (a store with a Pub/Sub subscription)', '@google-cloud/pubsub'],
     ['+ @google-cloud/secret-manager (first gcpsm store)', '@google-cloud/secret-manager'],
     ['+ @aws-sdk/client-secrets-manager (first aws store)', '@aws-sdk/client-secrets-manager'],
   ];
+  const unbundled = [
+    ['unbundled: @kubernetes/client-node alone', '@kubernetes/client-node'],
+    ['unbundled: + the tsc output (dist/src/main.js)', './dist/src/main.js'],
+  ];
+  return [...requireSteps(shipped, true), ...requireSteps(unbundled, false)];
+}
+
+function requireSteps(steps: string[][], bare: boolean): { step: string; rss: number }[] {
   const script = `
     const path = require('node:path');
-    const out = [['bare node', process.memoryUsage().rss]];
+    const out = ${bare} ? [['bare node', process.memoryUsage().rss]] : [];
     for (const [label, mod] of ${JSON.stringify(steps)}) {
       require(mod.startsWith('.') ? path.resolve(mod) : mod);
       out.push([label, process.memoryUsage().rss]);

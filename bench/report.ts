@@ -356,7 +356,7 @@ export function targets(
     const fresh = r.startup?.rss ? r.startup.rss.rss / MB : undefined;
     const loaded = floor.find((f) => f.step.startsWith('the controller'))?.rss;
     const parts = [
-      `requiring the controller's modules alone takes ${loaded ? `${(loaded / MB).toFixed(0)} MB` : '~135 MB'} (@kubernetes/client-node is most of it; see the RSS floor table)`,
+      `requiring the controller's modules alone takes ${loaded ? `${(loaded / MB).toFixed(0)} MB` : '~135 MB'} (see the RSS floor table)`,
       `the controller in an empty namespace sits at ${(m.bare.rss / MB).toFixed(0)} MB and with its stores (${opts?.scenarios.has('rotation') ? 'Pub/Sub subscriber and ' : ''}the provider SDK loaded) at ${(m.idle.rss / MB).toFixed(0)} MB before any ExternalSecret`,
     ];
     if (fresh !== undefined)
@@ -446,7 +446,8 @@ export function document(meta: Meta, results: VariantResult[], shapes: Shape[], 
     '',
     '- Everything runs on the testbed (`test/testbed/`): etcd, kube-apiserver and kube-controller-manager built from',
     "  Kubernetes' Go modules, the in-repo Secret Manager emulator, moto, the Pub/Sub emulator. The controller under",
-    '  test is a separate process (`node dist/src/main.js controller --namespace <ns> --no-leader-elect`) using the',
+    '  test is a separate process running what the image runs (`node dist/bundle/main.js controller --namespace <ns>',
+    '  --no-leader-elect`; "Code under test" above names the exact command) using the',
     '  `secretsync` ServiceAccount with deploy/ RBAC; sync and rollout controllers are both on. Each variant has its',
     '  own namespace, cloud project or name prefix, and controller process; variants run one after another.',
     '- Provider calls are counted server-side: at the Secret Manager emulator (every call it serves, per project)',

@@ -5,13 +5,13 @@ import { PubSub } from '@google-cloud/pubsub';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTestbed, type Testbed } from '../test/testbed/index';
 import { KUBERNETES_VERSION, MOTO_VERSION, findPubSubEmulator } from '../test/testbed/install';
 import { repoRoot } from '../test/testbed/paths';
 import { AuditLog } from './audit';
-import { moduleFloor, running } from './controller';
+import { controllerEntry, moduleFloor, nodeFlags, running } from './controller';
 import { Kube } from './kube';
 import { AwsBench, AwsCountingProxy, GcpBench } from './providers';
 import { document, scenarioTables, targets, type Meta } from './report';
@@ -32,6 +32,7 @@ const HELP = `npm run bench -- [flags]
   --m <M>                  distinct remote secrets (default 100; N=10·M as in the issue)
   --shapes <list>          given (N over M) and/or equal (N over N, so that dedup cannot help); default given,equal
   --providers <list>       gcp and/or aws (default gcp,aws; aws runs cold and idle only)
+  --modes <list>           fetch plans: planned and/or naive (default planned,naive)
   --scenarios <list>       cold,idle,rotation,memory,startup (default all)
   --refresh <d>            short refreshInterval for the idle cycle (default 20s; other scenarios use 1h)
   --idle-cycles <k>        idle window = k × refresh (default 2)
@@ -72,6 +73,7 @@ function parse() {
       m: { type: 'string', default: '100' },
       shapes: { type: 'string', default: 'given,equal' },
       providers: { type: 'string', default: 'gcp,aws' },
+      modes: { type: 'string', default: 'planned,naive' },
       scenarios: { type: 'string', default: 'cold,idle,rotation,memory,startup' },
       refresh: { type: 'string', default: '20s' },
       'idle-cycles': { type: 'string', default: '2' },
@@ -115,7 +117,8 @@ function parse() {
     ),
   };
   const providers = list(values.providers, ['gcp', 'aws'] as const, 'providers');
-  return { opts, shapes, providers, out: values.out, render: values.render };
+  const modes = list(values.modes, ['planned', 'naive'] as const, 'modes');
+  return { opts, shapes, providers, modes, out: values.out, render: values.render };
 }
 
 function pkgVersion(name: string): string {
@@ -146,7 +149,8 @@ function codeUnderTest(): string {
     }).trim();
     const dirty =
       execFileSync('git', ['status', '--porcelain'], { cwd: repoRoot, encoding: 'utf8' }).trim() !== '';
-    return `Code under test: the work tree at ${rev}${dirty ? ' with uncommitted changes (work in progress by several engineers), built by npm run bench' : ''}`;
+    const launched = `node ${[...nodeFlags(), relative(repoRoot, controllerEntry())].join(' ')} controller`;
+    return `Code under test: the work tree at ${rev}${dirty ? ' with uncommitted changes (work in progress by several engineers), built by npm run bench' : ''}; the controller runs as \`${launched}\``;
   } catch {
     return 'Code under test: the work tree (git unavailable)';
   }
@@ -168,7 +172,7 @@ function publish(out: string, saved: Saved): void {
 }
 
 async function main(): Promise<void> {
-  const { opts, shapes, providers, out, render } = parse();
+  const { opts, shapes, providers, modes, out, render } = parse();
   if (render) {
     publish(out, JSON.parse(readFileSync(render, 'utf8')) as Saved);
     console.error(`wrote ${out} from ${render}`);
@@ -249,8 +253,7 @@ async function main(): Promise<void> {
 
     const results: VariantResult[] = [];
     const order: [Provider, Shape, Mode][] = [];
-    for (const p of providers)
-      for (const s of shapes) for (const mode of ['planned', 'naive'] as const) order.push([p, s, mode]);
+    for (const p of providers) for (const s of shapes) for (const mode of modes) order.push([p, s, mode]);
     for (const [i, [p, s, mode]] of order.entries()) {
       progress(`variant ${i + 1}/${order.length}: ${p}, --fetch-plan=${mode}, N=${s.n}, M=${s.m}`);
       const scen = new Set<Scenario>(opts.scenarios);

@@ -149,6 +149,24 @@ export class Informer<T> {
     return [...this.cache.keys()];
   }
 
+  /** The cached keys without copying them (do not add or remove entries while iterating). */
+  keysView(): IterableIterator<string> {
+    return this.cache.keys();
+  }
+
+  /**
+   * Replaces the cached item of `key` with one read out of band (e.g. a GET, for a caller whose
+   * projection kept less of the object before), when `replace(cached)` says so. Emits nothing:
+   * the object did not change. A later watch event with the same resourceVersion is skipped as
+   * usual, a newer one overwrites. Returns whether the item was stored.
+   */
+  fill(key: string, item: T, resourceVersion: string, replace: (cached: T) => boolean): boolean {
+    const entry = this.cache.get(key);
+    if (!entry || !replace(entry.item)) return false;
+    this.cache.set(key, { item, resourceVersion });
+    return true;
+  }
+
   hasSynced(): boolean {
     return this.synced;
   }

@@ -1,9 +1,10 @@
-// The rollout (Reloader) side: lean informers over every Secret and ConfigMap (per-key digests
-// only) and over Deployments, StatefulSets and DaemonSets (only opted-in ones kept), indexes from
+// The rollout (Reloader) side: lean informers over every Secret and ConfigMap (per-key digests of
+// the ones opted-in workloads read, nothing for the rest: interest.ts) and over Deployments,
+// StatefulSets and DaemonSets (only opted-in ones kept), indexes from
 // objects to the workloads that read them, and a work queue keyed by workload with a debounce, so
 // a burst of changes makes one patch. Informers run on every replica; workers on the leader only.
 // Same shape as ExternalSecretController: start() → synced() → run() (leader) → stop().
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ROLLOUT_REASON } from '../../api/constants';
 import { Informer } from '../../kube/informer';
 import { errorText } from '../../kube/log';
@@ -14,10 +15,11 @@ import { done, retry, terminal, type Decision } from '../../runtime/decision';
 import { runWorkers, WorkQueue } from '../../runtime/workqueue';
 import { systemClock, type Clock } from '../../util/clock';
 import { KubeIO } from '../externalsecret/kube-io';
-import { OBJECT_KINDS, type ObjectKind } from './annotations';
-import { decide, type ObjectState, type RolloutDecision } from './decide';
+import { matchesAny, OBJECT_KINDS, type ObjectKind } from './annotations';
+import { decide, type DecideInput, type RolloutDecision } from './decide';
 import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './describe';
 import { ManyToMany } from './index-map';
+import { fillTracked, isTracked, namesIn, UNTRACKED, type CachedObject } from './interest';
 import { classifyPatchError, eventTarget, patchWorkload, type PatchContent } from './patch';
 import {
   isLean,
@@ -57,17 +59,12 @@ const split = (key: string) => {
 export class RolloutController {
   readonly queue: WorkQueue<string>;
   private readonly io: KubeIO;
-  private readonly objects: Record<ObjectKind, Informer<ObjectState>>;
+  private readonly objects: Record<ObjectKind, Informer<CachedObject>>;
   private readonly workloads: Record<WorkloadKind, Informer<WorkloadEntry>>;
   /** workload key → `Kind/ns/name` of the objects its pod spec references. */
   private readonly refs = new ManyToMany();
   /** namespace → workloads with a reload list (any object of the namespace may match). */
   private readonly listing = new ManyToMany();
-  /** per kind: namespace → object names (reload lists match against them). */
-  private readonly names: Record<ObjectKind, Map<string, Set<string>>> = {
-    Secret: new Map(),
-    ConfigMap: new Map(),
-  };
   /** workload key → `Kind/name` → keys seen changing since it was last processed. */
   private readonly seen = new Map<string, Map<string, SeenChange>>();
   /** workload key → what was last reported about it (so warnings are not repeated). */
@@ -86,15 +83,15 @@ export class RolloutController {
       ns ? `/apis/apps/v1/namespaces/${ns}/${plural}` : `/apis/apps/v1/${plural}`;
     const pageSize = opts.objectPageSize ?? 100;
     this.objects = {
-      Secret: new Informer(opts.kc, {
+      Secret: new Informer<CachedObject>(opts.kc, {
         path: core('secrets'),
-        project: projectSecret,
+        project: (obj) => (this.tracks('Secret', obj) ? projectSecret(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
       }),
-      ConfigMap: new Informer(opts.kc, {
+      ConfigMap: new Informer<CachedObject>(opts.kc, {
         path: core('configmaps'),
-        project: projectConfigMap,
+        project: (obj) => (this.tracks('ConfigMap', obj) ? projectConfigMap(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
       }),
@@ -142,6 +139,19 @@ export class RolloutController {
     }
   }
 
+  /** Whether an opted-in workload reads `obj` or lists it by name (then its digests are kept). */
+  private tracks(kind: ObjectKind, obj: KubernetesObject): boolean {
+    const ns = obj.metadata?.namespace ?? '';
+    const name = obj.metadata?.name ?? '';
+    if (this.refs.has(`${kind}/${ns}/${name}`)) return true;
+    for (const wk of this.listing.keysFor(ns)) {
+      const { kind: wkind, name: wname } = split(wk);
+      const optIn = this.workloads[wkind]?.get(`${ns}/${wname}`);
+      if (isLean(optIn) && optIn.optIn && matchesAny(name, optIn.optIn[kind].names)) return true;
+    }
+    return false;
+  }
+
   private forgetWorkload(wk: string): void {
     this.refs.delete(wk);
     this.listing.delete(wk);
@@ -151,21 +161,27 @@ export class RolloutController {
     this.queue.forget(wk);
   }
 
-  private onObject(kind: ObjectKind, key: string, before?: ObjectState, after?: ObjectState): void {
+  private onObject(
+    kind: ObjectKind,
+    key: string,
+    cachedBefore?: CachedObject,
+    cachedAfter?: CachedObject,
+  ): void {
     const slash = key.indexOf('/');
     const ns = key.slice(0, slash);
     const name = key.slice(slash + 1);
-    const names = this.names[kind];
-    if (after) {
-      let set = names.get(ns);
-      if (!set) names.set(ns, (set = new Set()));
-      set.add(name);
-    } else {
-      names.get(ns)?.delete(name);
-      if (names.get(ns)?.size === 0) names.delete(ns);
-    }
-    const keys = changedKeys(before?.keys, after?.keys);
+    // No workload reads an untracked object and its name matches no reload list (also when it has
+    // just become untracked: the workload that stopped reading it was queued itself). Workloads
+    // with a reload list in its namespace still decide again, as for any object there.
+    const untracked = cachedAfter === UNTRACKED || (cachedAfter === undefined && !isTracked(cachedBefore));
+    if (untracked && !this.listing.has(ns)) return;
+    // An object becoming tracked by a watch event: which keys changed is unknown (none reported).
+    const known = cachedBefore === undefined || isTracked(cachedBefore);
+    const before = isTracked(cachedBefore) ? cachedBefore : undefined;
+    const after = isTracked(cachedAfter) ? cachedAfter : undefined;
+    const keys = known && !untracked ? changedKeys(before?.keys, after?.keys) : [];
     if (
+      !untracked &&
       before &&
       after &&
       keys.length === 0 &&
@@ -202,13 +218,22 @@ export class RolloutController {
       this.seen.delete(wk);
       return done();
     }
-    const d = decide({
+    const input: DecideInput = {
       optIn: w.optIn,
       consumers: w.consumers,
-      object: (k, n) => this.objects[k].get(`${namespace}/${n}`),
-      names: (k) => this.names[k].get(namespace) ?? [],
+      object: (k, n) => {
+        const o = this.objects[k].get(`${namespace}/${n}`);
+        return isTracked(o) ? o : undefined;
+      },
+      names: (k) => namesIn(this.objects[k], namespace),
       recorded: { hash: w.recordedHash, objects: w.recordedObjects },
-    });
+    };
+    try {
+      await this.fillUntracked(namespace, input);
+    } catch (err) {
+      return retry(err);
+    }
+    const d = decide(input);
     // Taken now: changes seen from here on belong to the next decision.
     const seen = this.seen.get(wk);
     this.seen.delete(wk);
@@ -223,6 +248,27 @@ export class RolloutController {
     );
     if (d.action === 'wait' || d.action === 'none') return done();
     return this.apply(wk, w, d, seen);
+  }
+
+  /**
+   * Reads once the objects this workload reads or lists that were cached untracked (a workload
+   * started reading them after they were last seen). An untracked object looks absent to
+   * trackedObjects, so it is found among the consumers and the listed names, not its result.
+   */
+  private async fillUntracked(namespace: string, input: DecideInput): Promise<void> {
+    const project = { Secret: projectSecret, ConfigMap: projectConfigMap };
+    for (const kind of OBJECT_KINDS) {
+      const inf = this.objects[kind];
+      const o = input.optIn[kind];
+      if (!o.auto && !o.search && o.names.length === 0) continue; // this kind rolls nothing
+      const wanted = new Set<string>();
+      for (const c of input.consumers)
+        if (c.kind === kind && (o.auto || o.search || matchesAny(c.name, o.names))) wanted.add(c.name);
+      if (o.names.length > 0) for (const n of input.names(kind)) if (matchesAny(n, o.names)) wanted.add(n);
+      const untracked = [...wanted].filter((n) => inf.get(`${namespace}/${n}`) === UNTRACKED);
+      if (untracked.length > 0)
+        await fillTracked(this.opts.kc, inf, kind, namespace, untracked, project[kind]);
+    }
   }
 
   private async apply(
@@ -331,12 +377,14 @@ export class RolloutController {
     }
   }
 
-  /** Starts every informer; resolves once all have listed once. */
+  /**
+   * Starts every informer; resolves once all have listed once. Workloads first: which Secrets and
+   * ConfigMaps are tracked depends on them, so the (larger) object lists keep digests of exactly
+   * those, with no read-back afterwards.
+   */
   async start(): Promise<void> {
-    await Promise.all([
-      ...OBJECT_KINDS.map((k) => this.objects[k].start()),
-      ...WORKLOAD_KINDS.map((k) => this.workloads[k].start()),
-    ]);
+    await Promise.all(WORKLOAD_KINDS.map((k) => this.workloads[k].start()));
+    await Promise.all(OBJECT_KINDS.map((k) => this.objects[k].start()));
   }
 
   synced(): boolean {
@@ -371,8 +419,8 @@ export class RolloutController {
     ]);
   }
 
-  /** For tests and measurements: the cached state of an object. */
-  cachedObject(kind: ObjectKind, namespace: string, name: string): ObjectState | undefined {
+  /** For tests and measurements: the cached state of an object (UNTRACKED when none is kept). */
+  cachedObject(kind: ObjectKind, namespace: string, name: string): CachedObject | undefined {
     return this.objects[kind].get(`${namespace}/${name}`);
   }
 }

@@ -24,6 +24,11 @@ export class ManyToMany {
     this.byKey.delete(key);
   }
 
+  /** Whether any key maps to `value` (cheaper than keysFor(value).length > 0). */
+  has(value: string): boolean {
+    return this.byValue.has(value);
+  }
+
   keysFor(value: string): string[] {
     return [...(this.byValue.get(value) ?? [])];
   }

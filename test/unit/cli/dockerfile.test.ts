@@ -1,7 +1,8 @@
 // There is no Docker engine here, so the image is checked by reading: the Dockerfile's runtime stage
 // must agree with deploy/deployment.yaml (user, port, entrypoint, first argument, image name), copy
-// only what exists and is not excluded by .dockerignore, and the code it runs (dist/src, compiled
-// from src/) must not statically import anything outside src/ (the image ships no test/ code).
+// only what exists and is not excluded by .dockerignore, and the code it runs (dist/bundle, bundled
+// from src/main.ts by scripts/bundle.mjs) must not statically import anything outside src/ (the
+// image ships no test/ code).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -60,12 +61,13 @@ test('two stages from node:24-bookworm-slim; the runtime stage installs producti
   expect(runtime[0]!.args).toBe('node:24-bookworm-slim AS runtime');
   expect(dockerfile[0]!.some((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args))).toBe(true);
   expect(dockerfile[0]!.some((i) => i.op === 'RUN' && /\bnpm run build\b/.test(i.args))).toBe(true);
+  expect(dockerfile[0]!.some((i) => i.op === 'RUN' && /\bnpm run build:bundle\b/.test(i.args))).toBe(true);
   const install = runtime.filter((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args));
   expect(install).toHaveLength(1);
   expect(install[0]!.args).toMatch(/--omit=dev/);
-  // The runtime gets the compiled code from the build stage, not the sources.
+  // The runtime gets the bundle from the build stage, not the sources.
   expect(runtime.filter((i) => i.op === 'COPY' && i.args.includes('--from=build'))).toEqual([
-    { op: 'COPY', args: '--from=build /app/dist/src ./dist/src' },
+    { op: 'COPY', args: '--from=build /app/dist/bundle ./dist/bundle' },
   ]);
 });
 
@@ -87,14 +89,24 @@ test('the exposed port is the container port and the --metrics-port argument', (
   expect(container.args).toContain(`--metrics-port=${port}`);
 });
 
-test('entrypoint runs the compiled CLI; CMD is the subcommand the Deployment passes first', () => {
-  expect(JSON.parse(one(runtime, 'ENTRYPOINT'))).toEqual(['node', 'dist/src/main.js']);
+test('entrypoint runs the bundled CLI; CMD is the subcommand the Deployment passes first', () => {
+  // V8 flags (bench/controller.ts reads them from here, so the benchmark runs what ships).
+  expect(JSON.parse(one(runtime, 'ENTRYPOINT'))).toEqual([
+    'node',
+    '--max-semi-space-size=2',
+    'dist/bundle/main.js',
+  ]);
   const cmd = JSON.parse(one(runtime, 'CMD')) as string[];
   expect(cmd).toEqual(['controller']);
   expect(container.args[0]).toBe(cmd[0]);
-  // dist/src/main.js is what tsconfig.build.json makes of src/main.ts.
-  const build = JSON.parse(readFileSync(join(repo, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
-  expect(build.include).toContain('src');
+  // dist/bundle/main.js is what npm run build:bundle (scripts/bundle.mjs) makes of src/main.ts.
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  expect(pkg.scripts['build:bundle']).toBe('node scripts/bundle.mjs');
+  const bundle = readFileSync(join(repo, 'scripts', 'bundle.mjs'), 'utf8');
+  expect(bundle).toContain("'src/main.ts'");
+  expect(bundle).toContain("'dist/bundle/main.js'");
   expect(existsSync(join(repo, 'src', 'main.ts'))).toBe(true);
 });
 
