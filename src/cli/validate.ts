@@ -159,6 +159,23 @@ function regexProblem(value: unknown, path: string): FieldProblem[] {
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+/**
+ * Why a key cannot be a key of the Secret, or undefined if it can: the rule the controller applies
+ * to the Secret it builds (src/controllers/externalsecret/desired.ts) and the API server applies to
+ * Secret data — letters, digits, '-', '_' and '.', at most 253 characters, not '.' or '..…'.
+ */
+export function secretKeyProblem(k: string): string | undefined {
+  if (k.length > 253) return `is ${k.length} characters long; a Secret key may have at most 253`;
+  if (!/^[-._a-zA-Z0-9]+$/.test(k))
+    return "is not a valid Secret key (letters, digits, '-', '_' and '.' only)";
+  if (k === '.' || k.startsWith('..'))
+    return "is not a valid Secret key ('.' and names starting with '..' are reserved)";
+  return undefined;
+}
+
+/** A map key as shown in a field path: long keys are cut (the path stays readable). */
+const shownKey = (k: string) => (k.length > 64 ? `${k.slice(0, 64)}…` : k);
+
 /** Rules of an ExternalSecret beyond its schema (ESO's webhook and secretsync's controller). */
 export function externalSecretProblems(obj: Obj): FieldProblem[] {
   const out: FieldProblem[] = [];
@@ -168,6 +185,13 @@ export function externalSecretProblems(obj: Obj): FieldProblem[] {
   const seen = new Map<string, number>();
   list(spec.data).forEach((d, i) => {
     if (!isObj(d) || typeof d.secretKey !== 'string') return;
+    // The schema's pattern already allows only letters, digits, '-', '_' and '.'; the reserved names
+    // pass it and are refused by the controller.
+    if (d.secretKey === '.' || d.secretKey.startsWith('..'))
+      out.push({
+        path: `spec.data[${i}].secretKey`,
+        message: `${JSON.stringify(d.secretKey)} ${secretKeyProblem(d.secretKey)!} (the controller would set Ready=False)`,
+      });
     const first = seen.get(d.secretKey);
     if (first === undefined) seen.set(d.secretKey, i);
     else
@@ -191,6 +215,17 @@ export function externalSecretProblems(obj: Obj): FieldProblem[] {
   const template = isObj(spec.target) && isObj(spec.target.template) ? spec.target.template : undefined;
   if (template && isObj(template.data)) {
     for (const [k, src] of Object.entries(template.data)) {
+      // Each key of template.data is a key of the Secret as written (the schema does not constrain
+      // map keys). Checked here as the controller does; a key over 1022 characters is also refused
+      // by server-side apply itself (see RELIABILITY.md, admission fuzz).
+      const bad = secretKeyProblem(k);
+      if (bad) {
+        out.push({
+          path: `spec.target.template.data[${shownKey(k)}]`,
+          message: `this key of the Secret ${bad} (the controller would set Ready=False)`,
+        });
+        continue;
+      }
       if (typeof src !== 'string') continue;
       try {
         compileTemplate(`template.data.${k}`, src);

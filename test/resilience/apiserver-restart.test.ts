@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestbed, type Testbed } from '../testbed';
 import { httpsOk } from '../testbed/controlplane';
-import { spawnManaged, waitReady, type Managed } from '../testbed/process';
 import { applyFile } from '../support/apply';
 import { installDeploy, startController, type TestController } from '../support/controller';
 import { createObject, patchMerge, readEs } from '../support/es';
@@ -64,19 +63,13 @@ beforeAll(async () => {
   });
   // Everything below (admin clients, kubectl, the controller's ServiceAccount) uses this instance.
   Object.assign(process.env, tb.env);
-  // kube-apiserver v1.36.3 has been seen to panic (nil pointer in kube-openapi's cache) while the
-  // CRDs register; the CRDs are applied here, restarting it if it died, before anything else.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      for (const f of ['externalsecrets', 'secretstores', 'clustersecretstores'])
-        await applyFile(join(repo, 'crds', `${f}.yaml`));
-      break;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      if (await restartApiserverIfDead()) apiserverPanics++;
-      await sleep(2000);
-    }
-  }
+  // The CRDs are registered here, before anything else. Registering a new CRD group-version can
+  // crash kube-apiserver v1.36.3 on a race inside kube-openapi (isOpenApiCacheRace in
+  // test/testbed/controlplane.ts); the testbed restarts it when its log shows that crash and
+  // records it in apiserverRespawns. A call cut off by such a restart is made again (surviving); any
+  // other failure fails the scenario.
+  for (const f of ['externalsecrets', 'secretstores', 'clustersecretstores'])
+    await surviving(() => applyFile(join(repo, 'crds', `${f}.yaml`)));
   await installDeploy();
   await clients().core.createNamespace({ body: { metadata: { name: ns } } });
   await createObject(store(canaries.slice(0, 3)));
@@ -84,32 +77,40 @@ beforeAll(async () => {
   ctl = await startController(ns, { leaderElect: false });
 });
 
-let apiserverPanics = 0;
-
-/** Starts kube-apiserver again with the same flags (certificates, port) as the process it replaces. */
-async function respawnApiserver(old: Managed): Promise<Managed> {
-  const m = spawnManaged({
-    name: 'kube-apiserver',
-    command: old.child.spawnfile,
-    args: old.child.spawnargs.slice(1),
-    logFile: old.logFile,
-  });
-  tb!.processes.push(m);
-  await waitReady(
-    m,
-    'kube-apiserver',
-    m.logFile,
-    () => httpsOk(`${tb!.apiserverUrl}/readyz`, tb!.adminToken),
-    120_000,
-  );
-  return m;
+/** Runs an admin call; if the apiserver crashed on the known race meanwhile, again once it is back. */
+async function surviving<T>(call: () => Promise<T>): Promise<T> {
+  const before = tb!.apiserverRespawns.length;
+  try {
+    return await call();
+  } catch (err) {
+    if (!(await restartedAfterKnownCrash(before))) throw err;
+    return call();
+  }
 }
 
-async function restartApiserverIfDead(): Promise<boolean> {
-  const current = tb!.processes.filter((p) => p.name === 'kube-apiserver').at(-1)!;
-  const dead = await Promise.race([current.exited.then(() => true), sleep(500).then(() => false)]);
-  if (dead) await respawnApiserver(current);
-  return dead;
+/**
+ * After a failed call: true once the apiserver, if it crashed on the known race during the
+ * call, is back (the testbed notes the crash when the process exits, restarts it and waits for it
+ * within its own 180 s readiness deadline); false if it did not crash that way.
+ */
+async function restartedAfterKnownCrash(before: number): Promise<boolean> {
+  // The exit is seen when the process ends, before kubectl reports the dropped connection; a
+  // second covers the event loop.
+  const noted = await timeUntil(
+    async () => {
+      if (tb!.apiserverRespawns.length === before) throw new Error('no restart');
+    },
+    1000,
+    50,
+  );
+  if (noted === undefined) return false;
+  await eventually(
+    async () => {
+      if (!(await httpsOk(`${tb!.apiserverUrl}/readyz`, tb!.adminToken))) throw new Error('not ready');
+    },
+    { timeoutMs: 185_000, what: 'kube-apiserver back after the known crash' },
+  );
+  return true;
 }
 
 afterAll(async () => {
@@ -133,7 +134,7 @@ test('informers recover from an apiserver restart and 410 Gone; no change is mis
     { timeoutMs: 30_000, what: 'first sync' },
   );
 
-  const apiserver = tb!.processes.filter((p) => p.name === 'kube-apiserver').at(-1)!;
+  const apiserver = tb!.apiserver();
   const etcdProc = tb!.processes.find((p) => p.name === 'etcd')!;
   const etcdUrl = /--listen-client-url=(\S+)/.exec(etcdProc.child.spawnargs.join(' '))![1]!;
   const etcd = new Etcd(etcdUrl);
@@ -155,18 +156,27 @@ test('informers recover from an apiserver restart and 410 Gone; no change is mis
   await sleep(Math.max(0, DOWN_MS - (Date.now() - killedAt)));
 
   // Up again, same flags, certificates and port.
-  await respawnApiserver(apiserver);
+  const respawnsBefore = tb!.apiserverRespawns.length;
+  await tb!.restartApiserver();
   const upAt = Date.now();
   // Changes made right after, before the controller's watches are back; then history is compacted.
-  await createObject(es('es-new', 'k3'));
-  const es2 = await readEs(ns, 'es-2');
-  await patchMerge(es2 as never, { spec: { data: [{ secretKey: 'renamed', remoteRef: { key: 'k2' } }] } });
+  // (The restarted apiserver registers the CRDs again, which can crash it on the known race:
+  // surviving() repeats a call the testbed's restart cut off.)
+  await surviving(() => createObject(es('es-new', 'k3')));
+  await surviving(async () => {
+    const es2 = await readEs(ns, 'es-2');
+    await patchMerge(es2 as never, { spec: { data: [{ secretKey: 'renamed', remoteRef: { key: 'k2' } }] } });
+  });
   // k3 exists only from now on: the new ExternalSecret can sync only after the store change is seen.
-  const live = await clients().objects.read(store([]) as never);
-  await patchMerge(live as never, {
-    spec: {
-      provider: { fake: { data: [...stored.spec.provider.fake.data, { key: 'k3', value: canaries[3]! }] } },
-    },
+  await surviving(async () => {
+    const live = await clients().objects.read(store([]) as never);
+    await patchMerge(live as never, {
+      spec: {
+        provider: {
+          fake: { data: [...stored.spec.provider.fake.data, { key: 'k3', value: canaries[3]! }] },
+        },
+      },
+    });
   });
   const compactedAt = await etcd.compact();
 
@@ -196,7 +206,10 @@ test('informers recover from an apiserver restart and 410 Gone; no change is mis
       'SecretStore fake: key k3 added',
     ],
     compactedAtRevision: compactedAt,
-    apiserverPanicsDuringSetup: apiserverPanics,
+    // Crashes of the restarted apiserver on the known kube-openapi race (each answered by the
+    // testbed with one more restart), during setup and after the deliberate restart.
+    apiserverRaceCrashesDuringSetup: respawnsBefore,
+    apiserverRaceCrashesAfterRestart: tb!.apiserverRespawns.length - respawnsBefore,
     convergedAfterUpMs: convergedMs,
     relists: after('relisted'),
     watch410: after('watch expired (410); relisting'),

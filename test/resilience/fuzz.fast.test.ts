@@ -3,24 +3,34 @@
 // RESILIENCE_FUZZ_RUNS (tens of thousands) under `npm run test:resilience`; RESILIENCE_FUZZ_SEED
 // replays a run. See support/fuzz.ts for the properties.
 import { renderTemplate } from '../../src/controllers/externalsecret/template';
-import { annotationFuzz, reconcileFuzz } from './support/fuzz';
+import { annotationFuzz, cpuMs, reconcileFuzz } from './support/fuzz';
 import { knobs, recordFigures } from './support/knobs';
 
 const LONG = process.env.SECRETSYNC_RESILIENCE === '1';
 const RUNS = LONG ? knobs.fuzzRuns : knobs.fastFuzzRuns;
-/** No single case may take longer (a hang would show here; the template step budget bounds it). */
+/**
+ * No single case may take more CPU time than this (a regex or template blow-up would show here; RE2
+ * semantics and the template step budget bound them). CPU time, not wall time: see cpuMs().
+ */
 const PER_CASE_MS = Number(process.env.RESILIENCE_FUZZ_CASE_MS ?? 5000);
 const seed = process.env.RESILIENCE_FUZZ_SEED ? Number(process.env.RESILIENCE_FUZZ_SEED) : undefined;
-jest.setTimeout(Math.max(120_000, RUNS * 60));
+// The property bounds each case's CPU time, not how much of the machine this run gets, so the file
+// is allowed what the property allows: every case at its bound (wall time on a shared machine can
+// be several times the CPU time; this is the backstop for a case that never returns).
+jest.setTimeout(120_000 + RUNS * PER_CASE_MS);
 
 test(`${RUNS} generated ExternalSecrets and stores: validator and reconcile never crash, hang or leak`, async () => {
   const started = Date.now();
+  const startedCpu = cpuMs();
   const stats = await reconcileFuzz(RUNS, PER_CASE_MS, seed);
   recordFigures(LONG ? 'fuzz' : 'fuzz-fast', {
     ...stats,
     failures: stats.failures.length,
+    maxCaseMs: Math.round(stats.maxCaseMs),
+    maxCaseWallMs: Math.round(stats.maxCaseWallMs),
     seconds: Math.round((Date.now() - started) / 1000),
-    perCaseBoundMs: PER_CASE_MS,
+    cpuSeconds: Math.round((cpuMs() - startedCpu) / 1000),
+    perCaseCpuBoundMs: PER_CASE_MS,
   });
   expect(stats.failures).toEqual([]);
   expect(stats.cases).toBe(RUNS);
@@ -33,7 +43,8 @@ test('reload-annotation name lists with regex bombs are bounded', () => {
   const r = annotationFuzz(runs, 1000);
   recordFigures(LONG ? 'fuzz-annotations' : 'fuzz-annotations-fast', {
     cases: r.cases,
-    maxCaseMs: Math.round(r.maxCaseMs),
+    maxCaseCpuMs: Math.round(r.maxCaseMs),
+    perCaseCpuBoundMs: 1000,
     failures: r.failures.length,
   });
   expect(r.failures).toEqual([]);

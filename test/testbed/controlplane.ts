@@ -3,7 +3,7 @@
 // OIDC discovery/JWKS endpoints work), authenticates an admin by static token, and authorizes
 // with RBAC so that the controller under test can run with exactly deploy/'s permissions.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { freePorts } from './ports';
@@ -157,4 +157,51 @@ export async function startControlPlane(
     60000,
   );
   return { apiserverUrl, adminToken, issuer: apiserverUrl, kubeconfig, processes: [etcd, apiserver, kcm] };
+}
+
+/**
+ * The one kube-apiserver crash the testbed knows the cause of. In k8s.io/kube-openapi (the version
+ * v1.36.3 is built with), handler3.OpenAPIService.UpdateGroupVersionLazy publishes a new
+ * group-version in its discovery cache *before* storing that group-version's spec; the aggregator
+ * re-reads the apiextensions server's /openapi/v3 discovery every second (an internal request, not
+ * a client's), and a read that lands between the two statements dereferences the empty cache in a
+ * goroutine of kube-openapi's cache merger — a panic nothing recovers, so the process exits 2.
+ * The window opens only when a CRD group-version is new to the process: when the first CRD of a
+ * group-version is established on a fresh instance, and on every apiserver start with CRDs in etcd.
+ * It is microseconds wide, so it is hit rarely, and more often on a loaded machine (the writer is
+ * preempted inside it). No client request can cause or avoid it, so the testbed restarts the
+ * apiserver when — and only when — its log shows exactly this crash.
+ */
+export function isOpenApiCacheRace(logTail: string): boolean {
+  return (
+    /panic: runtime error: invalid memory address or nil pointer dereference/.test(logTail) &&
+    /kube-openapi\/pkg\/cached\.\(\*(?:Atomic|LastSuccess)\[/.test(logTail) &&
+    /kube-openapi\/pkg\/cached\.\(\*listMerger\[/.test(logTail)
+  );
+}
+
+/** Size of a log file now (where a process started after this point begins writing). */
+export function logOffset(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What a log file holds from `offset` on (at most the last 64 KiB of it). */
+export function logSince(file: string, offset: number): string {
+  let fd: number | undefined;
+  try {
+    const size = statSync(file).size;
+    const start = Math.max(offset, size - 65536);
+    const buf = Buffer.alloc(Math.max(0, size - start));
+    fd = openSync(file, 'r');
+    readSync(fd, buf, 0, buf.length, start);
+    return buf.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

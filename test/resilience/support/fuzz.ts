@@ -48,6 +48,46 @@ const NS = 'fuzz';
 const UID = '00000000-0000-4000-8000-00000000f022';
 const MIB = 1024 * 1024;
 
+/**
+ * User-mode CPU time this process has used, in ms. Cases are bounded in CPU time, not wall time:
+ * the bound is about the work a case makes the controller do (a regex or template blow-up would
+ * show here), and CPU time does not grow when other work shares the machine (wall time on 2 busy
+ * cores does, up to several-fold: one case measured 716 s of wall time for 22 s of CPU time).
+ * User time only: kernel time (page faults, reclaim under memory pressure) is the machine's, not
+ * the case's.
+ */
+export function cpuMs(): number {
+  return process.cpuUsage().user / 1000;
+}
+
+/**
+ * Settles as `p` does, or fails if the process does no work at all for `idleMs` while `p` is
+ * pending: a promise that nothing will ever settle (a hang). Judged by CPU time, so a busy machine
+ * cannot fake a hang (a runnable process keeps getting some CPU) and a slow case is not one.
+ */
+export async function notHung<T>(p: Promise<T>, idleMs = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let lastCpu = cpuMs();
+  let idleSince = Date.now();
+  const watchdog = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const now = cpuMs();
+      // A timer tick costs microseconds; anything a case does costs more.
+      if (now - lastCpu > 2) {
+        lastCpu = now;
+        idleSince = Date.now();
+      } else if (Date.now() - idleSince >= idleMs) {
+        reject(new Error(`hung: pending with the process idle for ${idleMs} ms`));
+      }
+    }, 250);
+  });
+  try {
+    return await Promise.race([p, watchdog]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export interface FuzzStats {
   cases: number;
   schemaValid: number;
@@ -55,8 +95,12 @@ export interface FuzzStats {
   reconciled: number;
   synced: number;
   readyFalse: Record<string, number>;
+  /** Slowest case in CPU time (the bounded figure) and in wall time (for information). */
   maxCaseMs: number;
+  maxCaseWallMs: number;
   slowCases: number;
+  /** CPU times of cases over the bound at their first measurement (each measured again alone). */
+  slowFirstMeasurements: number[];
   /** Schema problems by field (indices elided), for tuning the generators. */
   schemaProblems: Record<string, number>;
   failures: string[];
@@ -71,7 +115,9 @@ export function newStats(): FuzzStats {
     synced: 0,
     readyFalse: {},
     maxCaseMs: 0,
+    maxCaseWallMs: 0,
     slowCases: 0,
+    slowFirstMeasurements: [],
     schemaProblems: {},
     failures: [],
   };
@@ -163,9 +209,12 @@ export async function reconcileCase(
   liveKind: string,
   stats: FuzzStats,
   perCaseMs: number,
+  /** Runs the same case again and returns its CPU time (absent: when re-measuring). */
+  remeasure?: () => Promise<number>,
 ): Promise<void> {
   stats.cases++;
   const started = performance.now();
+  const startedCpu = cpuMs();
   const fail = (what: string) => {
     if (stats.failures.length < 20)
       stats.failures.push(
@@ -214,7 +263,7 @@ export async function reconcileCase(
   if (storeObj) {
     let values: Map<string, Uint8Array> | undefined;
     try {
-      values = await fetchValues(es.spec, clientFor);
+      values = await notHung(fetchValues(es.spec, clientFor));
     } catch (err) {
       if (!(err instanceof ProviderError || err instanceof TemplateError))
         fail(`fetchValues threw ${(err as Error)?.name}: ${(err as Error)?.message}`);
@@ -236,7 +285,7 @@ export async function reconcileCase(
         else for (const l of leaks('buildDesired error', (err as Error).message)) fail(l);
       }
     }
-    const cond = await validateStore(storeObj, client);
+    const cond = await notHung(validateStore(storeObj, client));
     for (const l of leaks('store condition', cond.message)) fail(l);
   }
 
@@ -266,16 +315,23 @@ export async function reconcileCase(
   };
   let decision: Decision | undefined;
   try {
-    decision = await reconcileExternalSecret(deps, NS, name);
+    decision = await notHung(reconcileExternalSecret(deps, NS, name));
   } catch (err) {
     fail(`reconcile threw ${(err as Error)?.name}: ${String((err as Error)?.message).slice(0, 200)}`);
   }
-  const ms = performance.now() - started;
-  stats.maxCaseMs = Math.max(stats.maxCaseMs, ms);
-  if (ms > perCaseMs) {
-    stats.slowCases++;
-    fail(`case took ${Math.round(ms)} ms (> ${perCaseMs})`);
-  }
+  const ms = cpuMs() - startedCpu;
+  stats.maxCaseWallMs = Math.max(stats.maxCaseWallMs, performance.now() - started);
+  if (ms > perCaseMs && remeasure) {
+    // A case's work is deterministic; a major GC of earlier cases' garbage landing in it is not.
+    // It is measured once more on its own: over the bound both times is a finding.
+    const again = await remeasure();
+    stats.slowFirstMeasurements.push(Math.round(ms));
+    stats.maxCaseMs = Math.max(stats.maxCaseMs, again);
+    if (again > perCaseMs) {
+      stats.slowCases++;
+      fail(`case took ${Math.round(ms)} and again ${Math.round(again)} ms of CPU (> ${perCaseMs})`);
+    }
+  } else stats.maxCaseMs = Math.max(stats.maxCaseMs, ms);
   if (!decision) return;
   stats.reconciled++;
   const ready = statuses.at(-1)?.conditions?.find((c) => c.type === 'Ready');
@@ -313,7 +369,13 @@ export async function reconcileFuzz(numRuns: number, perCaseMs: number, seed?: n
       async (pair, lv) => {
         // As the apiserver would see them: JSON, absent keys dropped.
         const json = (x: unknown) => JSON.parse(JSON.stringify(x)) as Record<string, unknown>;
-        await reconcileCase(validate, json(pair.es), json(pair.store), lv, stats, perCaseMs);
+        const run = (into: FuzzStats, again?: () => Promise<number>) =>
+          reconcileCase(validate, json(pair.es), json(pair.store), lv, into, perCaseMs, again);
+        await run(stats, async () => {
+          const scratch = newStats();
+          await run(scratch);
+          return scratch.maxCaseMs;
+        });
         return true;
       },
     ),
@@ -336,7 +398,7 @@ export function annotationFuzz(
       fc.string({ maxLength: 60 }),
       (entries, name) => {
         cases++;
-        const t = performance.now();
+        const t = cpuMs();
         const list = entries.join(',');
         try {
           parseOptIn(
@@ -347,10 +409,10 @@ export function annotationFuzz(
         } catch (err) {
           failures.push(`threw ${(err as Error).message} for ${JSON.stringify(entries).slice(0, 200)}`);
         }
-        const ms = performance.now() - t;
+        const ms = cpuMs() - t;
         maxCaseMs = Math.max(maxCaseMs, ms);
         if (ms > perCaseMs)
-          failures.push(`${Math.round(ms)} ms for ${JSON.stringify(entries).slice(0, 200)}`);
+          failures.push(`${Math.round(ms)} ms of CPU for ${JSON.stringify(entries).slice(0, 200)}`);
         return true;
       },
     ),
