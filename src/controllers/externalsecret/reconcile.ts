@@ -182,13 +182,14 @@ export async function reconcileExternalSecret(
   const ready = readyCondition(es.status);
   const storeGenerations = [...resolved.values()].map((st) => `${st.kind}/${st.name}@${st.generation}`);
   const currentVersion = syncedResourceVersion(es.metadata ?? {}, storeGenerations);
+  const lastRefreshMs = es.status?.refreshTime ? Date.parse(es.status.refreshTime) : undefined;
   const decision = decideRefresh({
     nowMs: now,
     key,
     spec,
     currentSyncedVersion: currentVersion,
     lastSyncedVersion: es.status?.syncedResourceVersion,
-    lastRefreshMs: es.status?.refreshTime ? Date.parse(es.status.refreshTime) : undefined,
+    lastRefreshMs,
     lastSyncFailed: ready?.status === 'False',
     target,
     forced: deps.forced?.delete(key) ?? false,
@@ -209,7 +210,6 @@ export async function reconcileExternalSecret(
   if (tagsFirst) {
     // A tag another ExternalSecret fetched since this one last looked is as good as asking again
     // (status.refreshTime has whole seconds, hence the extra second).
-    const lastRefreshMs = es.status?.refreshTime ? Date.parse(es.status.refreshTime) : undefined;
     const fetchedAfterMs = lastRefreshMs !== undefined ? lastRefreshMs + 1000 : now - spec.refreshIntervalMs;
     try {
       versions = await sourceVersions(es.spec, clientFor, fetchedAfterMs);
