@@ -25,6 +25,10 @@ const longResilience =
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Test files run in a worker process that is replaced once it holds more than this after a file.
+  // Without it jest runs in band on a 2-CPU machine (one worker), and every file's module registry
+  // and VM context pile up in the one process until it aborts (std::bad_alloc after ~700 s).
+  workerIdleMemoryLimit: '700MB',
   projects: [
     { ...base, displayName: 'unit', roots: ['<rootDir>/test/unit'], testMatch: ['**/*.test.ts'] },
     {
