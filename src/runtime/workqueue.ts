@@ -43,8 +43,12 @@ export class WorkQueue<K extends Key = string> implements RequeueTarget<K> {
   private readonly factor: number;
   private readonly maxDelayMs: number;
 
+  // A key waits in the queue iff it is dirty and not processing; `items` and `front` may also hold
+  // stale entries of keys taken through another entry (promote), which take() skips.
   private items: K[] = [];
   private head = 0;
+  private front: K[] = [];
+  private waiting = 0;
   private readonly dirty = new Set<K>();
   private readonly processing = new Set<K>();
   private readonly failures = new Map<K, number>();
@@ -69,7 +73,20 @@ export class WorkQueue<K extends Key = string> implements RequeueTarget<K> {
     this.dirty.add(key);
     if (this.processing.has(key)) return;
     this.items.push(key);
+    this.waiting++;
     this.dispatch();
+  }
+
+  /** Whether the key waits to be handed out (not delayed, not processing). */
+  isWaiting(key: K): boolean {
+    return this.dirty.has(key) && !this.processing.has(key);
+  }
+
+  /** Moves a waiting key to the front of the queue (it is handed out before the others). */
+  promote(key: K): boolean {
+    if (this.shuttingDown || !this.isWaiting(key)) return false;
+    this.front.push(key);
+    return true;
   }
 
   addAfter(key: K, ms: number): void {
@@ -118,13 +135,14 @@ export class WorkQueue<K extends Key = string> implements RequeueTarget<K> {
     }
     if (this.dirty.has(key)) {
       this.items.push(key);
+      this.waiting++;
       this.dispatch();
     }
   }
 
   /** Keys ready to be handed out (the queue-depth metric). */
   len(): number {
-    return this.items.length - this.head;
+    return this.waiting;
   }
 
   /** Keys waiting for a delay (requeue-after or backoff). */
@@ -147,6 +165,8 @@ export class WorkQueue<K extends Key = string> implements RequeueTarget<K> {
       this.shuttingDown = true;
       this.items = [];
       this.head = 0;
+      this.front = [];
+      this.waiting = 0;
       this.dirty.clear();
       this.delayed.clear();
       for (const w of this.waiters.splice(0)) w(undefined);
@@ -167,13 +187,24 @@ export class WorkQueue<K extends Key = string> implements RequeueTarget<K> {
   }
 
   private take(): K | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const key = this.items[this.head] as K;
-    this.head++;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+    while (this.front.length > 0) {
+      const key = this.front.shift() as K;
+      if (this.isWaiting(key)) return this.claim(key);
     }
+    while (this.head < this.items.length) {
+      const key = this.items[this.head] as K;
+      this.head++;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head);
+        this.head = 0;
+      }
+      if (this.isWaiting(key)) return this.claim(key);
+    }
+    return undefined;
+  }
+
+  private claim(key: K): K {
+    this.waiting--;
     this.dirty.delete(key);
     this.processing.add(key);
     return key;

@@ -236,6 +236,14 @@ export class ExternalSecretController {
     return keys.size;
   }
 
+  /** Moves the waiting ExternalSecrets of a namespace that read this remote name to the queue's front. */
+  private promoteReaders(id: string, name: string, namespace: string): number {
+    let n = 0;
+    for (const k of this.remoteIndex.keysFor(`${id}|${normalizeRemoteName(name)}`))
+      if (k.startsWith(`${namespace}/`) && this.queue.promote(k)) n++;
+    return n;
+  }
+
   private wire(): void {
     const onEs = (key: string, es: ExternalSecret, old?: ExternalSecret) => {
       this.storeIndex.set(key, storeIds(es));
@@ -378,6 +386,7 @@ export class ExternalSecretController {
             mode: this.opts.fetchPlan ?? 'planned',
             clock: this.clock,
             onMoved: (key) => this.refreshRemote(storeId(store), [key], true),
+            shareWith: (key) => this.promoteReaders(storeId(store), key, esNamespace),
           }),
       );
       c.catch(() => this.clients.delete(id));

@@ -1,5 +1,7 @@
 // Fewer provider calls. Per store, a PlannedClient shares one in-flight fetch between every
-// ExternalSecret asking for the same (key, version) at the same time, batches payload fetches for
+// ExternalSecret asking for the same (key, version) at the same time — and with the ones that came
+// due with it and still wait in the queue (they are moved to its front and the fetched value is
+// held for them only, at most SHARE_HOLD_MS, never beyond) — batches payload fetches for
 // providers that can (AWS BatchGetSecretValue, 20 per call), and answers version-tag questions
 // from a cache of tags — never of values. A tag is reused for up to the asking ExternalSecret's
 // refreshInterval, which keeps the interval's promise because a fresh tag that moved is reported
@@ -20,7 +22,15 @@ export interface PlanOptions {
   batchWindowMs?: number;
   /** A tag fetched for `key` differs from the one cached before: its readers should refresh. */
   onMoved?: (key: string) => void;
+  /**
+   * A payload of `key` arrived: move the ExternalSecrets that read it through this client and
+   * wait in the queue to its front, and say how many, so that they share this read.
+   */
+  shareWith?: (key: string) => number;
 }
+
+/** How long a fetched value waits for the queued ExternalSecrets it is shared with. */
+export const SHARE_HOLD_MS = 3000;
 
 const refId = (ref: RemoteKey) => `${ref.key}@${ref.version ?? ''}`;
 /** Inverse of refId: keys may contain '@', versions do not. */
@@ -38,6 +48,14 @@ interface CachedTag {
   value?: string;
 }
 
+/** One payload read, shared while in flight and, once it arrived, with `takers` queued readers. */
+interface SharedRead {
+  value: Promise<Uint8Array>;
+  arrived: boolean;
+  takers: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
 interface Waiter {
   ref: RemoteKey;
   resolve: (v: Uint8Array) => void;
@@ -45,7 +63,7 @@ interface Waiter {
 }
 
 export class PlannedClient implements SecretsClient {
-  private readonly inflight = new Map<string, Promise<Uint8Array>>();
+  private readonly reads = new Map<string, SharedRead>();
   private readonly tags = new Map<string, CachedTag>();
   private sweep?: { result: Promise<VersionSweep>; at: number };
   /** Calls the last listing took (assume one page before the first). */
@@ -71,14 +89,29 @@ export class PlannedClient implements SecretsClient {
   getSecret(ref: RemoteKey): Promise<Uint8Array> {
     if (this.opts.mode === 'naive') return this.inner.getSecret(ref);
     const id = refId(ref);
-    let p = this.inflight.get(id);
-    if (!p) {
-      p = this.inner.getSecrets ? this.enqueue(ref) : this.readTagged(ref);
-      this.inflight.set(id, p);
-      const clear = () => this.inflight.delete(id);
-      p.then(clear, clear);
+    const shared = this.reads.get(id);
+    if (shared) {
+      if (shared.arrived && --shared.takers <= 0) this.release(id, shared);
+      return shared.value;
     }
-    return p;
+    const value = this.inner.getSecrets ? this.enqueue(ref) : this.readTagged(ref);
+    const read: SharedRead = { value, arrived: false, takers: 0 };
+    this.reads.set(id, read);
+    value.then(
+      () => {
+        read.arrived = true;
+        read.takers = this.opts.shareWith?.(ref.key) ?? 0;
+        if (read.takers <= 0) this.release(id, read);
+        else read.timer = setTimeout(() => this.release(id, read), SHARE_HOLD_MS);
+      },
+      () => this.release(id, read),
+    );
+    return value;
+  }
+
+  private release(id: string, read: SharedRead): void {
+    clearTimeout(read.timer);
+    if (this.reads.get(id) === read) this.reads.delete(id);
   }
 
   private readTagged(ref: RemoteKey): Promise<Uint8Array> {
@@ -146,7 +179,10 @@ export class PlannedClient implements SecretsClient {
     tag.then(
       (v) => {
         entry.value = v;
-        if (before !== undefined && before !== v) this.opts.onMoved?.(ref.key);
+        if (before !== undefined && before !== v) {
+          this.dropHeld(ref.key);
+          this.opts.onMoved?.(ref.key);
+        }
       },
       () => {
         if (this.tags.get(id) === entry) this.tags.delete(id);
@@ -203,10 +239,16 @@ export class PlannedClient implements SecretsClient {
     return cached.tag;
   }
 
-  /** Forget cached tags of a key (a rotation event said it changed). */
+  /** Forget cached tags and held values of a key (a rotation event said it changed). */
   invalidate(key: string): void {
     for (const id of this.tags.keys()) if (id.startsWith(`${key}@`)) this.tags.delete(id);
+    this.dropHeld(key);
     this.sweep = undefined;
+  }
+
+  /** Held values of a key that moved are not shared any more. */
+  private dropHeld(key: string): void {
+    for (const [id, read] of this.reads) if (read.arrived && id.startsWith(`${key}@`)) this.release(id, read);
   }
 
   findSecrets(query: FindQuery): Promise<Map<string, Uint8Array>> {

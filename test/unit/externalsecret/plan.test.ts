@@ -1,7 +1,7 @@
 // PlannedClient against the real fake provider: shared in-flight fetches, batching through
 // getSecrets, version tags reused when fresh enough and reported when they move, listings used
 // when cheaper, naive mode doing none of it.
-import { PlannedClient } from '../../../src/controllers/externalsecret/plan';
+import { PlannedClient, SHARE_HOLD_MS } from '../../../src/controllers/externalsecret/plan';
 import { AuthError, NoSecretError } from '../../../src/providers/errors';
 import { createFakeClient } from '../../../src/providers/fake';
 import type { RemoteKey, SecretsClient } from '../../../src/providers/types';
@@ -47,6 +47,59 @@ test('concurrent requests for one key share one call; payloads are not kept afte
   expect(calls.getSecret).toBe(2);
   await p.getSecret({ key: 'a' });
   expect(calls.getSecret).toBe(3);
+});
+
+describe('sharing a read with the ExternalSecrets that came due with it', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('serves as many later requests as shareWith named, then reads again', async () => {
+    const { c, calls } = counted(await fake(), false);
+    const asked: string[] = [];
+    const p = new PlannedClient(c, {
+      mode: 'planned',
+      clock: new ManualClock(),
+      shareWith: (key) => (asked.push(key), 2),
+    });
+    await p.getSecret({ key: 'a' });
+    expect(asked).toEqual(['a']);
+    const later = [await p.getSecret({ key: 'a' }), await p.getSecret({ key: 'a' })];
+    expect(later.map((v) => Buffer.from(v).toString())).toEqual(['1', '1']);
+    expect(calls.getSecret).toBe(1);
+    await p.getSecret({ key: 'a' });
+    expect(calls.getSecret).toBe(2);
+  });
+
+  it('holds a value at most SHARE_HOLD_MS, and not at all once its key is invalidated', async () => {
+    jest.useFakeTimers();
+    const { c, calls } = counted(await fake(), false);
+    const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(), shareWith: () => 5 });
+    await p.getSecret({ key: 'a' });
+    jest.advanceTimersByTime(SHARE_HOLD_MS - 1);
+    await p.getSecret({ key: 'a' });
+    expect(calls.getSecret).toBe(1);
+    jest.advanceTimersByTime(1);
+    await p.getSecret({ key: 'a' });
+    expect(calls.getSecret).toBe(2);
+    p.invalidate('a');
+    await p.getSecret({ key: 'a' });
+    expect(calls.getSecret).toBe(3);
+  });
+
+  it('never holds a failure, and naive mode never shares', async () => {
+    const { c, calls } = counted(await fake(), false);
+    let shareAsked = 0;
+    const share = () => (shareAsked++, 3);
+    const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(), shareWith: share });
+    await expect(p.getSecret({ key: 'missing' })).rejects.toThrow();
+    await expect(p.getSecret({ key: 'missing' })).rejects.toThrow();
+    expect(calls.getSecret).toBe(2);
+    expect(shareAsked).toBe(0);
+    const naive = new PlannedClient(c, { mode: 'naive', clock: new ManualClock(), shareWith: share });
+    await naive.getSecret({ key: 'a' });
+    await naive.getSecret({ key: 'a' });
+    expect(calls.getSecret).toBe(4);
+    expect(shareAsked).toBe(0);
+  });
 });
 
 test('providers that batch get one getSecrets call for requests made together', async () => {

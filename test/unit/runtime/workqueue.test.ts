@@ -90,6 +90,46 @@ describe('WorkQueue basics', () => {
   });
 });
 
+describe('WorkQueue promote', () => {
+  it('hands a promoted key out next, once, and keeps len() exact', async () => {
+    const { queue } = setup();
+    for (const k of ['a', 'b', 'c', 'd']) queue.add(k);
+    expect(queue.promote('c')).toBe(true);
+    expect(queue.promote('d')).toBe(true);
+    expect(queue.len()).toBe(4);
+    expect(await takeAll(queue)).toEqual(['c', 'd', 'a', 'b']);
+  });
+
+  it('refuses keys that are processing, delayed or unknown', async () => {
+    const { queue } = setup();
+    queue.add('busy');
+    await queue.get();
+    queue.add('busy'); // dirty while processing: not waiting
+    queue.addAfter('later', 1000);
+    expect(queue.isWaiting('busy')).toBe(false);
+    expect(queue.promote('busy')).toBe(false);
+    expect(queue.promote('later')).toBe(false);
+    expect(queue.promote('nobody')).toBe(false);
+    expect(queue.len()).toBe(0);
+  });
+
+  it('a key taken through its promotion and added again waits once, not twice', async () => {
+    const { queue } = setup();
+    queue.add('a');
+    queue.add('b');
+    queue.promote('b');
+    expect(await queue.get()).toBe('b');
+    queue.done('b');
+    queue.add('b'); // queued again behind its stale entry
+    expect(queue.len()).toBe(2);
+    expect(await takeAll(queue)).toEqual(['a', 'b']);
+    expect(queue.len()).toBe(0);
+    queue.done('a');
+    queue.done('b');
+    expect(await takeAll(queue)).toEqual([]);
+  });
+});
+
 describe('WorkQueue delays', () => {
   it('addAfter makes the key ready exactly after the delay', () => {
     const { clock, queue } = setup();
