@@ -3,6 +3,7 @@
 // process. Scenarios run in order — cold converge, idle cycle, rotation latency, memory,
 // startup — each bounded in time; what they count is counted server-side (the audit log, the
 // emulator, the proxy in front of moto) and watched with informers from this process.
+import { cpuBetween, snapshotCpu, testbedLabels, type CpuUse } from './cpu';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +58,8 @@ export interface ColdResult {
   reconciles?: number;
   calls: CallSummary;
   writes: WriteCounts;
+  /** The whole machine's CPU during the converge, per component. */
+  machine?: CpuUse;
 }
 
 export interface IdleResult {
@@ -359,6 +362,11 @@ export class Variant {
     this.env.progress(`  cold converge: creating ${n} ExternalSecrets`);
     const cpu0 = this.ctl!.cpuSeconds();
     const rec0 = await this.ctl!.reconcileStats();
+    const labels = testbedLabels({
+      [this.ctl!.pid]: 'controller',
+      [process.pid]: 'benchmark (creates, informers, Secret Manager emulator)',
+    });
+    const machine0 = snapshotCpu(labels);
     const t0 = Date.now();
     await this.env.kube.createAll(ES_PATH(this.ns), bodies, this.opts.createWidth);
     const applied = Date.now();
@@ -379,6 +387,7 @@ export class Variant {
     }
     const end = readyAt ?? Date.now();
     const cpuS = this.ctl!.cpuSeconds() - cpu0;
+    const machine = cpuBetween(machine0, snapshotCpu(labels));
     const rec1 = await this.ctl!.reconcileStats();
     await this.env.audit.settle();
     const reconciles = rec0 && rec1 ? rec1.count - rec0.count : undefined;
@@ -392,6 +401,7 @@ export class Variant {
         reconciles && { reconciles, reconcileMeanMs: ((rec1.sum - rec0.sum) / reconciles) * 1000 }),
       calls: summarize(this.calls.between(t0, end)),
       writes: this.writes(t0, end, isBenchEs),
+      machine,
     };
   }
 

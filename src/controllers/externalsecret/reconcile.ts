@@ -19,6 +19,7 @@ import { nextStatus, readyCondition, statusEqual, syncedResourceVersion, type Re
 import { normalize, unsupportedFields, type Normalized } from './spec';
 import { clusterStoreAllows, storeHandledBy } from './store-access';
 import { planRemoveMergedKeys, planWrite, type WritePlan } from './write-plan';
+import { SHARE_HOLD_MS } from './plan';
 import { TemplateError } from './template';
 
 /** What the sync side remembers of a managed Secret: metadata and a content hash, never values. */
@@ -324,9 +325,10 @@ export async function reconcileExternalSecret(
       );
   }
   if (!merging && spec.creationPolicy !== 'None') deps.lastHash.set(key, desiredHash);
-  // Tags the payload reads of this reconcile recorded (no provider call when they are cached).
+  // Tags the payload reads of this reconcile recorded (no provider call when they are cached). A
+  // read shared with this ExternalSecret may have arrived up to SHARE_HOLD_MS before it started.
   if (deps.lastVersions && !tagsFirst)
-    versions = await sourceVersions(es.spec, clientFor, now - 1).catch(() => undefined);
+    versions = await sourceVersions(es.spec, clientFor, now - SHARE_HOLD_MS - 1).catch(() => undefined);
   if (versions !== undefined) deps.lastVersions?.set(key, versions);
   deps.onSync?.(plan.kind === 'none' ? 'unchanged' : 'synced');
 
