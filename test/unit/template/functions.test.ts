@@ -166,6 +166,10 @@ describe('YAML', () => {
     expect(render('{{ fromYaml "" }}')).toBe('map[]');
   });
 
+  it('fromYaml reads the first document of a stream, as Go does', () => {
+    expect(render('{{ fromYaml .y }}', { y: 'a: 1\n---\nb: [unclosed\n---\nc: 3\n' })).toBe('map[a:1]');
+  });
+
   it('fromYaml reports errors in the Error key like ESO, without echoing input', () => {
     const out = render('{{ (fromYaml .y).Error }}', { y: 'a: [unclosed-secret' });
     expect(out).toContain('invalid YAML');

@@ -27,6 +27,12 @@ describe('resource limits', () => {
     expect(expectLimit('{{ range until 500 }}x{{ end }}', {}, { stepBudget: 1000 })).toContain('1000 steps');
   });
 
+  it('charges YAML parsing by its size before parsing, however few values it yields', () => {
+    const big = `a: "${'x'.repeat(16_000)}"`; // one value, 16,000 characters to parse
+    expect(expectLimit('{{ fromYaml .y }}', { y: big }, { stepBudget: 1000 })).toContain('1000 steps');
+    expect(render('{{ len (fromYaml .y).a }}', { y: big })).toBe('16000');
+  });
+
   it('caps the output size', () => {
     const big = 'x'.repeat(1024);
     expect(expectLimit('{{ range until 2000 }}{{ $.big }}{{ end }}', { big })).toContain(

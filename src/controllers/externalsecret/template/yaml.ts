@@ -2,7 +2,7 @@
 // JSON (so numbers are float64 and map keys strings), YAML is read as YAML 1.1 (yes/no are
 // booleans, timestamps stay strings) and written in go-yaml v2 style. Errors never echo input.
 
-import { Document, Scalar, parseAllDocuments, visit, type Pair } from 'yaml';
+import { Composer, Document, Parser, Scalar, visit, type Pair } from 'yaml';
 
 import { FuncError } from './errors';
 import { fn, type FuncTable } from './funcdef';
@@ -138,8 +138,18 @@ function normalize(v: unknown, budget: Budget, depth: number): unknown {
   return String(v);
 }
 
+/** Parsing YAML costs far more per character than other string work: one step per this many. */
+const YAML_UNITS_PER_STEP = 8;
+
+/** The first document of a YAML stream (as Go's yaml.Unmarshal reads it); later ones are not parsed. */
+function firstDocument(src: string, options: ConstructorParameters<typeof Composer>[0]) {
+  const composer = new Composer(options);
+  for (const doc of composer.compose(new Parser().parse(src), true)) return doc;
+  return undefined;
+}
+
 function fromYaml(src: string, budget: Budget): GoMap {
-  budget.stringWork(src.length * 4);
+  budget.step(Math.ceil(src.length / YAML_UNITS_PER_STEP));
   const result = newMap();
   const fail = (message: string): GoMap => {
     mapSet(result, 'Error', message);
@@ -147,7 +157,7 @@ function fromYaml(src: string, budget: Budget): GoMap {
   };
   let value: unknown;
   try {
-    const docs = parseAllDocuments(src, {
+    const doc = firstDocument(src, {
       version: '1.1',
       uniqueKeys: false,
       merge: true,
@@ -157,7 +167,6 @@ function fromYaml(src: string, budget: Budget): GoMap {
           return t.tag !== 'tag:yaml.org,2002:timestamp' && (t as { format?: string }).format !== 'TIME';
         }),
     });
-    const doc = Array.isArray(docs) ? docs[0] : undefined;
     if (doc === undefined) return result;
     if (doc.errors.length > 0) return fail('error converting YAML to JSON: yaml: invalid YAML');
     value = doc.toJS({ maxAliasCount: 100 });
