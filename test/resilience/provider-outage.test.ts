@@ -268,8 +268,9 @@ test('an outage during a rotation storm loses nothing, backs off, and recovers w
   expect(maxAttempts).toBeLessThanOrEqual(perKey + 1);
   expect(recoveryMs).toBeDefined();
   expect(readyAgainMs).toBeDefined();
-  // An Event per Ready change; the message names whichever remote key failed first, so it may
-  // change between attempts: bounded by the attempts, never one per call.
-  expect(Math.max(...warnings)).toBeLessThanOrEqual(perKey + 1);
+  // An Event per Ready change, and the message names the first failing key in spec order, so it
+  // stays the same across attempts: one Warning per ExternalSecret (two if the failure's kind
+  // changes, e.g. a timeout then a reset), never one per attempt.
+  expect(Math.max(...warnings)).toBeLessThanOrEqual(2);
   expect(leaks).toEqual([]);
 });

@@ -148,6 +148,16 @@ async function readDataFrom(
   return new Map([...found].map(([k, v]) => [k.replace(/[^-._a-zA-Z0-9]/g, '_'), v]));
 }
 
+/**
+ * Waits for every read; fails with the first failure in spec order, not the first in time, so that
+ * a store failing several keys reports the same one on every attempt (one status, one Event).
+ */
+async function inSpecOrder<T>(reads: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(reads);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 /** All values the ExternalSecret asks for, keyed by Secret key (before templating). */
 export async function fetchValues(
   spec: ExternalSecretSpec,
@@ -155,11 +165,11 @@ export async function fetchValues(
 ): Promise<Map<string, Uint8Array>> {
   const session = new FetchSession(clientFor);
   const out = new Map<string, Uint8Array>();
-  const fromResults = await Promise.all(
+  const fromResults = await inSpecOrder(
     (spec.dataFrom ?? []).map((df, i) => readDataFrom(session, clientFor, spec.secretStoreRef, df, i)),
   );
   for (const m of fromResults) for (const [k, v] of m) out.set(k, v);
-  const dataResults = await Promise.all(
+  const dataResults = await inSpecOrder(
     (spec.data ?? []).map(async (d) => {
       const v = await readRef(session, d.sourceRef?.storeRef ?? spec.secretStoreRef, d.remoteRef);
       checkNullBytes(v, d.remoteRef, `remoteRef ${d.remoteRef.key}`);

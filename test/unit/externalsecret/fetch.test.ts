@@ -370,3 +370,23 @@ describe('one fetch per distinct (store, key, version) per reconcile', () => {
     expect(h.count('primary|db-user|')).toBe(1);
   });
 });
+
+test('when several reads fail, the first in spec order is reported, however fast the others fail', async () => {
+  const slowFail: SecretsClient = {
+    getSecret: (r) =>
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new NoSecretError(`${r.key} not found`)), r.key === 'first' ? 30 : 0),
+      ),
+    findSecrets: () => Promise.resolve(new Map()),
+    close: () => Promise.resolve(),
+  };
+  const spec: ExternalSecretSpec = {
+    secretStoreRef: { name: 'primary' },
+    data: [
+      { secretKey: 'a', remoteRef: { key: 'first' } },
+      { secretKey: 'b', remoteRef: { key: 'second' } },
+    ],
+  };
+  for (let attempt = 0; attempt < 3; attempt++)
+    await expect(fetchValues(spec, () => Promise.resolve(slowFail))).rejects.toThrow('first not found');
+});
