@@ -243,15 +243,17 @@ function coldWhy(r: VariantResult, opts: BenchOptions, cores: number): string {
   const parts: string[] = [];
   if (m && c.readyS) {
     const total = m.byComponent.reduce((a, [, s]) => a + s, 0);
+    const perEsMs = (total * 1000) / r.shape.n;
+    const at10k = (perEsMs * 10_000) / 1000;
     const list = m.byComponent
       .slice(0, 6)
-      .map(([name, s]) => `${name} ${s.toFixed(0)} s`)
+      .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
       .join(', ');
     parts.push(
-      `the machine was busy ${m.busyCores.toFixed(2)} of its ${cores} cores during the converge (CPU seconds: ${list}); ` +
-        `${total.toFixed(0)} CPU seconds of work cannot take less than ${(total / cores).toFixed(0)} s on ${cores} cores, ` +
-        `so at this CPU cost per ExternalSecret (${((total * 1000) / r.shape.n).toFixed(1)} ms, of which the controller ${(((c.cpuS ?? 0) * 1000) / r.shape.n).toFixed(1)} ms) ` +
-        `60 s needs about ${Math.ceil(total / 60)} cores`,
+      `the machine was busy ${m.busyCores.toFixed(2)} of its ${cores} cores during the converge (CPU seconds: ${list}), ` +
+        `${perEsMs.toFixed(1)} ms of CPU per ExternalSecret of which the controller ${(((c.cpuS ?? 0) * 1000) / r.shape.n).toFixed(1)} ms; ` +
+        `10,000 take about ${at10k.toFixed(0)} CPU seconds, which cannot finish in less than ${(at10k / cores).toFixed(0)} s on ${cores} cores: ` +
+        `60 s needs about ${Math.ceil(at10k / 60)} cores at this cost, or a cheaper apiserver path per ExternalSecret (the apiserver is the largest share)`,
     );
   }
   if (c.reconcileMeanMs !== undefined && c.reconciles)
