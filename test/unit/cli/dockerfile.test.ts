@@ -94,6 +94,7 @@ test('entrypoint runs the bundled CLI; CMD is the subcommand the Deployment pass
   expect(JSON.parse(one(runtime, 'ENTRYPOINT'))).toEqual([
     'node',
     '--max-semi-space-size=2',
+    '--optimize-for-size',
     'dist/bundle/main.js',
   ]);
   const cmd = JSON.parse(one(runtime, 'CMD')) as string[];
