@@ -33,6 +33,13 @@ describe('resource limits', () => {
     expect(render('{{ len (fromYaml .y).a }}', { y: big })).toBe('16000');
   });
 
+  it('refuses YAML nested deeper than the value walk allows before parsing it', () => {
+    const deep = `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(render('{{ (fromYaml .y).Error }}', { y: deep })).toContain('nesting deeper than 1000 levels');
+    const ok = `a: ${'['.repeat(100)}${']'.repeat(100)}`;
+    expect(render('{{ len (fromYaml .y).a }}', { y: ok })).toBe('1');
+  });
+
   it('caps the output size', () => {
     const big = 'x'.repeat(1024);
     expect(expectLimit('{{ range until 2000 }}{{ $.big }}{{ end }}', { big })).toContain(
