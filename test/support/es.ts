@@ -81,3 +81,25 @@ export async function storeCondition(
   })) as unknown as { status?: { conditions?: StoreCondition[] } };
   return s.status?.conditions?.find((c) => c.type === type);
 }
+
+/** ExternalSecrets named `names`, each reading one remote key (`keyOf(name)`) into data key `v`. */
+export function readersYaml(
+  ns: string,
+  names: string[],
+  keyOf: (name: string) => string,
+  opts: { refreshInterval: string; store?: string },
+): string {
+  return names
+    .map(
+      (n) => `---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: ${n}, namespace: ${ns}}
+spec:
+  refreshInterval: ${opts.refreshInterval}
+  secretStoreRef: {name: ${opts.store ?? 'gcp'}}
+  data: [{secretKey: v, remoteRef: {key: ${keyOf(n)}}}]
+`,
+    )
+    .join('');
+}

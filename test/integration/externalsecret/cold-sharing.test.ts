@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
 import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
-import { decoded, readEs, readSecret, ready } from '../../support/es';
+import { decoded, readEs, readersYaml, readSecret, ready } from '../../support/es';
+import { gcpCalls } from '../../support/events';
 import { eventually } from '../../support/eventually';
 import { createNamespace, deleteNamespace } from '../../support/kube';
 
@@ -20,12 +21,6 @@ const sm = gcpSecretManager();
 let ns: string;
 let ctl: TestController | undefined;
 
-async function payloadReads(): Promise<number> {
-  const res = await fetch(`${process.env.SECRETSYNC_GCP_ENDPOINT}/_testbed/calls`);
-  const all = (await res.json()) as Record<string, number>;
-  return all[`${project}:AccessSecretVersion`] ?? 0;
-}
-
 beforeAll(async () => {
   ns = await createNamespace('es-share');
   await installDeploy();
@@ -37,21 +32,7 @@ metadata: {name: gcp, namespace: ${ns}}
 spec: {provider: {gcpsm: {projectID: ${project}}}}
 `);
   // Created before the controller starts: its first list hands it every reader at once.
-  await applyYaml(
-    names
-      .map(
-        (n) => `---
-apiVersion: external-secrets.io/v1
-kind: ExternalSecret
-metadata: {name: ${n}, namespace: ${ns}}
-spec:
-  refreshInterval: 1h
-  secretStoreRef: {name: gcp}
-  data: [{secretKey: v, remoteRef: {key: ${keyOf(n)}}}]
-`,
-      )
-      .join(''),
-  );
+  await applyYaml(readersYaml(ns, names, keyOf, { refreshInterval: '1h' }));
   ctl = await startController(ns, { concurrency: '2' });
 });
 
@@ -69,7 +50,7 @@ test('readers that came due together share one payload read per key', async () =
     { timeoutMs: 60_000, what: 'all synced' },
   );
   for (const n of names) expect(decoded(await readSecret(ns, n)).v).toBe(`${keyOf(n)}-v1`);
-  const reads = await payloadReads();
+  const reads = (await gcpCalls(project)).AccessSecretVersion ?? 0;
   // One read per key when every reader is reconciled within the hold; a loaded machine may let a
   // hold lapse once per key. Without sharing it is one read per ExternalSecret (18).
   expect(reads).toBeGreaterThanOrEqual(keys.length);

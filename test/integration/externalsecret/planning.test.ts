@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
 import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
-import { decoded, readEs, readSecret, ready } from '../../support/es';
+import { decoded, readEs, readersYaml, readSecret, ready } from '../../support/es';
+import { gcpCalls } from '../../support/events';
 import { eventually } from '../../support/eventually';
 import { createNamespace, deleteNamespace } from '../../support/kube';
 
@@ -17,18 +18,6 @@ const intervalMs = 2000;
 const sm = gcpSecretManager();
 let ns: string;
 let ctl: TestController | undefined;
-
-async function calls(): Promise<Record<string, number>> {
-  const all = (await (await fetch(`${process.env.SECRETSYNC_GCP_ENDPOINT}/_testbed/calls`)).json()) as Record<
-    string,
-    number
-  >;
-  return Object.fromEntries(
-    Object.entries(all)
-      .filter(([k]) => k.startsWith(`${project}:`))
-      .map(([k, v]) => [k.slice(project.length + 1), v]),
-  );
-}
 
 const names = keys.flatMap((k) => Array.from({ length: perKey }, (_, i) => `${k}-${i}`));
 
@@ -44,19 +33,7 @@ spec: {provider: {gcpsm: {projectID: ${project}}}}
 `);
   ctl = await startController(ns);
   await applyYaml(
-    names
-      .map(
-        (n) => `---
-apiVersion: external-secrets.io/v1
-kind: ExternalSecret
-metadata: {name: ${n}, namespace: ${ns}}
-spec:
-  refreshInterval: ${intervalMs / 1000}s
-  secretStoreRef: {name: gcp}
-  data: [{secretKey: v, remoteRef: {key: ${n.split('-')[0]}}}]
-`,
-      )
-      .join(''),
+    readersYaml(ns, names, (n) => n.split('-')[0]!, { refreshInterval: `${intervalMs / 1000}s` }),
   );
 });
 
@@ -73,7 +50,7 @@ test('unchanged secrets are re-checked by version metadata only; a rotation stil
     },
     { timeoutMs: 30000, what: 'all synced' },
   );
-  const before = await calls();
+  const before = await gcpCalls(project);
   const started = Date.now();
   // Let every ExternalSecret come due at least twice.
   await eventually(
@@ -85,7 +62,7 @@ test('unchanged secrets are re-checked by version metadata only; a rotation stil
     },
     { timeoutMs: 6 * intervalMs + 5000, intervalMs: 500, what: 'periodic refreshes' },
   );
-  const after = await calls();
+  const after = await gcpCalls(project);
   const elapsedCycles = Math.ceil((Date.now() - started) / intervalMs) + 1;
   expect((after.AccessSecretVersion ?? 0) - (before.AccessSecretVersion ?? 0)).toBe(0);
   const metadataCalls = (after.GetSecretVersion ?? 0) - (before.GetSecretVersion ?? 0);
