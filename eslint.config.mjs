@@ -12,4 +12,18 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Connections to the apiserver must be HTTP/1.1: see src/kube/kubeconfig.ts.
+    ignores: ['src/kube/kubeconfig.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "NewExpression[callee.name='KubeConfig'], NewExpression[callee.property.name='KubeConfig']",
+          message: 'Use newKubeConfig() from src/kube/kubeconfig.ts (HTTP/1.1 only).',
+        },
+      ],
+    },
+  },
 );

@@ -1,7 +1,6 @@
 // The benchmark's side of the apiserver: admin requests, installing CRDs and deploy/'s RBAC with
 // `kubectl apply --server-side` (as the tests do), a kubeconfig for the `secretsync`
 // ServiceAccount (the controller never runs as admin), and bulk creation.
-import { KubeConfig } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,13 +8,14 @@ import { isApiError, kubeRequest, type KubeRequest } from '../src/kube/request';
 import { writeKubeconfig } from '../test/testbed/controlplane';
 import { repoRoot } from '../test/testbed/paths';
 import { pool } from './util';
+import { newKubeConfig } from '../src/kube/kubeconfig';
 
 const exec = promisify(execFile);
 
 export const CONTROLLER_USER = 'system:serviceaccount:secretsync-system:secretsync';
 
 export class Kube {
-  readonly kc = new KubeConfig();
+  readonly kc = newKubeConfig();
 
   constructor(readonly kubeconfig: string) {
     this.kc.loadFromFile(kubeconfig);

@@ -13,6 +13,7 @@ import { runController, type RunningController } from '../controllers/run';
 import { serverSideApply } from '../kube/apply';
 import { kubeRequest } from '../kube/request';
 import { DemoStore } from './store';
+import { newKubeConfig } from '../kube/kubeconfig';
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -50,7 +51,7 @@ async function controllerKubeConfig(admin: k8s.KubeConfig): Promise<k8s.KubeConf
     namespace: 'secretsync-system',
     body: { spec: { audiences: [], expirationSeconds: 24 * 3600 } },
   });
-  const kc = new k8s.KubeConfig();
+  const kc = newKubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'local', server: admin.getCurrentCluster()!.server, skipTLSVerify: true }],
     users: [{ name: 'secretsync', token: tr.status!.token }],
@@ -81,7 +82,7 @@ export async function runDemo(): Promise<void> {
     Object.assign(process.env, tb.env);
     say(`control plane ready at ${tb.apiserverUrl}; logs in ${tb.root}/logs/`);
 
-    const admin = new k8s.KubeConfig();
+    const admin = newKubeConfig();
     admin.loadFromFile(tb.kubeconfig);
     for (const obj of [
       ...loadManifests(join(repoRoot, 'crds')),

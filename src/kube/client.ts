@@ -5,6 +5,7 @@ import { isIPv6 } from 'node:net';
 import { delimiter } from 'node:path';
 import { errorName, errorText } from './log';
 import { isApiError, kubeRequest, serverUrl } from './request';
+import { newKubeConfig } from './kubeconfig';
 
 export interface LoadKubeConfigOptions {
   /** An explicit kubeconfig file (e.g. --kubeconfig); wins over everything else. */
@@ -14,7 +15,7 @@ export interface LoadKubeConfigOptions {
 }
 
 function loadFile(file: string): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = newKubeConfig();
   try {
     kc.loadFromFile(file);
   } catch (err) {
@@ -34,7 +35,7 @@ function fromFiles(files: string[]): KubeConfig {
   let kc = loaded[0];
   if (kc === undefined || loaded.length > 1) {
     // As kubectl merges a KUBECONFIG list: the first value of anything wins.
-    kc = new KubeConfig();
+    kc = newKubeConfig();
     kc.loadFromOptions({
       clusters: firstByName(loaded.map((c) => c.clusters)),
       users: firstByName(loaded.map((c) => c.users)),
@@ -64,7 +65,7 @@ export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): KubeConfig | u
 
 /** The mounted service account (token file, CA, namespace), against the env's service address. */
 function inCluster(host: string, port = '443'): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = newKubeConfig();
   kc.loadFromCluster();
   const server = `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
   kc.loadFromOptions({

@@ -9,6 +9,7 @@ import { buildConfig, type RawFlags } from '../../src/config';
 import { runController, type RunningController } from '../../src/controllers/run';
 import { applyFile } from './apply';
 import { adminConfig, clients } from './kube';
+import { newKubeConfig } from '../../src/kube/kubeconfig';
 
 const repo = join(__dirname, '..', '..');
 let installed: Promise<void> | undefined;
@@ -41,7 +42,7 @@ export async function controllerKubeConfig(): Promise<k8s.KubeConfig> {
     body: { spec: { audiences: [], expirationSeconds: 3600 } },
   });
   const cluster = admin.getCurrentCluster()!;
-  const kc = new k8s.KubeConfig();
+  const kc = newKubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'testbed', server: cluster.server, skipTLSVerify: true }],
     users: [{ name: 'secretsync', token: tr.status!.token }],

@@ -1,9 +1,10 @@
 // Admin access to the shared testbed's apiserver, and one namespace per test file.
 import * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { newKubeConfig } from '../../src/kube/kubeconfig';
 
 export function adminConfig(): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = newKubeConfig();
   if (!process.env.KUBECONFIG) throw new Error('KUBECONFIG is not set: integration tests need the testbed');
   kc.loadFromFile(process.env.KUBECONFIG);
   return kc;

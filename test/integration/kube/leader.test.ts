@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type LeaderDurations, LeaderElector } from '../../../src/runtime/leader';
 import { eventually } from '../../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
+import { newKubeConfig } from '../../../src/kube/kubeconfig';
 
 jest.setTimeout(60_000);
 
@@ -150,7 +151,7 @@ async function cuttableProxy(
 
 test('a leader that cannot reach the API stops leading within the renew deadline, before another starts', async () => {
   const proxy = await cuttableProxy(new URL(kc.getCurrentCluster()!.server));
-  const viaProxy = new KubeConfig();
+  const viaProxy = newKubeConfig();
   viaProxy.loadFromString(kc.exportConfig());
   viaProxy.loadFromOptions({
     ...viaProxy,

@@ -29,10 +29,10 @@ async function pool<T>(items: T[], width: number, fn: (t: T) => Promise<unknown>
 const CHILD = `
 const { RolloutController } = require(process.env.OUT + '/src/controllers/rollout/controller.js');
 const { Metrics } = require(process.env.OUT + '/src/observability/metrics.js');
-const { KubeConfig } = require('@kubernetes/client-node');
+const { newKubeConfig } = require(process.env.OUT + '/src/kube/kubeconfig.js');
 const pino = require('pino');
 (async () => {
-  const kc = new KubeConfig();
+  const kc = newKubeConfig();
   kc.loadFromFile(process.env.KUBECONFIG);
   const metrics = new Metrics(false);
   global.gc();

@@ -8,6 +8,7 @@ import { Metrics } from '../../../src/observability/metrics';
 import { eventually } from '../../support/eventually';
 import { adminConfig, clients, createNamespace, deleteNamespace } from '../../support/kube';
 import { ACT_MS, apps, core, deployment, envKey, events, putSecret, QUIET_MS } from './helpers';
+import { newKubeConfig } from '../../../src/kube/kubeconfig';
 
 let ns: string;
 let ctl: RolloutController | undefined;
@@ -44,7 +45,7 @@ async function watchOnlyConfig(): Promise<k8s.KubeConfig> {
     namespace: ns,
     body: { spec: { audiences: [], expirationSeconds: 3600 } },
   });
-  const kc = new k8s.KubeConfig();
+  const kc = newKubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'testbed', server: adminConfig().getCurrentCluster()!.server, skipTLSVerify: true }],
     users: [{ name: 'watcher', token: tr.status!.token }],

@@ -3,6 +3,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { writeFileSync } from 'node:fs';
 import { clients } from '../../support/kube';
+import { newKubeConfig } from '../../../src/kube/kubeconfig';
 
 /** A kubeconfig that authenticates as the ServiceAccount (a TokenRequest token, 1 h). */
 export async function serviceAccountKubeConfig(name: string, namespace: string): Promise<k8s.KubeConfig> {
@@ -13,7 +14,7 @@ export async function serviceAccountKubeConfig(name: string, namespace: string):
     body: { spec: { audiences: [], expirationSeconds: 3600 } },
   });
   const cluster = admin.getCurrentCluster()!;
-  const kc = new k8s.KubeConfig();
+  const kc = newKubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'testbed', server: cluster.server, skipTLSVerify: true }],
     users: [{ name, token: tr.status!.token }],

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { checkReachable, describeCluster, loadKubeConfig } from '../../../src/kube/client';
+import { newKubeConfig } from '../../../src/kube/kubeconfig';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubeconfig-'));
 
@@ -26,7 +27,7 @@ function kubeconfig(file: string, server: string, context = 'ctx', cluster = 'c'
 }
 
 function configFor(server: string): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = newKubeConfig();
   kc.loadFromClusterAndUser({ name: 'c', server, skipTLSVerify: true }, { name: 'u', token: 't' });
   return kc;
 }

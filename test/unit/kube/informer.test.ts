@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Informer } from '../../../src/kube/informer';
 import type { Logger } from '../../../src/kube/log';
 import { eventually } from '../../support/eventually';
+import { newKubeConfig } from '../../../src/kube/kubeconfig';
 
 interface Obj {
   name: string;
@@ -54,7 +55,7 @@ class FakeApi {
   }
 
   kubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
+    const kc = newKubeConfig();
     kc.loadFromClusterAndUser({ name: 'fake', server: this.url, skipTLSVerify: true }, { name: 'u' });
     return kc;
   }

@@ -1,10 +1,10 @@
 // The elector's construction rules (timings, identity); its behaviour against a real apiserver is
 // in test/integration/kube/leader.test.ts.
-import { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector, leaderIdentity } from '../../../src/runtime/leader';
+import { newKubeConfig } from '../../../src/kube/kubeconfig';
 
 const base = {
-  kc: new KubeConfig(),
+  kc: newKubeConfig(),
   namespace: 'ns',
   name: 'lease',
   onStartedLeading: () => undefined,
