@@ -16,6 +16,12 @@ export class Metrics {
     labelNames: ['provider', 'op', 'result'],
     registers: [this.registry],
   });
+  readonly sharedReads = new Counter({
+    name: 'secretsync_provider_reads_shared_total',
+    help: 'Secret reads answered by a read of the same key already in flight or just arrived, with no provider call, by provider.',
+    labelNames: ['provider'],
+    registers: [this.registry],
+  });
   readonly reconcileSeconds = new Histogram({
     name: 'secretsync_reconcile_duration_seconds',
     help: 'Duration of one reconcile.',

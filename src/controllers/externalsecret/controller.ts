@@ -387,6 +387,7 @@ export class ExternalSecretController {
             clock: this.clock,
             onMoved: (key) => this.refreshRemote(storeId(store), [key], true),
             shareWith: (key) => this.promoteReaders(storeId(store), key, esNamespace),
+            onShared: () => this.opts.metrics.sharedReads.inc({ provider }),
           }),
       );
       c.catch(() => this.clients.delete(id));

@@ -27,6 +27,8 @@ export interface PlanOptions {
    * wait in the queue to its front, and say how many, so that they share this read.
    */
   shareWith?: (key: string) => number;
+  /** A read was answered by one already in flight or just arrived: no provider call (metrics). */
+  onShared?: () => void;
 }
 
 /** How long a fetched value waits for the queued ExternalSecrets it is shared with. */
@@ -92,6 +94,7 @@ export class PlannedClient implements SecretsClient {
     const shared = this.reads.get(id);
     if (shared) {
       if (shared.arrived && --shared.takers <= 0) this.release(id, shared);
+      this.opts.onShared?.();
       return shared.value;
     }
     const value = this.inner.getSecrets ? this.enqueue(ref) : this.readTagged(ref);

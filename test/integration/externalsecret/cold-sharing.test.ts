@@ -7,7 +7,7 @@ import { applyYaml } from '../../support/apply';
 import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, readEs, readersYaml, readSecret, ready } from '../../support/es';
-import { gcpCalls } from '../../support/events';
+import { gcpCalls, metricsText, metricSum } from '../../support/events';
 import { eventually } from '../../support/eventually';
 import { createNamespace, deleteNamespace } from '../../support/kube';
 
@@ -55,4 +55,10 @@ test('readers that came due together share one payload read per key', async () =
   // hold lapse once per key. Without sharing it is one read per ExternalSecret (18).
   expect(reads).toBeGreaterThanOrEqual(keys.length);
   expect(reads).toBeLessThanOrEqual(2 * keys.length);
+  // Every reader's read was either a provider call or shared, and the sharing is visible.
+  const shared = metricSum(await metricsText(ctl!.metricsPort), 'secretsync_provider_reads_shared_total', {
+    provider: 'gcpsm',
+  });
+  expect(shared + reads).toBeGreaterThanOrEqual(names.length);
+  expect(shared).toBeGreaterThanOrEqual(names.length - 2 * keys.length);
 });

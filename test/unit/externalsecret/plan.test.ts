@@ -55,18 +55,22 @@ describe('sharing a read with the ExternalSecrets that came due with it', () => 
   it('serves as many later requests as shareWith named, then reads again', async () => {
     const { c, calls } = counted(await fake(), false);
     const asked: string[] = [];
+    let shared = 0;
     const p = new PlannedClient(c, {
       mode: 'planned',
       clock: new ManualClock(),
       shareWith: (key) => (asked.push(key), 2),
+      onShared: () => shared++,
     });
     await p.getSecret({ key: 'a' });
     expect(asked).toEqual(['a']);
     const later = [await p.getSecret({ key: 'a' }), await p.getSecret({ key: 'a' })];
     expect(later.map((v) => Buffer.from(v).toString())).toEqual(['1', '1']);
     expect(calls.getSecret).toBe(1);
+    expect(shared).toBe(2);
     await p.getSecret({ key: 'a' });
     expect(calls.getSecret).toBe(2);
+    expect(shared).toBe(2);
   });
 
   it('holds a value at most SHARE_HOLD_MS, and not at all once its key is invalidated', async () => {
