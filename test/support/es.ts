@@ -87,7 +87,7 @@ export function readersYaml(
   ns: string,
   names: string[],
   keyOf: (name: string) => string,
-  opts: { refreshInterval: string; store?: string },
+  opts: { refreshInterval: string; store?: string; secretKey?: string },
 ): string {
   return names
     .map(
@@ -98,7 +98,7 @@ metadata: {name: ${n}, namespace: ${ns}}
 spec:
   refreshInterval: ${opts.refreshInterval}
   secretStoreRef: {name: ${opts.store ?? 'gcp'}}
-  data: [{secretKey: v, remoteRef: {key: ${keyOf(n)}}}]
+  data: [{secretKey: ${opts.secretKey ?? 'v'}, remoteRef: {key: ${keyOf(n)}}}]
 `,
     )
     .join('');

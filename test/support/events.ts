@@ -2,9 +2,13 @@
 // shared one serves other test files), the controller's metrics as numbers, and its log lines.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RECONNECT } from '../../src/events/source';
 import { findPubSubEmulator } from '../testbed/install';
 import { freePort } from '../testbed/ports';
 import { killGroup, spawnManaged, waitReady, type Managed } from '../testbed/process';
+import type { Proxy } from '../testbed/toxiproxy';
+import type { StoreCondition } from './es';
 import { eventually } from './eventually';
 
 export interface PubSubEmulator {
@@ -150,4 +154,63 @@ export async function settled<T>(
     },
     { intervalMs: 1000, ...opts },
   );
+}
+
+/** A SecretStore whose rotation events come from a Pub/Sub subscription (gcpsm) or an SQS queue (aws). */
+export function eventStoreYaml(
+  ns: string,
+  name: string,
+  source: { subscription: string; gcpProject: string } | { queueUrl: string },
+): string {
+  const [annotation, provider] =
+    'subscription' in source
+      ? [
+          `secretsync.io/pubsub-subscription: ${source.subscription}`,
+          `gcpsm: {projectID: ${source.gcpProject}}`,
+        ]
+      : [
+          `secretsync.io/sqs-queue-url: "${source.queueUrl}"`,
+          `aws: {service: SecretsManager, region: ${process.env.AWS_REGION}}`,
+        ];
+  return `---
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata:
+  name: ${name}
+  namespace: ${ns}
+  annotations: {${annotation}}
+spec: {provider: {${provider}}}
+`;
+}
+
+/**
+ * Cuts the controller's connection to an event source for `cutMs`: waits until the store's
+ * RotationEvents condition reports the cut (`down` asserts what it says), restores the proxy, and
+ * checks that the reconnect attempts logged during the cut kept to the bounded schedule (at least
+ * two, at most what the backoff allows). Returns when the proxy was restored (epoch ms).
+ */
+export async function cutAndRestore(opts: {
+  proxy: Proxy;
+  logs: string[];
+  cutMs: number;
+  condition: () => Promise<StoreCondition | undefined>;
+  down: (c: StoreCondition | undefined) => void;
+}): Promise<number> {
+  const cutAt = Date.now();
+  await opts.proxy.setEnabled(false);
+  await eventually(async () => opts.down(await opts.condition()), {
+    timeoutMs: RECONNECT.maxMs,
+    what: 'RotationEvents=False during the cut',
+  });
+  const remaining = opts.cutMs - (Date.now() - cutAt);
+  if (remaining > 0) await sleep(remaining);
+  const restoredAt = Date.now();
+  await opts.proxy.setEnabled(true);
+
+  const attempts = logLines(opts.logs, 'rotation event source reconnecting', cutAt, restoredAt).length;
+  expect(attempts).toBeGreaterThanOrEqual(2);
+  expect(attempts).toBeLessThanOrEqual(
+    maxAttemptsWithin(restoredAt - cutAt, RECONNECT.initialMs, RECONNECT.maxMs),
+  );
+  return restoredAt;
 }

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
 import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
-import { decoded, readSecret, storeCondition } from '../../support/es';
+import { decoded, readersYaml, readSecret, storeCondition } from '../../support/es';
+import { eventStoreYaml } from '../../support/events';
 import { eventually } from '../../support/eventually';
 import { createNamespace, deleteNamespace } from '../../support/kube';
 
@@ -34,31 +35,18 @@ beforeAll(async () => {
   [topic] = await pubsub.createTopic(`sm-events-${suffix}`);
   await topic.createSubscription(`secretsync-${suffix}`);
   await putGcpVersion(sm, project, 'db', 'v1');
-  await applyYaml(`
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata:
-  name: gcp
-  namespace: ${ns}
-  annotations: {secretsync.io/pubsub-subscription: projects/${process.env.PUBSUB_PROJECT_ID}/subscriptions/secretsync-${suffix}}
-spec: {provider: {gcpsm: {projectID: ${project}}}}
----
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata:
-  name: gcp-missing-sub
-  namespace: ${ns}
-  annotations: {secretsync.io/pubsub-subscription: projects/${process.env.PUBSUB_PROJECT_ID}/subscriptions/nope-${suffix}}
-spec: {provider: {gcpsm: {projectID: ${project}}}}
----
-apiVersion: external-secrets.io/v1
-kind: ExternalSecret
-metadata: {name: db, namespace: ${ns}}
-spec:
-  refreshInterval: 1h
-  secretStoreRef: {name: gcp}
-  data: [{secretKey: password, remoteRef: {key: db}}]
-`);
+  const subscriptions = `projects/${process.env.PUBSUB_PROJECT_ID}/subscriptions`;
+  await applyYaml(
+    eventStoreYaml(ns, 'gcp', {
+      subscription: `${subscriptions}/secretsync-${suffix}`,
+      gcpProject: project,
+    }) +
+      eventStoreYaml(ns, 'gcp-missing-sub', {
+        subscription: `${subscriptions}/nope-${suffix}`,
+        gcpProject: project,
+      }) +
+      readersYaml(ns, ['db'], () => 'db', { refreshInterval: '1h', secretKey: 'password' }),
+  );
   ctl = await startController(ns);
   await eventually(async () => expect(decoded(await readSecret(ns, 'db')).password).toBe('v1'), {
     timeoutMs: 20000,

@@ -15,7 +15,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
 import { installDeploy, startController, type TestController } from '../../support/controller';
-import { decoded, readSecret, storeCondition } from '../../support/es';
+import { decoded, readersYaml, readSecret, storeCondition } from '../../support/es';
+import { eventStoreYaml } from '../../support/events';
 import { eventually } from '../../support/eventually';
 import { createNamespace, deleteNamespace } from '../../support/kube';
 
@@ -47,31 +48,15 @@ beforeAll(async () => {
   await installDeploy();
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `secretsync-${suffix}` }))).QueueUrl!;
   await sm.send(new CreateSecretCommand({ Name: secretName, SecretString: 'v1' }));
-  await applyYaml(`
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata:
-  name: aws
-  namespace: ${ns}
-  annotations: {secretsync.io/sqs-queue-url: "${queueUrl}"}
-spec: {provider: {aws: {service: SecretsManager, region: ${process.env.AWS_REGION}}}}
----
-apiVersion: external-secrets.io/v1
-kind: SecretStore
-metadata:
-  name: aws-missing-queue
-  namespace: ${ns}
-  annotations: {secretsync.io/sqs-queue-url: "${queueUrl}-nope"}
-spec: {provider: {aws: {service: SecretsManager, region: ${process.env.AWS_REGION}}}}
----
-apiVersion: external-secrets.io/v1
-kind: ExternalSecret
-metadata: {name: db, namespace: ${ns}}
-spec:
-  refreshInterval: 1h
-  secretStoreRef: {name: aws}
-  data: [{secretKey: password, remoteRef: {key: ${secretName}}}]
-`);
+  await applyYaml(
+    eventStoreYaml(ns, 'aws', { queueUrl }) +
+      eventStoreYaml(ns, 'aws-missing-queue', { queueUrl: `${queueUrl}-nope` }) +
+      readersYaml(ns, ['db'], () => secretName, {
+        refreshInterval: '1h',
+        store: 'aws',
+        secretKey: 'password',
+      }),
+  );
   ctl = await startController(ns);
   await eventually(async () => expect(decoded(await readSecret(ns, 'db')).password).toBe('v1'), {
     timeoutMs: 20000,
