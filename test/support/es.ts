@@ -1,6 +1,7 @@
 // Helpers for ExternalSecret tests: typed create/read of the external-secrets.io objects.
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret } from '../../src/api/generated';
+import { eventually } from './eventually';
 import { clients } from './kube';
 
 const GROUP = 'external-secrets.io';
@@ -102,4 +103,14 @@ spec:
 `,
     )
     .join('');
+}
+
+/** Waits until every named ExternalSecret in `ns` is Ready=True. */
+export async function allSynced(ns: string, names: string[], timeoutMs: number): Promise<void> {
+  await eventually(
+    async () => {
+      for (const n of names) expect(ready(await readEs(ns, n)).status).toBe('True');
+    },
+    { timeoutMs, what: 'all synced' },
+  );
 }

@@ -6,9 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
 import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
-import { decoded, readEs, readersYaml, readSecret, ready } from '../../support/es';
+import { allSynced, decoded, readersYaml, readSecret } from '../../support/es';
 import { gcpCalls, metricsText, metricSum } from '../../support/events';
-import { eventually } from '../../support/eventually';
 import { createNamespace, deleteNamespace } from '../../support/kube';
 
 const project = `share-${randomBytes(3).toString('hex')}`;
@@ -43,12 +42,7 @@ afterAll(async () => {
 });
 
 test('readers that came due together share one payload read per key', async () => {
-  await eventually(
-    async () => {
-      for (const n of names) expect(ready(await readEs(ns, n)).status).toBe('True');
-    },
-    { timeoutMs: 60_000, what: 'all synced' },
-  );
+  await allSynced(ns, names, 60_000);
   for (const n of names) expect(decoded(await readSecret(ns, n)).v).toBe(`${keyOf(n)}-v1`);
   const reads = (await gcpCalls(project)).AccessSecretVersion ?? 0;
   // One read per key when every reader is reconciled within the hold; a loaded machine may let a

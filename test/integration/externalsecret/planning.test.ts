@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
 import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
-import { decoded, readEs, readersYaml, readSecret, ready } from '../../support/es';
+import { allSynced, decoded, readEs, readersYaml, readSecret } from '../../support/es';
 import { gcpCalls } from '../../support/events';
 import { eventually } from '../../support/eventually';
 import { createNamespace, deleteNamespace } from '../../support/kube';
@@ -44,12 +44,7 @@ afterAll(async () => {
 });
 
 test('unchanged secrets are re-checked by version metadata only; a rotation still lands', async () => {
-  await eventually(
-    async () => {
-      for (const n of names) expect(ready(await readEs(ns, n)).status).toBe('True');
-    },
-    { timeoutMs: 30000, what: 'all synced' },
-  );
+  await allSynced(ns, names, 30_000);
   const before = await gcpCalls(project);
   const started = Date.now();
   // Let every ExternalSecret come due at least twice.
