@@ -41,8 +41,9 @@ EXPOSE 8080
 # a converge of 1,000 ExternalSecrets old space held 108 MB for 28 MB live. Measured (N=1000,
 # M=100 and 1000, K=5000): RSS with them all present 206–245 → 137–145 MB; the price is CPU: converging 10,000
 # ExternalSecrets took the controller 95 CPU-s instead of 43 (all Ready 143 s instead of 101 s on
-# a saturated 2-core machine). Drop the flag (the Deployment's `command`) where the initial sync
-# of many objects matters more than memory. bench/controller.ts launches the controller with
+# a saturated 2-core machine). These figures predate HTTP/1.1 to the apiserver (bb4d872), which
+# added 10-17 MB of RSS and cut the 10,000 converge to 96.5 s (BENCHMARKS.md). Drop the flag (the
+# Deployment's `command`) where the initial sync of many objects matters more than memory. bench/controller.ts launches the controller with
 # these same flags.
 ENTRYPOINT ["node", "--max-semi-space-size=2", "--optimize-for-size", "dist/bundle/main.js"]
 CMD ["controller"]
