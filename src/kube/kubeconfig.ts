@@ -5,8 +5,9 @@
 // Http2Session::SendPendingData, queueing frames without end and never yielding to the event loop:
 // a test process went from 0.3 to 21 GB RSS in ~100 s and aborted with std::bad_alloc (7 of 18 runs
 // of test/integration/ship/cli.test.ts; gdb showed the main thread in that loop every time). With
-// HTTP/1.1 it did not happen in 9 runs. HTTP/1.1 costs one connection per open watch; the controller
-// holds one per informer (about ten).
+// HTTP/1.1 it did not happen in 15 runs. HTTP/1.1 costs one connection per open watch (the
+// controller holds nine) and ~1 MB of RSS more per connection (benchmark: +10-17 MB), and it took
+// less CPU in the apiserver and here (10,000-ExternalSecret converge 142.5 -> 96.5 s): BENCHMARKS.md.
 import { KubeConfig } from '@kubernetes/client-node';
 
 type DispatcherOptions = ReturnType<KubeConfig['createDispatcherOptions']>;
