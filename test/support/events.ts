@@ -1,5 +1,6 @@
 // Helpers for the event-source tests: a private Pub/Sub emulator that a test may restart (the
-// shared one serves other test files), the controller's metrics as numbers, and its log lines.
+// shared one serves other test files), event-sourced store manifests, a cut of the connection to a
+// source, the controller's metrics as numbers, and its log lines.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
