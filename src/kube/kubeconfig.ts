@@ -3,7 +3,7 @@
 // client-node 2 sends through undici 8, which negotiates HTTP/2 whenever the server offers it (the
 // apiserver does). On Node 24.21 such a client session can spin inside
 // Http2Session::SendPendingData, queueing frames without end and never yielding to the event loop:
-// a test process went from 0.3 to 21 GB RSS in ~100 s and aborted with std::bad_alloc (7 of 18 runs
+// a test process went from 0.3 to 21 GB RSS in ~100 s and aborted with std::bad_alloc (6 of 17 runs
 // of test/integration/ship/cli.test.ts; gdb showed the main thread in that loop every time). With
 // HTTP/1.1 it did not happen in 15 runs. HTTP/1.1 costs one connection per open watch (the
 // controller holds nine) and ~1 MB of RSS more per connection (benchmark: +10-17 MB), and it took
