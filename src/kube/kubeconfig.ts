@@ -20,7 +20,7 @@ function http1(connect: ConnectOptions | undefined): ConnectOptions {
 }
 
 /** Restricts a KubeConfig's connections to HTTP/1.1; returns the same object. */
-export function http1Only(kc: KubeConfig): KubeConfig {
+function http1Only(kc: KubeConfig): KubeConfig {
   const options = kc.createDispatcherOptions.bind(kc);
   kc.createDispatcherOptions = (cluster, agentOptions): DispatcherOptions => {
     const o = options(cluster, agentOptions);
