@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { httpsOk, isOpenApiCacheRace, logOffset, logSince, startControlPlane } from './controlplane';
 import { awsIdentityEnv } from './env';
 import { stsFront, podIdentityAgent } from './fakes/aws-identity';
+import { enforceIam, strictAwsFront } from './fakes/aws-strict';
+import type { AwsKeys } from './fakes/sigv4';
 import {
   GcpTokens,
   TESTBED_PROJECT,
@@ -231,24 +233,53 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
       ensureControlPlane(progress),
       withMoto ? ensureMoto(progress) : Promise.resolve(undefined),
     ]);
-    const [motoPort, pubsubPort, mdPort, stsPort, iamPort, gsmPort, awsStsPort, podIdPort] = (await freePorts(
-      8,
-    )) as number[];
+    const [
+      motoPort,
+      pubsubPort,
+      mdPort,
+      stsPort,
+      iamPort,
+      gsmPort,
+      awsStsPort,
+      podIdPort,
+      strictMotoPort,
+      strictFrontPort,
+    ] = (await freePorts(10)) as number[];
 
     // Emulators start while the control plane comes up.
     const emulators: Promise<void>[] = [];
     const motoUrl = `http://127.0.0.1:${motoPort}`;
+    // A second moto enforces IAM (switching it on is server-wide, and the shared one serves tests
+    // whose identities have no IAM users or roles): see fakes/aws-strict.ts.
+    const strictMotoUrl = `http://127.0.0.1:${strictMotoPort}`;
+    let strictAdmin: AwsKeys | undefined;
     if (motoBin) {
-      const moto = spawnManaged({
-        name: 'moto',
-        command: motoBin,
-        args: ['-H', '127.0.0.1', '-p', String(motoPort)],
-        logFile: join(logs, 'moto.log'),
-      });
-      track(moto);
-      emulators.push(
-        waitReady(moto, 'moto', moto.logFile, async () => (await fetch(`${motoUrl}/moto-api/`)).ok, 60000),
-      );
+      for (const [name, url] of [
+        ['moto', motoUrl],
+        ['moto-iam', strictMotoUrl],
+      ] as const) {
+        const moto = spawnManaged({
+          name,
+          command: motoBin,
+          args: ['-H', '127.0.0.1', '-p', new URL(url).port],
+          logFile: join(logs, `${name}.log`),
+        });
+        track(moto);
+        const ready = waitReady(
+          moto,
+          name,
+          moto.logFile,
+          async () => (await fetch(`${url}/moto-api/`)).ok,
+          60000,
+        );
+        emulators.push(
+          name === 'moto'
+            ? ready
+            : ready.then(async () => {
+                strictAdmin = await enforceIam(strictMotoUrl);
+              }),
+        );
+      }
     }
     if (pubsubBin) {
       const dataDir = join(root, 'pubsub');
@@ -288,6 +319,7 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
     fakes.secretManager = secretManager.server;
     fakes.awsSts = stsFront(motoUrl, verifier);
     fakes.podIdentity = podIdentityAgent(motoUrl, verifier);
+    if (strictAdmin) fakes.awsStrict = strictAwsFront(strictMotoUrl);
     await Promise.all([
       fakes.metadata.listen(mdPort!),
       fakes.gcpSts.listen(stsPort!),
@@ -295,6 +327,7 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
       fakes.secretManager.listen(gsmPort!),
       fakes.awsSts.listen(awsStsPort!),
       fakes.podIdentity.listen(podIdPort!),
+      fakes.awsStrict?.listen(strictFrontPort!),
     ]);
 
     const env: Record<string, string> = {
@@ -315,6 +348,13 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
             `http://127.0.0.1:${awsStsPort}`,
             `http://127.0.0.1:${podIdPort}/v1/credentials`,
           )
+        : {}),
+      ...(strictAdmin
+        ? {
+            SECRETSYNC_TESTBED_AWS_STRICT_URL: `http://127.0.0.1:${strictFrontPort}`,
+            SECRETSYNC_TESTBED_AWS_STRICT_ADMIN_KEY_ID: strictAdmin.accessKeyId,
+            SECRETSYNC_TESTBED_AWS_STRICT_ADMIN_SECRET: strictAdmin.secretAccessKey,
+          }
         : {}),
     };
     writeFileSync(
