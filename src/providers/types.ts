@@ -41,8 +41,13 @@ export interface SecretsClient {
    * Rejects (typed errors) when the listing is refused, so the caller falls back to currentVersion.
    */
   sweepVersions?(): Promise<VersionSweep>;
-  /** One cheap call that proves the store's endpoint and credentials work (store validation). */
-  validate?(): Promise<void>;
+  /**
+   * A cheap check that the store's endpoint and credentials work (store validation). Resolves with
+   * zero or more one-line notes on optional permissions found missing (the store works without
+   * them, with less: e.g. no dataFrom.find); rejects with a typed ProviderError when the store
+   * cannot work.
+   */
+  validate?(): Promise<string[]>;
   close(): Promise<void>;
 }
 

@@ -34,6 +34,13 @@ export interface PlanOptions {
 /** How long a fetched value waits for the queued ExternalSecrets it is shared with. */
 export const SHARE_HOLD_MS = 3000;
 
+/**
+ * After a refused listing (ListSecrets denied or not supported) tags are asked per key; the listing
+ * is tried again after this long (a permission granted later is picked up without a restart; a
+ * change of the store starts a new client, which tries at once), not on every refresh.
+ */
+export const SWEEP_RETRY_AFTER_REFUSAL_MS = 60 * 60_000;
+
 const refId = (ref: RemoteKey) => `${ref.key}@${ref.version ?? ''}`;
 /** Inverse of refId: keys may contain '@', versions do not. */
 function splitRefId(id: string): [string, string | undefined] {
@@ -64,13 +71,19 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
+/** A listing failure that says the listing cannot be used (vs an outage, which is reported). */
+function sweepRefusal(err: unknown): boolean {
+  return !(err instanceof ThrottledError || err instanceof UnavailableError);
+}
+
 export class PlannedClient implements SecretsClient {
   private readonly reads = new Map<string, SharedRead>();
   private readonly tags = new Map<string, CachedTag>();
   private sweep?: { result: Promise<VersionSweep>; at: number };
   /** Calls the last listing took (assume one page before the first). */
   private sweepCalls = 1;
-  private sweepRefused = false;
+  /** When a listing was last refused (clock ms). */
+  private sweepRefusedAt?: number;
   private batch: Waiter[] = [];
   private batchTimer?: ReturnType<typeof setTimeout>;
 
@@ -198,7 +211,8 @@ export class PlannedClient implements SecretsClient {
   private sweepPreferred(): boolean {
     return (
       Boolean(this.inner.sweepVersions) &&
-      !this.sweepRefused &&
+      (this.sweepRefusedAt === undefined ||
+        this.opts.clock.now() - this.sweepRefusedAt >= SWEEP_RETRY_AFTER_REFUSAL_MS) &&
       this.sweepCalls <= Math.max(1, this.tags.size / 2)
     );
   }
@@ -211,6 +225,7 @@ export class PlannedClient implements SecretsClient {
       this.sweep = { result, at: now };
       result.then(
         (listing) => {
+          this.sweepRefusedAt = undefined;
           this.sweepCalls = listing.calls;
           // Every key this store was asked about is checked by the one listing.
           for (const [id, cached] of this.tags) {
@@ -222,8 +237,8 @@ export class PlannedClient implements SecretsClient {
         },
         (err: unknown) => {
           if (this.sweep?.result === result) this.sweep = undefined;
-          // Refused (permissions, unsupported): ask per key from now on; outages are reported.
-          if (!(err instanceof ThrottledError || err instanceof UnavailableError)) this.sweepRefused = true;
+          // Refused (permissions, unsupported): ask per key for a while; outages are reported.
+          if (sweepRefusal(err)) this.sweepRefusedAt = now;
         },
       );
     }
@@ -232,7 +247,7 @@ export class PlannedClient implements SecretsClient {
     try {
       listing = await this.sweep.result;
     } catch (err) {
-      if (this.sweepRefused) return undefined;
+      if (sweepRefusal(err)) return undefined;
       throw err;
     }
     const tag = listing.tagOf(ref);
@@ -258,8 +273,8 @@ export class PlannedClient implements SecretsClient {
     return this.inner.findSecrets(query);
   }
 
-  async validate(): Promise<void> {
-    await this.inner.validate?.();
+  async validate(): Promise<string[]> {
+    return (await this.inner.validate?.()) ?? [];
   }
 
   close(): Promise<void> {

@@ -30,7 +30,8 @@ export function usesReferentAuth(store: StoreObject): boolean {
 
 /**
  * Ready condition of a store: the configuration must build a client (else InvalidProviderConfig),
- * and one cheap provider call must succeed (else ValidationFailed). A ClusterSecretStore whose
+ * and one cheap provider call must succeed (else ValidationFailed); optional permissions it found
+ * missing are noted in the (one-line) message of Ready=True. A ClusterSecretStore whose
  * credentials resolve in each ExternalSecret's namespace can only be checked per ExternalSecret.
  */
 export async function validateStore(
@@ -55,7 +56,8 @@ export async function validateStore(
     );
   } else {
     try {
-      await c.validate?.();
+      // Optional permissions the provider found missing: the store works, with less.
+      notes.push(...((await c.validate?.()) ?? []));
     } catch (err) {
       return {
         type: 'Ready',
@@ -74,7 +76,7 @@ export async function validateStore(
     type: 'Ready',
     status: 'True',
     reason: STORE_REASON.Valid,
-    message: ['store validated', ...notes].join('; '),
+    message: ['store validated', ...notes].join('; ').replace(/\s+/g, ' '),
   };
 }
 

@@ -31,7 +31,15 @@ import {
   type AwsVersion,
   type ListFilter,
 } from './config';
-import { errorCode, isAccessDenied, isUnknownOperation, mapAwsError, type AwsErrorContext } from './errors';
+import { errorCode, isAccessDenied, mapAwsError, type AwsErrorContext } from './errors';
+import {
+  BATCH_PROBE_ID,
+  LIST_DENIED_NOTE,
+  batchNote,
+  batchStateAfter,
+  deniedByAws,
+  type BatchState,
+} from './permissions';
 
 /** The part of Secrets Manager this provider uses (one method per command). */
 export interface SmApi {
@@ -117,8 +125,12 @@ function versionInput(id: string, v: AwsVersion): GetSecretValueRequest {
 }
 
 export class AwsClient implements SecretsClient {
-  /** BatchGetSecretValue was denied or is not implemented here: GetSecretValue each instead. */
-  private batchUnavailable = false;
+  /**
+   * Whether BatchGetSecretValue may be used. Once denied or found not implemented (by validate's
+   * probe or by a batch), every later batch is GetSecretValue each, for the life of this client:
+   * until the store changes or the controller restarts.
+   */
+  private batchState: BatchState = 'unknown';
   /** Secrets whose DescribeSecret was denied (a GetSecretValue-only policy): versions via GetSecretValue. */
   private readonly describeDenied = new Set<string>();
 
@@ -203,7 +215,7 @@ export class AwsClient implements SecretsClient {
    */
   private async batch(ids: string[], refOf: (id: string) => RemoteKey): Promise<Map<string, Outcome>> {
     const out = new Map<string, Outcome>();
-    if (!this.batchUnavailable) {
+    if (this.batchState === 'unknown' || this.batchState === 'granted') {
       let token: string | undefined;
       do {
         let res: BatchGetSecretValueResponse;
@@ -213,14 +225,16 @@ export class AwsClient implements SecretsClient {
             ...(token !== undefined && { NextToken: token }),
           });
         } catch (err) {
-          if (isAccessDenied(err) || isUnknownOperation(err)) {
-            this.batchUnavailable = true;
+          const state = batchStateAfter(err);
+          if (state !== 'unknown') {
+            this.batchState = state;
             break;
           }
           const mapped = mapAwsError(err, this.ctx('BatchGetSecretValue'));
           for (const id of ids) if (!out.has(id)) out.set(id, mapped);
           return out;
         }
+        this.batchState = 'granted';
         for (const e of res.SecretValues ?? []) {
           const id = ids.find((i) => i === e.Name || i === e.ARN);
           if (id === undefined) continue;
@@ -327,13 +341,31 @@ export class AwsClient implements SecretsClient {
     return res.VersionId;
   }
 
-  /** ListSecrets with one result: proves endpoint, region and credentials. */
-  async validate(): Promise<void> {
+  /**
+   * ListSecrets with one result proves endpoint, region and credentials; AccessDeniedException
+   * proves them too (AWS authenticates first) and only takes find and the sweep away: a note.
+   * While the client does not know yet, one BatchGetSecretValue probe (BATCH_PROBE_ID) says whether
+   * batches are granted; an outage there leaves it unknown, without failing the store.
+   */
+  async validate(): Promise<string[]> {
+    const notes: string[] = [];
     try {
       await this.api.listSecrets({ MaxResults: 1 });
     } catch (err) {
-      return this.fail(err, this.ctx('ListSecrets'));
+      if (!deniedByAws(err)) return this.fail(err, this.ctx('ListSecrets'));
+      notes.push(LIST_DENIED_NOTE);
     }
+    if (this.batchState === 'unknown') {
+      try {
+        await this.api.batchGetSecretValue({ SecretIdList: [BATCH_PROBE_ID] });
+        this.batchState = 'granted';
+      } catch (err) {
+        this.batchState = batchStateAfter(err);
+      }
+    }
+    const batch = batchNote(this.batchState);
+    if (batch !== undefined) notes.push(batch);
+    return notes;
   }
 
   /**

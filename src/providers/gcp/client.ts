@@ -271,7 +271,7 @@ export class GcpClient implements SecretsClient {
   }
 
   /** Lists at most one secret: proves endpoint, project and credentials (needs secrets.list). */
-  async validate(): Promise<void> {
+  async validate(): Promise<string[]> {
     const parent = {
       project: await this.project(),
       ...(this.store.location !== undefined && { location: this.store.location }),
@@ -282,6 +282,7 @@ export class GcpClient implements SecretsClient {
     } catch (err) {
       this.fail(err, { resource: `${parentPath(parent)}/secrets`, ...parent, op: 'list' });
     }
+    return [];
   }
 
   async findSecrets(query: FindQuery): Promise<Map<string, Uint8Array>> {

@@ -1,7 +1,11 @@
 // PlannedClient against the real fake provider: shared in-flight fetches, batching through
 // getSecrets, version tags reused when fresh enough and reported when they move, listings used
 // when cheaper, naive mode doing none of it.
-import { PlannedClient, SHARE_HOLD_MS } from '../../../src/controllers/externalsecret/plan';
+import {
+  PlannedClient,
+  SHARE_HOLD_MS,
+  SWEEP_RETRY_AFTER_REFUSAL_MS,
+} from '../../../src/controllers/externalsecret/plan';
 import { AuthError, NoSecretError } from '../../../src/providers/errors';
 import { createFakeClient } from '../../../src/providers/fake';
 import type { RemoteKey, SecretsClient } from '../../../src/providers/types';
@@ -213,12 +217,29 @@ test('a listing costing more calls than the keys it would answer is not used', a
   expect(calls).toEqual({ sweep: 1, currentVersion: 2 });
 });
 
-test('a refused listing falls back to asking per key, for good', async () => {
+test('a refused listing falls back to asking per key', async () => {
   const { c, calls } = taggedStore({ pages: 1, refuseSweep: true });
   const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(1000) });
   expect(await p.currentVersion({ key: 'a' }, 0)).toBe('v1');
   expect(await p.currentVersion({ key: 'b' }, 0)).toBe('v1');
   expect(calls).toEqual({ sweep: 1, currentVersion: 2 });
+});
+
+test('a refused listing is not asked again on every refresh, only after SWEEP_RETRY_AFTER_REFUSAL_MS', async () => {
+  const clock = new ManualClock(1000);
+  const { c, calls } = taggedStore({ pages: 1, refuseSweep: true });
+  const p = new PlannedClient(c, { mode: 'planned', clock });
+  await p.currentVersion({ key: 'a' }, 0);
+  // Idle refreshes every minute for just under the retry interval: tags per key, no listing.
+  for (let t = 60_000; t < SWEEP_RETRY_AFTER_REFUSAL_MS; t += 60_000) {
+    clock.advance(60_000);
+    await p.currentVersion({ key: 'a' }, clock.now() - 1);
+  }
+  expect(calls.sweep).toBe(1);
+  expect(calls.currentVersion).toBe(SWEEP_RETRY_AFTER_REFUSAL_MS / 60_000);
+  clock.advance(60_000);
+  await p.currentVersion({ key: 'a' }, clock.now() - 1);
+  expect(calls.sweep).toBe(2);
 });
 
 test('naive mode makes one call per request', async () => {

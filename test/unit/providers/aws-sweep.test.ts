@@ -384,10 +384,15 @@ test('findSecrets still pages through the shared ListSecrets helper', async () =
   expect(sm.lists.map((r) => r.NextToken)).toEqual([undefined, '2', '4']);
 });
 
-test('validate rejects with the typed error when ListSecrets is refused', async () => {
+test('validate: a denied ListSecrets is a note (aws-permissions.test.ts); other refusals reject typed', async () => {
   const sm = new FakeSm();
   const c = client(sm);
-  await expect(c.validate()).resolves.toBeUndefined();
+  await expect(c.validate()).resolves.toEqual([]);
   sm.listError = awsError('AccessDeniedException', 'denied');
+  await expect(c.validate()).resolves.toEqual([expect.stringMatching(/ListSecrets is not granted/)]);
+  sm.listError = awsError(
+    'UnrecognizedClientException',
+    'The security token included in the request is invalid.',
+  );
   await expect(c.validate()).rejects.toBeInstanceOf(AuthError);
 });
