@@ -1,6 +1,7 @@
 // The testbed's IAM-enforcing moto (test/testbed/fakes/aws-strict.ts): identities with exactly the
 // policies a test grants, an admin client for seeding, and the front's record of who called what.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STRICT_ADMIN_USER } from '../testbed/fakes/aws-strict';
 import { queryCall, type AwsKeys } from '../testbed/fakes/sigv4';
 
 export const STRICT_ACCOUNT = '123456789012';
@@ -82,4 +83,64 @@ export async function strictCallCounts(accessKeyId: string): Promise<Record<stri
     out[op] = (out[op] ?? 0) + 1;
   }
   return out;
+}
+
+/** POSTs testbed configuration (trust map, association) to a strict identity fake. */
+async function strictFake(envVar: string, path: string, body: unknown): Promise<void> {
+  const base = new URL(process.env[envVar] ?? '').origin;
+  const res = await fetch(`${base}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${envVar} ${path}: HTTP ${res.status}`);
+}
+
+/**
+ * An IAM role whose only policy allows `actions` on every resource, assumable through the strict
+ * identity fakes: by web identity (IRSA) for `webIdentity` subjects (`system:serviceaccount:ns:sa`,
+ * audience sts.amazonaws.com), and through the Pod Identity agent for `podIdentity` subjects (its
+ * trust policy allows the testbed admin, which the agent signs as, standing in for EKS).
+ */
+export async function strictRole(
+  name: string,
+  actions: string[],
+  opts: { webIdentity?: string[]; podIdentity?: string[] } = {},
+): Promise<string> {
+  const arn = `arn:aws:iam::${STRICT_ACCOUNT}:role/${name}`;
+  await iam({
+    Action: 'CreateRole',
+    RoleName: name,
+    AssumeRolePolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${STRICT_ACCOUNT}:user/${STRICT_ADMIN_USER}` },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+    }),
+  });
+  if (actions.length > 0) {
+    await iam({
+      Action: 'PutRolePolicy',
+      RoleName: name,
+      PolicyName: 'granted',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
+      }),
+    });
+  }
+  if (opts.webIdentity) {
+    await strictFake('SECRETSYNC_TESTBED_AWS_STRICT_STS_URL', '/_testbed/trust', {
+      roleArn: arn,
+      subjects: opts.webIdentity,
+      audience: 'sts.amazonaws.com',
+    });
+  }
+  for (const subject of opts.podIdentity ?? []) {
+    await strictFake('SECRETSYNC_TESTBED_AWS_STRICT_POD_IDENTITY_URL', '/_testbed/associations', {
+      subject,
+      roleArn: arn,
+    });
+  }
+  return arn;
 }

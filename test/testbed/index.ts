@@ -244,7 +244,9 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
       podIdPort,
       strictMotoPort,
       strictFrontPort,
-    ] = (await freePorts(10)) as number[];
+      strictStsPort,
+      strictPodIdPort,
+    ] = (await freePorts(12)) as number[];
 
     // Emulators start while the control plane comes up.
     const emulators: Promise<void>[] = [];
@@ -319,7 +321,11 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
     fakes.secretManager = secretManager.server;
     fakes.awsSts = stsFront(motoUrl, verifier);
     fakes.podIdentity = podIdentityAgent(motoUrl, verifier);
-    if (strictAdmin) fakes.awsStrict = strictAwsFront(strictMotoUrl);
+    if (strictAdmin) {
+      fakes.awsStrict = strictAwsFront(strictMotoUrl);
+      fakes.awsStrictSts = stsFront(strictMotoUrl, verifier, strictAdmin);
+      fakes.awsStrictPodIdentity = podIdentityAgent(strictMotoUrl, verifier, strictAdmin);
+    }
     await Promise.all([
       fakes.metadata.listen(mdPort!),
       fakes.gcpSts.listen(stsPort!),
@@ -328,6 +334,8 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
       fakes.awsSts.listen(awsStsPort!),
       fakes.podIdentity.listen(podIdPort!),
       fakes.awsStrict?.listen(strictFrontPort!),
+      fakes.awsStrictSts?.listen(strictStsPort!),
+      fakes.awsStrictPodIdentity?.listen(strictPodIdPort!),
     ]);
 
     const env: Record<string, string> = {
@@ -352,6 +360,8 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
       ...(strictAdmin
         ? {
             SECRETSYNC_TESTBED_AWS_STRICT_URL: `http://127.0.0.1:${strictFrontPort}`,
+            SECRETSYNC_TESTBED_AWS_STRICT_STS_URL: `http://127.0.0.1:${strictStsPort}`,
+            SECRETSYNC_TESTBED_AWS_STRICT_POD_IDENTITY_URL: `http://127.0.0.1:${strictPodIdPort}/v1/credentials`,
             SECRETSYNC_TESTBED_AWS_STRICT_ADMIN_KEY_ID: strictAdmin.accessKeyId,
             SECRETSYNC_TESTBED_AWS_STRICT_ADMIN_SECRET: strictAdmin.secretAccessKey,
           }

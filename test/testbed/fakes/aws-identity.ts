@@ -1,11 +1,18 @@
 // Fakes for AWS identity that moto does not check: a verifying front for STS (moto accepts any
 // web-identity token) and the EKS Pod Identity agent. Both verify the Kubernetes service-account
 // JWT against the apiserver's JWKS and a trust map, refuse the rest as AWS would, and forward what
-// they accept to moto, whose credentials then work against moto's Secrets Manager.
+// they accept to moto, whose credentials then work against moto's Secrets Manager. In front of a
+// moto that enforces IAM (./aws-strict.ts) they are given its admin keys: an unsigned
+// AssumeRoleWithWebIdentity is an HTTP 500 there, so the verified request is re-signed (AWS itself
+// needs no signature on it), and the agent's AssumeRole is signed (the role's trust policy must
+// allow that admin, standing in for the EKS service). Other STS calls (role chaining) are signed by
+// the caller and forwarded with their Host intact.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { forward as forwardAsIs } from './aws-strict';
 import { FakeServer, json, parseForm, type Reply } from './http';
 import { JwksVerifier, TokenRejected } from './jwt';
+import { signedQuery, type AwsKeys } from './sigv4';
 
 export interface Trust {
   roleArn: string;
@@ -37,8 +44,22 @@ async function forward(target: string, req: IncomingMessage, body: Buffer, url: 
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: out };
 }
 
-export function stsFront(motoUrl: string, verifier: JwksVerifier): FakeServer {
+async function answer(res: Response): Promise<Reply> {
+  return {
+    status: res.status,
+    body: Buffer.from(await res.arrayBuffer()),
+    headers: { 'content-type': res.headers.get('content-type') ?? 'text/xml' },
+  };
+}
+
+export function stsFront(motoUrl: string, verifier: JwksVerifier, signer?: AwsKeys): FakeServer {
   const trusts = new Map<string, Trust>();
+  const upstream = new URL(motoUrl);
+  const pass = async (req: IncomingMessage, body: Buffer, url: URL): Promise<Reply> => {
+    if (!signer) return forward(motoUrl, req, body, url);
+    const res = await forwardAsIs(upstream, req, body);
+    return { status: res.status, body: res.body, headers: res.headers };
+  };
   return new FakeServer('aws-sts', async (req, body, url) => {
     if (url.pathname === '/_testbed/trust' && req.method === 'POST') {
       const t = JSON.parse(body.toString()) as Trust;
@@ -46,7 +67,7 @@ export function stsFront(motoUrl: string, verifier: JwksVerifier): FakeServer {
       return json(200, {});
     }
     const form = parseForm(body);
-    if (form.Action !== 'AssumeRoleWithWebIdentity') return forward(motoUrl, req, body, url);
+    if (form.Action !== 'AssumeRoleWithWebIdentity') return pass(req, body, url);
     const roleArn = form.RoleArn ?? '';
     const trust = trusts.get(roleArn);
     if (!trust) return stsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
@@ -56,7 +77,9 @@ export function stsFront(motoUrl: string, verifier: JwksVerifier): FakeServer {
         const reply = stsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
         return { ...reply, detail: { roleArn, subject: claims.sub, error: 'AccessDenied' } };
       }
-      const reply = await forward(motoUrl, req, body, url);
+      const reply = signer
+        ? await answer(await signedQuery(motoUrl, 'sts', form, signer))
+        : await forward(motoUrl, req, body, url);
       return { ...reply, detail: { roleArn, subject: claims.sub } };
     } catch (err) {
       if (!(err instanceof TokenRejected)) throw err;
@@ -69,7 +92,7 @@ export function stsFront(motoUrl: string, verifier: JwksVerifier): FakeServer {
 const POD_IDENTITY_AUDIENCE = 'pods.eks.amazonaws.com';
 
 /** EKS Pod Identity agent: `Authorization: <projected SA token>` → temporary credentials. */
-export function podIdentityAgent(motoUrl: string, verifier: JwksVerifier): FakeServer {
+export function podIdentityAgent(motoUrl: string, verifier: JwksVerifier, signer?: AwsKeys): FakeServer {
   const associations = new Map<string, string>(); // system:serviceaccount:<ns>:<sa> → role ARN
   return new FakeServer('eks-pod-identity', async (req, body, url) => {
     if (url.pathname === '/_testbed/associations' && req.method === 'POST') {
@@ -87,21 +110,23 @@ export function podIdentityAgent(motoUrl: string, verifier: JwksVerifier): FakeS
     }
     const roleArn = associations.get(subject);
     if (!roleArn) return json(400, { message: `no pod identity association for ${subject}` }, { subject });
-    const form = new URLSearchParams({
+    const params = {
       Action: 'AssumeRole',
       Version: '2011-06-15',
       RoleArn: roleArn,
       RoleSessionName: 'eks-pod-identity',
-    });
-    const res = await fetch(`${motoUrl}/`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=testbed/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0',
-      },
-      body: form.toString(),
-    });
+    };
+    const res = signer
+      ? await signedQuery(motoUrl, 'sts', params, signer)
+      : await fetch(`${motoUrl}/`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=testbed/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0',
+          },
+          body: new URLSearchParams(params).toString(),
+        });
     const xml = await res.text();
     const pick = (tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1] ?? '';
     if (res.status !== 200) return json(502, { message: `moto AssumeRole failed: HTTP ${res.status}` });

@@ -57,13 +57,14 @@ export async function enforceIam(motoUrl: string): Promise<AwsKeys> {
   return keys;
 }
 
-interface Upstream {
+export interface Upstream {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
 }
 
-function forward(motoUrl: URL, req: IncomingMessage, body: Buffer): Promise<Upstream> {
+/** Forwards a request unchanged, Host included (SigV4 signs it), and reads the whole answer. */
+export function forward(motoUrl: URL, req: IncomingMessage, body: Buffer): Promise<Upstream> {
   return new Promise((resolve, reject) => {
     const out = request(
       {

@@ -61,6 +61,20 @@ export async function queryCall(
   keys: AwsKeys,
   region = 'us-east-1',
 ): Promise<string> {
+  const res = await signedQuery(endpoint, service, params, keys, region);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${service} ${params.Action}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+  return text;
+}
+
+/** A signed Query-protocol POST (form body), answered as is. */
+export async function signedQuery(
+  endpoint: string,
+  service: string,
+  params: Record<string, string>,
+  keys: AwsKeys,
+  region = 'us-east-1',
+): Promise<Response> {
   const url = new URL('/', endpoint);
   // Encoded as Python's urlencode does: moto re-encodes the parsed form to check the signature.
   const body = Object.entries(params)
@@ -79,8 +93,5 @@ export async function queryCall(
   );
   // fetch sets Host itself (to url.host, as signed).
   const { host: _host, ...sent } = headers;
-  const res = await fetch(url, { method: 'POST', headers: sent, body });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${service} ${params.Action}: HTTP ${res.status}: ${text.slice(0, 300)}`);
-  return text;
+  return fetch(url, { method: 'POST', headers: sent, body });
 }
