@@ -1,5 +1,6 @@
 // The Secret an ExternalSecret wants: fetched values run through target.template (Go-template
-// syntax, as ESO), plus the labels and annotations the controller maintains.
+// syntax, as ESO: template.data and the template.metadata label and annotation values), plus the
+// labels and annotations the controller maintains.
 import type { ExternalSecret } from '../../api/generated';
 import { ANNOTATION, LABEL } from '../../api/constants';
 import { InvalidRefError } from '../../providers/errors';
@@ -29,11 +30,17 @@ export function buildDesired(
   const annotations: Record<string, string> = {};
   if (template) {
     type = template.type || 'Opaque';
-    Object.assign(labels, template.metadata?.labels ?? {});
-    Object.assign(annotations, template.metadata?.annotations ?? {});
+    const input: Record<string, string> = {};
+    for (const [k, v] of values) input[k] = Buffer.from(v).toString('utf8');
+    // As in ESO, label and annotation values are templates over the same data (keys are not).
+    for (const [field, out] of [
+      ['labels', labels],
+      ['annotations', annotations],
+    ] as const) {
+      for (const [k, src] of Object.entries(template.metadata?.[field] ?? {}))
+        out[k] = src.includes('{{') ? renderTemplate(`template.metadata.${field}.${k}`, src, input) : src;
+    }
     if (template.data && Object.keys(template.data).length > 0) {
-      const input: Record<string, string> = {};
-      for (const [k, v] of values) input[k] = Buffer.from(v).toString('utf8');
       const rendered = new Map<string, Uint8Array>();
       for (const [k, src] of Object.entries(template.data)) {
         rendered.set(k, Buffer.from(renderTemplate(`template.data.${k}`, src, input), 'utf8'));
