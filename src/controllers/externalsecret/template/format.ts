@@ -3,6 +3,7 @@
 // Go string quoting; floats via strconv.FormatFloat (src/gocompat/float.ts). Output goes through a size-capped Sink.
 
 import { formatFloat } from '../../../gocompat/float';
+import { toBytes } from './gostring';
 import { Sink, type Budget } from './limits';
 import { isMap, isNil, sortedKeys, typeName } from './values';
 
@@ -42,7 +43,13 @@ function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
 }
 
+/** A code point codePoints() kept as an invalid byte (U+DC80–U+DCFF). */
+function isEscapedByte(cp: number): boolean {
+  return cp >= 0xdc80 && cp <= 0xdcff;
+}
+
 function escapeRune(cp: number, quote: number, asciiOnly: boolean): string {
+  if (isEscapedByte(cp)) return '\\x' + hex(cp - 0xdc00, 2); // strconv.Quote's invalid byte
   if (cp === quote || cp === 0x5c) return '\\' + String.fromCodePoint(cp);
   if (isPrint(cp) && (!asciiOnly || cp < 0x80)) return String.fromCodePoint(cp);
   switch (cp) {
@@ -70,8 +77,9 @@ function codePoints(s: string): number[] {
   const out: number[] = [];
   for (const ch of s) {
     const cp = ch.codePointAt(0) as number;
-    // A lone surrogate cannot come from valid UTF-8; Go would see U+FFFD.
-    out.push(cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp);
+    // U+DC80–U+DCFF alone stand for invalid bytes (gostring.ts); other lone surrogates cannot
+    // come from Go input and are U+FFFD.
+    out.push(cp >= 0xd800 && cp <= 0xdfff && !isEscapedByte(cp) ? 0xfffd : cp);
   }
   return out;
 }
@@ -90,7 +98,7 @@ function goQuoteRune(n: bigint): string {
 
 function canBackquote(s: string): boolean {
   for (const cp of codePoints(s)) {
-    if (cp === 0x60 || cp === 0xfeff || cp === 0xfffd) return false;
+    if (cp === 0x60 || cp === 0xfeff || cp === 0xfffd || isEscapedByte(cp)) return false;
     if (cp < 0x20 && cp !== 0x09) return false;
     if (cp === 0x7f) return false;
   }
@@ -215,7 +223,7 @@ class Printer {
         return;
       case 'x':
       case 'X': {
-        let bytes = Buffer.from(s, 'utf8');
+        let bytes = toBytes(s);
         if (f.prec >= 0 && bytes.length > f.prec) bytes = bytes.subarray(0, f.prec);
         this.budget.checkSize(bytes.length * 5);
         const parts: string[] = [];
@@ -259,7 +267,12 @@ class Printer {
             this.fmtInteger(v, verb, f);
             return;
           case 'c':
-            this.pad(v >= 0n && v <= 0x10ffffn ? String.fromCodePoint(Number(v)) : '\ufffd', f);
+            this.pad(
+              v >= 0n && v <= 0x10ffffn && !(v >= 0xd800n && v <= 0xdfffn)
+                ? String.fromCodePoint(Number(v))
+                : '\ufffd',
+              f,
+            );
             return;
           case 'q':
             this.pad(goQuoteRune(v), f);
