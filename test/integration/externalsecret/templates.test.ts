@@ -81,6 +81,19 @@ test('template.metadata label and annotation values are rendered over the values
   expect(s.metadata?.annotations?.['example.com/app']).toBe('app is Billing');
 });
 
+test('a label template error is Ready=False TemplateError naming the label, without the values', async () => {
+  await createObject(es('broken', { metadata: { labels: { app: '{{ .app }}{{ .missing }}' } } }));
+  await eventually(
+    async () =>
+      expect(ready(await readEs(ns, 'broken'))).toMatchObject({ status: 'False', reason: 'TemplateError' }),
+    { timeoutMs: SYNC_MS, what: 'Ready=False TemplateError' },
+  );
+  const message = ready(await readEs(ns, 'broken')).message ?? '';
+  expect(message).toContain('template.metadata.labels.app');
+  expect(message).toContain('missing');
+  expect(message).not.toContain('Billing');
+});
+
 test('binary values pass through templates byte for byte: {{ .p12 }}, b64enc, and without a template', async () => {
   await createObject(es('binary', { data: { copy: '{{ .p12 }}', b64: '{{ .p12 | b64enc }}' } }));
   const s = await synced('binary');
