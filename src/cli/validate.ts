@@ -234,6 +234,20 @@ export function externalSecretProblems(obj: Obj): FieldProblem[] {
       }
     }
   }
+  // Label and annotation values are templates too (rendered over the same values).
+  const metadata = template && isObj(template.metadata) ? template.metadata : undefined;
+  for (const field of ['labels', 'annotations'] as const) {
+    const map = metadata?.[field];
+    if (!isObj(map)) continue;
+    for (const [k, src] of Object.entries(map)) {
+      if (typeof src !== 'string' || !src.includes('{{')) continue;
+      try {
+        compileTemplate(`template.metadata.${field}.${k}`, src);
+      } catch (err) {
+        out.push({ path: `spec.target.template.metadata.${field}[${k}]`, message: errText(err) });
+      }
+    }
+  }
 
   list(spec.dataFrom).forEach((d, i) => {
     if (!isObj(d)) return;

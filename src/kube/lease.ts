@@ -87,3 +87,42 @@ export function releasedSpec(prev: LeaseSpec | undefined, nowMs: number): LeaseS
     leaseTransitions: prev?.leaseTransitions ?? 0,
   };
 }
+
+/** What the apiserver answered to a Lease request that failed. */
+export interface LeaseFailure {
+  op: 'read' | 'create' | 'update' | 'renew';
+  /** HTTP status; undefined when the apiserver was not reached. */
+  code?: number;
+  /** The apiserver's (or the transport's) error text. */
+  error: string;
+  namespace: string;
+  name: string;
+}
+
+const VERB: Record<LeaseFailure['op'], string> = {
+  read: 'get',
+  create: 'create',
+  update: 'update',
+  renew: 'update',
+};
+
+/**
+ * One log line saying why leader election cannot proceed and what fixes it. A 404 on create can
+ * only mean the Lease's namespace is missing (the apiserver says `namespaces "x" not found`).
+ */
+export function explainLeaseFailure(f: LeaseFailure, namespaceFlag = '--leader-election-namespace'): string {
+  const says = `apiserver: ${f.error}`;
+  if (f.code === 404 && (f.op === 'create' || /namespaces? "[^"]*" not found/.test(f.error))) {
+    return (
+      `leader election: namespace ${f.namespace} does not exist (${says}); create it or pass ` +
+      `${namespaceFlag} naming the namespace the Lease should live in`
+    );
+  }
+  if (f.code === 403) {
+    return (
+      `leader election: the controller may not ${VERB[f.op]} Leases in namespace ${f.namespace} (${says}); ` +
+      `grant it (deploy/rbac.yaml) or pass ${namespaceFlag}`
+    );
+  }
+  return `leader election: ${f.op} of Lease ${f.namespace}/${f.name} failed (${f.code === undefined ? f.error : says}); retrying`;
+}

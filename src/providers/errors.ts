@@ -1,7 +1,10 @@
 // Typed provider failures. Messages name what to fix and never include a secret value.
 
 export abstract class ProviderError extends Error {
-  /** Whether retrying (with backoff) can help. */
+  /**
+   * Whether retrying (with backoff) can help. When not, the ExternalSecret waits for a change of
+   * itself or its store, or its next refresh (controllers/externalsecret/retry-policy.ts).
+   */
   abstract readonly retryable: boolean;
   /** Stable reason for status conditions, Events and metrics. */
   abstract readonly reason: string;
@@ -11,9 +14,12 @@ export abstract class ProviderError extends Error {
   }
 }
 
-/** The remote key (or the requested version) does not exist. */
+/**
+ * The remote key (or the requested version) does not exist. Retryable: it is often created just
+ * after the ExternalSecret (one apply), and without rotation events nothing else would say so.
+ */
 export class NoSecretError extends ProviderError {
-  readonly retryable = false;
+  readonly retryable = true;
   readonly reason = 'RemoteKeyNotFound';
 }
 

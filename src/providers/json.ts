@@ -7,6 +7,7 @@
 // returns objects, arrays and integers exactly as written (whitespace and all), not re-serialised.
 // No message built here ever contains payload bytes.
 
+import { formatFloat } from '../gocompat/float';
 import { InvalidRefError } from './errors';
 
 const MAX_DEPTH = 1000;
@@ -337,28 +338,11 @@ function resultBytes(b: Uint8Array, r: Result): Uint8Array {
       return new Uint8Array(0);
     case 'number': {
       const text = utf8.decode(b.subarray(n.start, n.end));
-      return encoder.encode(/^-?[0-9]+$/.test(text) ? text : formatFloatF(Number(text)));
+      return encoder.encode(/^-?[0-9]+$/.test(text) ? text : formatFloat(Number(text), 'f', -1));
     }
     default:
       return raw(b, n);
   }
-}
-
-/** Go's strconv.FormatFloat(f, 'f', -1, 64): shortest round-trip digits, never an exponent. */
-export function formatFloatF(f: number): string {
-  if (Number.isNaN(f)) return 'NaN';
-  if (f === Infinity) return '+Inf';
-  if (f === -Infinity) return '-Inf';
-  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
-  const sign = f < 0 ? '-' : '';
-  const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(Math.abs(f).toExponential());
-  if (!m) return String(f);
-  const digits = m[1]! + (m[2] ?? '');
-  const exp = Number(m[3]);
-  const point = exp + 1; // digits before the decimal point
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,9 +11,17 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { acquiredSpec, type Lease, type LeaseSpec, releasedSpec, validHolder } from '../kube/lease';
+import {
+  acquiredSpec,
+  explainLeaseFailure,
+  type Lease,
+  type LeaseFailure,
+  type LeaseSpec,
+  releasedSpec,
+  validHolder,
+} from '../kube/lease';
 import { errorText, type Logger, noopLogger } from '../kube/log';
-import { isApiError, kubeRequest } from '../kube/request';
+import { isApiError, KubeApiError, kubeRequest } from '../kube/request';
 import { type Clock, systemClock, type TimerHandle } from '../util/clock';
 
 export interface LeaderDurations {
@@ -252,8 +260,19 @@ export class LeaderElector {
     });
   }
 
-  private failed(op: string, err: unknown): Attempt {
-    if (!this.stopped) this.log.warn({ ...this.ctx, op, err: errorText(err) }, 'lease request failed');
+  /** Logs why, in one line naming the fix, on every failed attempt (the first one is at start). */
+  private failed(op: LeaseFailure['op'], err: unknown): Attempt {
+    if (this.stopped) return 'failed';
+    const error = errorText(err);
+    const code = err instanceof KubeApiError ? err.code : undefined;
+    const message = explainLeaseFailure({
+      op,
+      code,
+      error,
+      namespace: this.opts.namespace,
+      name: this.opts.name,
+    });
+    this.log.warn({ ...this.ctx, op, code, err: error }, message);
     return 'failed';
   }
 

@@ -14,6 +14,7 @@ import type { SecretsClient } from '../../providers/types';
 import { runWorkers, WorkQueue } from '../../runtime/workqueue';
 import { systemClock, type Clock } from '../../util/clock';
 import { contentHash } from '../../util/hash';
+import { ManyToMany } from '../../util/many-to-many';
 import { normalizeRemoteName } from '../../events/parse';
 import { RotationEvents } from '../../events/manager';
 import { countingClient } from './counting-client';
@@ -121,24 +122,6 @@ function remoteNames(es: ExternalSecret): string[] {
   return [...new Set(out)];
 }
 
-/** Many-to-many index maintained from informer events. */
-class Index {
-  private byValue = new Map<string, Set<string>>();
-  private byKey = new Map<string, string[]>();
-  set(key: string, values: string[]): void {
-    this.delete(key);
-    this.byKey.set(key, values);
-    for (const v of values) (this.byValue.get(v) ?? this.byValue.set(v, new Set()).get(v)!).add(key);
-  }
-  delete(key: string): void {
-    for (const v of this.byKey.get(key) ?? []) this.byValue.get(v)?.delete(key);
-    this.byKey.delete(key);
-  }
-  keysFor(value: string): string[] {
-    return [...(this.byValue.get(value) ?? [])];
-  }
-}
-
 const STORE_REVALIDATE_MS = 5 * 60_000;
 
 export class ExternalSecretController {
@@ -149,9 +132,9 @@ export class ExternalSecretController {
   private readonly clusterStores: Informer<StoreWithStatus>;
   private leading = false;
   private readonly secrets: Informer<Lean>;
-  private readonly storeIndex = new Index();
-  private readonly targetIndex = new Index();
-  private readonly remoteIndex = new Index();
+  private readonly storeIndex = new ManyToMany();
+  private readonly targetIndex = new ManyToMany();
+  private readonly remoteIndex = new ManyToMany();
   /** ExternalSecrets a rotation event asked to refresh now. */
   private readonly forced = new Set<string>();
   private readonly events: RotationEvents;

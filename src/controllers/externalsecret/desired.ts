@@ -1,10 +1,11 @@
 // The Secret an ExternalSecret wants: fetched values run through target.template (Go-template
-// syntax, as ESO), plus the labels and annotations the controller maintains.
+// syntax, as ESO: template.data and the template.metadata label and annotation values), plus the
+// labels and annotations the controller maintains.
 import type { ExternalSecret } from '../../api/generated';
 import { ANNOTATION, LABEL } from '../../api/constants';
 import { InvalidRefError } from '../../providers/errors';
 import { contentHash } from '../../util/hash';
-import { renderTemplate } from './template';
+import { renderedBytes, renderTemplate } from './template';
 
 export interface DesiredSecret {
   name: string;
@@ -29,14 +30,22 @@ export function buildDesired(
   const annotations: Record<string, string> = {};
   if (template) {
     type = template.type || 'Opaque';
-    Object.assign(labels, template.metadata?.labels ?? {});
-    Object.assign(annotations, template.metadata?.annotations ?? {});
+    // Byte values go in as Go strings and rendered bytes come out exactly (no UTF-8 round trip).
+    const input = Object.fromEntries(values);
+    // As in ESO, label and annotation values are templates over the same data (keys are not).
+    for (const [field, out] of [
+      ['labels', labels],
+      ['annotations', annotations],
+    ] as const) {
+      for (const [k, src] of Object.entries(template.metadata?.[field] ?? {}))
+        out[k] = src.includes('{{')
+          ? renderedBytes(renderTemplate(`template.metadata.${field}.${k}`, src, input)).toString('utf8')
+          : src;
+    }
     if (template.data && Object.keys(template.data).length > 0) {
-      const input: Record<string, string> = {};
-      for (const [k, v] of values) input[k] = Buffer.from(v).toString('utf8');
       const rendered = new Map<string, Uint8Array>();
       for (const [k, src] of Object.entries(template.data)) {
-        rendered.set(k, Buffer.from(renderTemplate(`template.data.${k}`, src, input), 'utf8'));
+        rendered.set(k, renderedBytes(renderTemplate(`template.data.${k}`, src, input)));
       }
       data = template.mergePolicy === 'Merge' ? new Map([...values, ...rendered]) : rendered;
     }

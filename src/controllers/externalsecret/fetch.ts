@@ -13,6 +13,7 @@ import type {
 import { InvalidRefError } from '../../providers/errors';
 import { decode, extractProperty, jsonToMap, type DecodingStrategy } from '../../providers/json';
 import type { SecretsClient } from '../../providers/types';
+import { replaceAll } from '../../gocompat/regexp';
 import { PlannedClient } from './plan';
 import { renderTemplate } from './template';
 
@@ -49,39 +50,6 @@ async function readRef(
   return decode(picked, ref.decodingStrategy as DecodingStrategy | undefined, ref.key);
 }
 
-/**
- * Go's Regexp.ReplaceAllString: `$1`, `${1}`, `$name`, `${name}` expand to groups (a name is the
- * longest run of letters, digits and `_`, so `$1x` is the group named "1x", empty), `$$` is `$`.
- */
-export function goReplaceAll(re: RE2JS, input: string, template: string): string {
-  const m = re.matcher(input);
-  let out = '';
-  let last = 0;
-  while (m.find()) {
-    out += input.slice(last, m.start());
-    out += template.replace(
-      /\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g,
-      (_all, tok: string, braced?: string, bare?: string) => {
-        if (tok === '$') return '$';
-        const name = braced ?? bare ?? '';
-        if (/^\d+$/.test(name)) return Number(name) <= m.groupCount() ? (m.group(Number(name)) ?? '') : '';
-        try {
-          return m.group(name) ?? '';
-        } catch {
-          return '';
-        }
-      },
-    );
-    last = m.end();
-    if (m.end() === m.start()) {
-      if (last >= input.length) break;
-      out += input[last];
-      last++;
-    }
-  }
-  return out + input.slice(last);
-}
-
 export function applyRewrites(
   data: Map<string, Uint8Array>,
   rewrites: ExternalSecretRewrite[],
@@ -98,7 +66,7 @@ export function applyRewrites(
           `rewrite[${i}].regexp.source is not a valid RE2 expression: ${(err as Error).message}`,
         );
       }
-      for (const [k, v] of out) next.set(goReplaceAll(re, k, r.regexp.target), v);
+      for (const [k, v] of out) next.set(replaceAll(re, k, r.regexp.target), v);
     } else if (r.transform) {
       for (const [k, v] of out)
         next.set(renderTemplate(`rewrite[${i}]`, r.transform.template, { value: k }), v);

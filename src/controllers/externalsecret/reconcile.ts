@@ -20,6 +20,7 @@ import { normalize, unsupportedFields, type Normalized } from './spec';
 import { clusterStoreAllows, storeHandledBy } from './store-access';
 import { planRemoveMergedKeys, planWrite, type WritePlan } from './write-plan';
 import { SHARE_HOLD_MS } from './plan';
+import { afterFailure } from './retry-policy';
 import { TemplateError } from './template';
 
 /** What the sync side remembers of a managed Secret: metadata and a content hash, never values. */
@@ -237,8 +238,9 @@ export async function reconcileExternalSecret(
   } catch (err) {
     if (err instanceof Blocked) return fail(deps, es, err.reason, err.message, 'done');
     if (err instanceof NoSecretError) return remoteGone(deps, es, spec, err);
-    if (err instanceof ProviderError) return fail(deps, es, err.reason, err.message, 'retry');
-    if (err instanceof TemplateError) return fail(deps, es, ES_REASON.TemplateError, err.message, 'retry');
+    if (err instanceof ProviderError) return failAfter(deps, es, spec, key, now, err.reason, err);
+    if (err instanceof TemplateError)
+      return failAfter(deps, es, spec, key, now, ES_REASON.TemplateError, err);
     throw err;
   }
 
@@ -268,8 +270,9 @@ export async function reconcileExternalSecret(
     const skipRead = spec.creationPolicy === 'None' || (creates && !lean);
     plan = planAgainst(skipRead ? undefined : await deps.readSecret(ns, spec.targetName));
   } catch (err) {
-    if (err instanceof TemplateError) return fail(deps, es, ES_REASON.TemplateError, err.message, 'retry');
-    if (err instanceof ProviderError) return fail(deps, es, err.reason, err.message, 'retry');
+    if (err instanceof TemplateError)
+      return failAfter(deps, es, spec, key, now, ES_REASON.TemplateError, err);
+    if (err instanceof ProviderError) return failAfter(deps, es, spec, key, now, err.reason, err);
     throw err;
   }
   if (plan.kind === 'blocked') return fail(deps, es, plan.reason, plan.message, 'retry');
@@ -414,6 +417,22 @@ async function remoteGone(
     'retry',
     err,
   );
+}
+
+/** Ready=False, then back off or wait for a change or the next refresh (retry-policy.ts). */
+async function failAfter(
+  deps: ReconcileDeps,
+  es: ExternalSecret,
+  spec: Normalized,
+  key: string,
+  now: number,
+  reason: string,
+  err: Error,
+): Promise<Decision> {
+  const next = afterFailure(err, now, nextDue(spec, now, key));
+  if (next.then === 'backoff') return fail(deps, es, reason, err.message, 'retry', err);
+  await fail(deps, es, reason, err.message, 'done');
+  return done(next.requeueAfterMs);
 }
 
 async function fail(

@@ -18,7 +18,7 @@ import { KubeIO } from '../externalsecret/kube-io';
 import { matchesAny, OBJECT_KINDS, type ObjectKind } from './annotations';
 import { decide, type DecideInput, type RolloutDecision } from './decide';
 import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './describe';
-import { ManyToMany } from './index-map';
+import { ManyToMany } from '../../util/many-to-many';
 import { fillTracked, isTracked, namesIn, UNTRACKED, type CachedObject } from './interest';
 import { classifyPatchError, eventTarget, patchWorkload, type PatchContent } from './patch';
 import {

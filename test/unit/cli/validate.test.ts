@@ -211,6 +211,15 @@ describe('bad manifests: one line per problem, located', () => {
       ['<stdin>:1: ExternalSecret/db: spec.target.template.data[dsn]: template: template.data.dsn:1:'],
     ],
     [
+      'a label template that does not parse',
+      es(`  secretStoreRef: {name: s}
+  target: {template: {metadata: {labels: {app: '{{ .user '}}}}
+  data: [{secretKey: user, remoteRef: {key: a}}]`),
+      [
+        '<stdin>:1: ExternalSecret/db: spec.target.template.metadata.labels[app]: template: template.metadata.labels.app:1:',
+      ],
+    ],
+    [
       'an invalid regular expression',
       es(`  secretStoreRef: {name: s}
   dataFrom: [{find: {name: {regexp: 'app-(['}}}]`),

@@ -97,6 +97,41 @@ describe('with a template', () => {
     expect(text(d.data)).toEqual({ a: '1' });
   });
 
+  // ESO executes every template.metadata label and annotation value as a template over the same
+  // data as template.data (keys stay as written); copied verbatim, `{{ ... }}` in a label value
+  // made the Secret write fail with 422 and an annotation held the template text.
+  test('template.metadata label and annotation values are rendered over the values, keys as written', () => {
+    const d = build(
+      { app: 'Billing', owner: 'team-a' },
+      {
+        metadata: {
+          labels: { app: '{{ .app | lower }}', fixed: 'db' },
+          annotations: { 'example.com/owner': 'owned by {{ .owner }}', '{{ .owner }}': 'x' },
+        },
+      },
+    );
+    expect(d.labels).toEqual({ app: 'billing', fixed: 'db', [LABEL.managed]: 'true' });
+    expect(d.annotations['example.com/owner']).toBe('owned by team-a');
+    expect(d.annotations['{{ .owner }}']).toBe('x');
+    expect(text(d.data)).toEqual({ app: 'Billing', owner: 'team-a' });
+  });
+
+  test('a label or annotation template error is a TemplateError naming the field, without the values', () => {
+    const e = thrown(() =>
+      build({ password: CANARY }, { metadata: { labels: { app: '{{ .password }}{{ .missing }}' } } }),
+    );
+    expect(e).toBeInstanceOf(TemplateError);
+    expect(e.message).toContain('template.metadata.labels.app');
+    expect(e.message).toContain('missing');
+    expect(e.message).not.toContain(CANARY);
+    const f = thrown(() =>
+      build({ password: CANARY }, { metadata: { annotations: { note: '{{ fail .password }}' } } }),
+    );
+    expect(f).toBeInstanceOf(TemplateError);
+    expect(f.message).toContain('template.metadata.annotations.note');
+    expect(f.message).not.toContain(CANARY);
+  });
+
   test('the template cannot override the managed label or the data-hash annotation', () => {
     const d = build(
       { a: '1' },

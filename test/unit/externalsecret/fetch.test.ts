@@ -290,6 +290,19 @@ describe('rewrite', () => {
     ]);
     expect([...out.keys()]).toEqual(['rewriting-db-with-groups']);
   });
+
+  // Go's ReplaceAllString does not replace an empty match right after a match: `a*` → `X` over
+  // `aaa` is `X` (Go and ESO), not `XX`; over `baaac` it is `XbXcX`.
+  test.each([
+    ['a*', 'X', 'aaa', 'X'],
+    ['a*', 'X', 'baaac', 'XbXcX'],
+    ['x*', '-', 'abc', '-a-b-c-'],
+    ['(a)(b)?', '[$2$1]', 'aab', '[a][ba]'],
+  ])('regexp %s → %s over %s gives %s, as in Go', (source, target, key, want) => {
+    expect([...applyRewrites(values({ [key]: 'v' }), [{ regexp: { source, target } }]).keys()]).toEqual([
+      want,
+    ]);
+  });
 });
 
 describe('one fetch per distinct (store, key, version) per reconcile', () => {

@@ -1,6 +1,13 @@
 // client-go's Lease record rules: who holds a lease, what a takeover and a renewal write, what a
 // release writes.
-import { acquiredSpec, leaseExpiry, microTime, releasedSpec, validHolder } from '../../../src/kube/lease';
+import {
+  acquiredSpec,
+  explainLeaseFailure,
+  leaseExpiry,
+  microTime,
+  releasedSpec,
+  validHolder,
+} from '../../../src/kube/lease';
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 
@@ -70,4 +77,36 @@ test('release clears the holder, keeps the transition count and unknown fields, 
   expect(validHolder(released, T0 + 5000)).toBeUndefined();
   // Taking a released lease counts as a transition, as in client-go.
   expect(acquiredSpec(released, 'b', T0 + 6000, 15).leaseTransitions).toBe(4);
+});
+
+describe('explainLeaseFailure', () => {
+  const base = { namespace: 'secretsync-system', name: 'secretsync-leader' };
+
+  test('a 404 on create names the missing namespace, the apiserver’s error and the flag', () => {
+    const line = explainLeaseFailure({
+      ...base,
+      op: 'create',
+      code: 404,
+      error: 'namespaces "secretsync-system" not found',
+    });
+    expect(line).toBe(
+      'leader election: namespace secretsync-system does not exist (apiserver: namespaces "secretsync-system" not found); ' +
+        'create it or pass --leader-election-namespace naming the namespace the Lease should live in',
+    );
+    expect(line).not.toContain('\n');
+  });
+
+  test('a 403 names the verb, the namespace, RBAC and the flag', () => {
+    const line = explainLeaseFailure({ ...base, op: 'read', code: 403, error: 'forbidden' });
+    expect(line).toContain('may not get Leases in namespace secretsync-system');
+    expect(line).toContain('deploy/rbac.yaml');
+    expect(line).toContain('--leader-election-namespace');
+  });
+
+  test('other failures name the operation, the Lease and the error', () => {
+    expect(explainLeaseFailure({ ...base, op: 'update', code: 500, error: 'etcd timeout' })).toBe(
+      'leader election: update of Lease secretsync-system/secretsync-leader failed (apiserver: etcd timeout); retrying',
+    );
+    expect(explainLeaseFailure({ ...base, op: 'read', error: 'ECONNREFUSED' })).toContain('(ECONNREFUSED)');
+  });
 });

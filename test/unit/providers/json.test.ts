@@ -2,7 +2,8 @@
 // the rule that no error message ever carries payload bytes.
 import { randomBytes } from 'node:crypto';
 import { InvalidRefError } from '../../../src/providers/errors';
-import { decode, extractProperty, formatFloatF, jsonToMap } from '../../../src/providers/json';
+import { formatFloat } from '../../../src/gocompat/float';
+import { decode, extractProperty, jsonToMap } from '../../../src/providers/json';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => Buffer.from(b).toString('utf8');
@@ -148,7 +149,7 @@ describe('extractProperty', () => {
   });
 });
 
-describe('formatFloatF', () => {
+describe("formatFloat(f, 'f', -1): gjson's number text", () => {
   test.each([
     [0.1, '0.1'],
     [100, '100'],
@@ -156,7 +157,7 @@ describe('formatFloatF', () => {
     [1.5e-10, '0.00000000015'],
     [123.456, '123.456'],
     [-1, '-1'],
-  ])('%p → %s', (f, s) => expect(formatFloatF(f)).toBe(s));
+  ])('%p → %s', (f, s) => expect(formatFloat(f, 'f', -1)).toBe(s));
 });
 
 describe('jsonToMap', () => {

@@ -5,6 +5,7 @@
 import { FuncError } from './errors';
 import { fn, type FuncTable } from './funcdef';
 import { sprint, sprintf, sprintln } from './format';
+import { byteLength, toBytes } from './gostring';
 import type { Budget } from './limits';
 import { compareStrings, isMap, isNil, isStringMap, mapHas, truth, typeName } from './values';
 
@@ -60,7 +61,7 @@ function lt(a: unknown, b: unknown): boolean {
 
 function length(v: unknown): bigint {
   if (isNil(v)) throw new FuncError('len of nil pointer');
-  if (typeof v === 'string') return BigInt(Buffer.byteLength(v, 'utf8'));
+  if (typeof v === 'string') return BigInt(byteLength(v));
   if (Array.isArray(v)) return BigInt(v.length);
   if (isMap(v)) return BigInt(Object.keys(v).length);
   throw new FuncError(`len of type ${typeName(v)}`);
@@ -80,7 +81,7 @@ function index(item: unknown, indexes: unknown[]): unknown {
     if (Array.isArray(v)) {
       v = v[indexArg(ix, v.length)];
     } else if (typeof v === 'string') {
-      const bytes = Buffer.from(v, 'utf8');
+      const bytes = toBytes(v);
       v = BigInt(bytes[indexArg(ix, bytes.length)] as number);
     } else if (isMap(v)) {
       if (isNil(ix)) throw new FuncError('value is nil; should be of type string');
@@ -102,7 +103,7 @@ function evalArgs(args: unknown[], budget: Budget): string {
 /** url.QueryEscape */
 export function queryEscape(s: string): string {
   let out = '';
-  for (const b of Buffer.from(s, 'utf8')) {
+  for (const b of toBytes(s)) {
     const c = String.fromCharCode(b);
     if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
     else if (c === ' ') out += '+';

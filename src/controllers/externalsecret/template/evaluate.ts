@@ -22,6 +22,7 @@ import { FuncError, PositionedError, TemplateError, TemplateLimitError } from '.
 import { formatValue } from './format';
 import { goTypeName, type FuncDef, type ParamType } from './funcdef';
 import { lookupFunction } from './functions';
+import { byteLength } from './gostring';
 import { MAX_TEMPLATE_DEPTH, type Budget } from './limits';
 import { isMap, isNil, mapHas, sortedKeys, truth, typeName } from './values';
 
@@ -136,7 +137,7 @@ export class Executor {
 
   private write(s: string): void {
     if (s.length === 0) return;
-    this.outBytes += Buffer.byteLength(s, 'utf8');
+    this.outBytes += byteLength(s);
     if (this.outBytes > this.budget.maxBytes) {
       throw new TemplateLimitError(`output exceeds the limit of ${this.budget.maxBytes} bytes`);
     }

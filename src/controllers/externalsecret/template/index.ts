@@ -5,11 +5,14 @@
 import { PositionedError, TemplateError, TemplateLimitError } from './errors';
 import { Executor, ExecFailure } from './evaluate';
 import { checkFunction, SUPPORTED_FUNCTIONS } from './functions';
+import { fromBytes } from './gostring';
 import { Budget, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_STEP_BUDGET } from './limits';
 import { parse } from './parser';
 import { markStringMap, mapSet, newMap, type GoMap } from './values';
 
 export { TemplateError, TemplateLimitError, SUPPORTED_FUNCTIONS };
+/** A rendered string's exact bytes (templates emit Go byte strings). */
+export { toBytes as renderedBytes } from './gostring';
 
 export interface TemplateOptions {
   /** Maximum evaluation steps per execution (default 100,000). */
@@ -20,7 +23,7 @@ export interface TemplateOptions {
 
 export interface CompiledTemplate {
   readonly name: string;
-  /** Renders the template; throws TemplateError. */
+  /** Renders the template (byte values in `data` as Uint8Array); throws TemplateError. */
   execute(data: Record<string, unknown>): string;
 }
 
@@ -41,12 +44,12 @@ function positiveInt(v: number | undefined, fallback: number, what: string): num
   return v;
 }
 
-/** Copies the data into a map of our value model; byte values are read as UTF-8. */
+/** Copies the data into a map of our value model; byte values become Go strings losslessly. */
 function prepareData(data: Record<string, unknown>): GoMap {
   const root = newMap();
   let allStrings = true;
   for (const [k, v] of Object.entries(data)) {
-    const value = v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v;
+    const value = v instanceof Uint8Array ? fromBytes(v) : v;
     if (typeof value !== 'string') allStrings = false;
     mapSet(root, k, value);
   }

@@ -135,11 +135,18 @@ export function toGoJson(v: unknown, opts: JsonOptions, budget: Budget): string 
   return out.toString();
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Go's decoder turns invalid UTF-8 (an escaped byte here) and "\udc80"-style escapes into U+FFFD. */
+function wellFormed(_key: string, v: unknown): unknown {
+  return typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v;
+}
+
 /** json.Unmarshal into interface{}: numbers become float64. Throws a value-free FuncError. */
 export function fromGoJson(text: string, budget: Budget): unknown {
   budget.stringWork(text.length);
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(text, /[\ud800-\udfff]|\\u[dD]/.test(text) ? wellFormed : undefined) as unknown;
   } catch {
     throw new FuncError('input is not valid JSON');
   }

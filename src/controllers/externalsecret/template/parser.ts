@@ -18,6 +18,7 @@ import { PositionedError } from './errors';
 import { lex, type Token, type TokenType } from './lexer';
 import { MAX_PARSE_DEPTH } from './limits';
 import { parseGoInt, parseGoFloat } from './values';
+import { fromBytes } from './gostring';
 
 /** Returns an error message when `name` cannot be called from templates. */
 export type FunctionChecker = (name: string) => string | undefined;
@@ -39,8 +40,9 @@ const EOF: Token = { type: 'eof', value: '', pos: 0, end: 0 };
 // ---------------------------------------------------------------------------------------------
 // Literals
 
+/** A literal's bytes as a Go string ("\xff" is one byte, as in Go). */
 function decodeUtf8(bytes: number[]): string {
-  return Buffer.from(bytes).toString('utf8');
+  return fromBytes(Uint8Array.from(bytes));
 }
 
 function pushUtf8(bytes: number[], cp: number): void {

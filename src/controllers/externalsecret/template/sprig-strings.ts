@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { FuncError } from './errors';
 import { fn, type FuncTable } from './funcdef';
 import { formatValue, goQuote } from './format';
+import { byteLength, fromBytes, toBytes } from './gostring';
 import type { Budget } from './limits';
 import { isNil, markStringMap, mapSet, newMap, compareStrings } from './values';
 
@@ -74,17 +75,13 @@ function untitle(s: string): string {
   return out;
 }
 
-function byteLength(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
-}
-
 /** Go's s[start:end] on the UTF-8 bytes of s. Throws like Go's runtime on bad bounds. */
 function sliceBytes(s: string, start: number, end?: number): string {
   const len = byteLength(s);
   const e = end ?? len;
   if (start < 0 || e > len || start > e) throw new FuncError('runtime error: slice bounds out of range');
   if (len === s.length) return s.slice(start, e);
-  return Buffer.from(s, 'utf8').subarray(start, e).toString('utf8');
+  return fromBytes(toBytes(s).subarray(start, e));
 }
 
 function num(v: unknown): number {
@@ -333,7 +330,7 @@ function adler32(data: Buffer): number {
 }
 
 function hash(alg: string, s: string): string {
-  return createHash(alg).update(s, 'utf8').digest('hex');
+  return createHash(alg).update(toBytes(s)).digest('hex');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -463,18 +460,18 @@ export const SPRIG_STRING_FUNCTIONS: FuncTable = {
     'int',
   ),
 
-  b64enc: fn(['string'], ([a]) => Buffer.from(s(a), 'utf8').toString('base64')),
+  b64enc: fn(['string'], ([a]) => toBytes(s(a)).toString('base64')),
   b64dec: fn(['string'], ([a]) => {
-    const r = base64Decode(Buffer.from(s(a), 'utf8'));
-    return typeof r === 'number' ? `illegal base64 data at input byte ${r}` : r.toString('utf8');
+    const r = base64Decode(toBytes(s(a)));
+    return typeof r === 'number' ? `illegal base64 data at input byte ${r}` : fromBytes(r);
   }),
-  b32enc: fn(['string'], ([a]) => base32Encode(Buffer.from(s(a), 'utf8'))),
+  b32enc: fn(['string'], ([a]) => base32Encode(toBytes(s(a)))),
   b32dec: fn(['string'], ([a]) => {
-    const r = base32Decode(Buffer.from(s(a), 'utf8'));
-    return typeof r === 'number' ? `illegal base32 data at input byte ${r}` : r.toString('utf8');
+    const r = base32Decode(toBytes(s(a)));
+    return typeof r === 'number' ? `illegal base32 data at input byte ${r}` : fromBytes(r);
   }),
   sha1sum: fn(['string'], ([a]) => hash('sha1', s(a))),
   sha256sum: fn(['string'], ([a]) => hash('sha256', s(a))),
   sha512sum: fn(['string'], ([a]) => hash('sha512', s(a))),
-  adler32sum: fn(['string'], ([a]) => String(adler32(Buffer.from(s(a), 'utf8')))),
+  adler32sum: fn(['string'], ([a]) => String(adler32(toBytes(s(a))))),
 };

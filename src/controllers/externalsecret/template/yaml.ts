@@ -7,6 +7,7 @@ import { Composer, Document, Parser, Scalar, visit, type Pair } from 'yaml';
 import { FuncError } from './errors';
 import { fn, type FuncTable } from './funcdef';
 import { toGoJson } from './json';
+import { fromBytes } from './gostring';
 import { MAX_VALUE_DEPTH, type Budget } from './limits';
 import { isMap, mapSet, newMap, type GoMap } from './values';
 
@@ -123,7 +124,7 @@ function normalize(v: unknown, budget: Budget, depth: number): unknown {
   }
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'string' || typeof v === 'boolean') return v;
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  if (v instanceof Uint8Array) return fromBytes(v);
   if (Array.isArray(v)) return v.map((x) => normalize(x, budget, depth + 1));
   if (v instanceof Set)
     return normalize(Object.fromEntries([...v].map((k) => [String(k), null])), budget, depth);

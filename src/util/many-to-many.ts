@@ -1,5 +1,7 @@
-// Object → workloads lookups for the rollout controller: which workloads reference a Secret or
-// ConfigMap (many-to-many, rebuilt from each workload's references on every informer event).
+// A many-to-many index maintained from informer events: each key (an object) names its values
+// (what it references); lookups go from a value back to the keys. Used by both controllers
+// (workloads -> Secrets/ConfigMaps; ExternalSecrets -> stores, targets, remote names). A value no
+// key names any more is dropped, so the index does not grow with objects created and deleted.
 export class ManyToMany {
   private readonly byValue = new Map<string, Set<string>>();
   private readonly byKey = new Map<string, readonly string[]>();
