@@ -317,7 +317,6 @@ test('the guarded client keeps every method the provider client has (tagged read
       { value: new Uint8Array([1]), tag: '3' }
     ),
     currentVersion: async () => (reached.push('currentVersion'), '3'),
-    validate: async () => undefined,
     close: async () => void reached.push('close'),
   };
   const down = { ...env, SECRETSYNC_GCP_STS_ENDPOINT: 'http://127.0.0.1:1' };

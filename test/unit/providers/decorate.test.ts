@@ -4,6 +4,9 @@
 import { CLIENT_OPS, decorate, type Around, type ClientOp } from '../../../src/providers/decorate';
 import type { SecretsClient, VersionSweep } from '../../../src/providers/types';
 
+/** What validate() resolves to, whatever the interface says (the test does not look at it). */
+type Validated = Awaited<ReturnType<NonNullable<SecretsClient['validate']>>>;
+
 /** A client with every method, each recording its call; Required<> fails to compile when one is missing. */
 function fullClient() {
   const calls: { op: ClientOp; args: unknown[]; self: unknown }[] = [];
@@ -35,6 +38,7 @@ function fullClient() {
     },
     async validate(...args) {
       calls.push({ op: 'validate', args, self: this });
+      return undefined as unknown as Validated;
     },
     async close(...args) {
       calls.push({ op: 'close', args, self: this });
