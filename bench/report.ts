@@ -196,8 +196,9 @@ export function scenarioTables(
   const k = opts.unrelated;
   const providers: Provider[] = [...new Set(results.map((r) => r.provider))];
   for (const p of providers) {
+    const keys = p === 'aws' && opts.storeAuth === 'secretRef' ? ', store with auth.secretRef' : '';
     const name =
-      p === 'gcp' ? 'GCP Secret Manager (emulator)' : 'AWS Secrets Manager (moto, counted at a proxy)';
+      p === 'gcp' ? 'GCP Secret Manager (emulator)' : `AWS Secrets Manager (moto, counted at a proxy${keys})`;
     out.push(`### Cold converge — ${name}\n`, table(results, p, shapes, coldRows()));
     if (opts.scenarios.has('idle'))
       out.push(

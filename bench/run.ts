@@ -41,6 +41,8 @@ const HELP = `npm run bench -- [flags]
   --unrelated-bytes <b>    size of each (default 1024)
   --startup-window <d>     how long to watch after a restart (default 60s: "the first minute")
   --converge-timeout <d>   give up on cold converge after (default 10m)
+  --store-auth <a>         ambient (default: the controller's own credentials) or secretRef (AWS
+                           stores with auth.secretRef static keys: a per-store identity; aws only)
   --concurrency <w>        controller workers (default 16, the controller's default)
   --create-concurrency <c> parallel creates by the benchmark (default 16)
   --out <file>             default BENCHMARKS.md in the repository root
@@ -82,6 +84,7 @@ function parse() {
       'unrelated-bytes': { type: 'string', default: '1024' },
       'startup-window': { type: 'string', default: '60s' },
       'converge-timeout': { type: 'string', default: '10m' },
+      'store-auth': { type: 'string', default: 'ambient' },
       concurrency: { type: 'string', default: '16' },
       'create-concurrency': { type: 'string', default: '16' },
       out: { type: 'string', default: join(repoRoot, 'BENCHMARKS.md') },
@@ -118,6 +121,11 @@ function parse() {
   };
   const providers = list(values.providers, ['gcp', 'aws'] as const, 'providers');
   const modes = list(values.modes, ['planned', 'naive'] as const, 'modes');
+  const [storeAuth, ...more] = list(values['store-auth'], ['ambient', 'secretRef'] as const, 'store-auth');
+  if (!storeAuth || more.length > 0) throw new Error('--store-auth takes one of ambient, secretRef');
+  if (storeAuth === 'secretRef' && providers.includes('gcp'))
+    throw new Error('--store-auth secretRef is for AWS stores: add --providers aws');
+  opts.storeAuth = storeAuth;
   return { opts, shapes, providers, modes, out: values.out, render: values.render };
 }
 

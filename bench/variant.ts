@@ -26,6 +26,8 @@ import { pool, sleep, Timeout, until } from './util';
 export type Scenario = 'cold' | 'idle' | 'rotation' | 'memory' | 'startup';
 export type Mode = 'planned' | 'naive';
 export type Provider = 'gcp' | 'aws';
+/** How the AWS store authenticates: the controller's own credentials, or static keys from a Secret. */
+export type StoreAuth = 'ambient' | 'secretRef';
 
 export interface Shape {
   /** `N=10·M` or `N=M`. */
@@ -45,6 +47,8 @@ export interface BenchOptions {
   concurrency: number;
   createWidth: number;
   scenarios: Set<Scenario>;
+  /** Absent in results saved before the flag existed: ambient. */
+  storeAuth?: StoreAuth;
 }
 
 export interface ColdResult {
@@ -139,6 +143,7 @@ export interface VariantEnv {
   progress: (line: string) => void;
 }
 
+const AWS_KEYS_SECRET = 'bench-aws-keys';
 const ANN_HASH = 'reconcile.external-secrets.io/data-hash';
 const ANN_RECORDED = 'secretsync.io/last-reload-hash';
 const ES_PATH = (ns: string) => `/apis/external-secrets.io/v1/namespaces/${ns}/externalsecrets`;
@@ -178,7 +183,8 @@ export class Variant {
     mode: Mode,
     shape: Shape,
   ) {
-    const tag = `${provider}-${mode}-${shape.n}-${shape.m}`;
+    const auth = opts.storeAuth === 'secretRef' ? '-keys' : '';
+    const tag = `${provider}${auth}-${mode}-${shape.n}-${shape.m}`;
     const suffix = randomBytes(2).toString('hex');
     this.ns = `bench-${tag}-${suffix}`;
     this.project = `bench-${mode}-${shape.n}-${shape.m}-${suffix}`;
@@ -208,9 +214,16 @@ export class Variant {
   // ------------------------------------------------------------------ set-up
 
   private storeSpec(project: string) {
-    return this.result.provider === 'gcp'
-      ? { provider: { gcpsm: { projectID: project } } }
-      : { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', prefix: `${this.ns}/` } } };
+    if (this.result.provider === 'gcp') return { provider: { gcpsm: { projectID: project } } };
+    const aws = { service: 'SecretsManager', region: 'us-east-1', prefix: `${this.ns}/` };
+    if (this.opts.storeAuth !== 'secretRef') return { provider: { aws } };
+    // A per-store identity: the store's client is built with its own credentials (src/identity).
+    const ref = (key: string) => ({ name: AWS_KEYS_SECRET, key });
+    const secretRef = {
+      accessKeyIDSecretRef: ref('access-key-id'),
+      secretAccessKeySecretRef: ref('secret-access-key'),
+    };
+    return { provider: { aws: { ...aws, auth: { secretRef } } } };
   }
 
   private async setup(): Promise<void> {
@@ -226,6 +239,12 @@ export class Variant {
       this.calls = this.env.aws!.proxy.log;
       await this.env.aws!.bench.putAll(entries);
     }
+    if (this.result.provider === 'aws' && this.opts.storeAuth === 'secretRef')
+      // moto accepts any key pair (no IAM enforcement in the benchmark).
+      await kube.create(`/api/v1/namespaces/${this.ns}/secrets`, {
+        metadata: { name: AWS_KEYS_SECRET, namespace: this.ns },
+        stringData: { 'access-key-id': 'AKIABENCHSTORE000001', 'secret-access-key': 'bench-store-key' },
+      });
     const storePath = `/apis/external-secrets.io/v1/namespaces/${this.ns}/secretstores`;
     await kube.create(storePath, {
       apiVersion: 'external-secrets.io/v1',

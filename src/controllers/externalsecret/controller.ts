@@ -17,6 +17,7 @@ import { contentHash } from '../../util/hash';
 import { ManyToMany } from '../../util/many-to-many';
 import { normalizeRemoteName } from '../../events/parse';
 import { RotationEvents } from '../../events/manager';
+import { closeAfterCalls } from './closing-client';
 import { countingClient } from './counting-client';
 import { PlannedClient, type FetchPlanMode } from './plan';
 import { storeHandledBy } from './store-access';
@@ -258,25 +259,24 @@ export class ExternalSecretController {
       this.lastVersions.delete(key);
       this.queue.forget(key);
     });
-    const onStore =
-      (kind: StoreObject['kind']) => (_key: string, s: StoreWithStatus, old?: StoreWithStatus) => {
-        if (this.leading)
-          this.events.sync({ id: storeId(s), annotations: s.annotations, region: awsRegion(s) });
-        if (old && old.generation === s.generation) return;
-        this.reportStore(s);
-        const id = `${kind}/${s.namespace ?? ''}/${s.name}`;
-        this.dropClients(id);
-        for (const k of this.storeIndex.keysFor(id)) this.queue.add(k);
-      };
-    for (const [inf, kind] of [
-      [this.stores, 'SecretStore'],
-      [this.clusterStores, 'ClusterSecretStore'],
-    ] as const) {
-      inf.on('add', onStore(kind));
-      inf.on('update', onStore(kind));
-      inf.on('delete', (key, s) => {
+    const onStore = (_key: string, s: StoreWithStatus, old?: StoreWithStatus) => {
+      if (this.leading)
+        this.events.sync({ id: storeId(s), annotations: s.annotations, region: awsRegion(s) });
+      if (old && old.generation === s.generation) return;
+      // The old clients go first, so that validation builds (and keeps) the new one.
+      this.dropClients(storeId(s));
+      this.reportStore(s);
+      for (const k of this.storeIndex.keysFor(storeId(s))) this.queue.add(k);
+    };
+    for (const inf of [this.stores, this.clusterStores]) {
+      inf.on('add', onStore);
+      inf.on('update', onStore);
+      // A deleted store is not validated (nor its status written): its clients close once their
+      // calls in flight settle, and its ExternalSecrets are told it is gone.
+      inf.on('delete', (_key, s) => {
         this.events.remove(storeId(s));
-        onStore(kind)(key, s);
+        this.dropClients(storeId(s));
+        for (const k of this.storeIndex.keysFor(storeId(s))) this.queue.add(k);
       });
     }
     const onSecret = (key: string, s: Lean, old?: Lean) => {
@@ -301,12 +301,25 @@ export class ExternalSecretController {
       );
   }
 
-  private dropClients(storeId: string): void {
+  /** Closes the clients of a store (each once its calls in flight settle; see closing-client.ts). */
+  private dropClients(storeId: string, keep: (generation: number) => boolean = () => false): void {
     for (const [k, c] of this.clients) {
-      if (k.startsWith(`${storeId}@`)) {
-        this.clients.delete(k);
-        void c.then((cl) => cl.close()).catch(() => undefined);
-      }
+      const [id, generation] = k.split('@') as [string, string];
+      if (id !== storeId || keep(Number(generation))) continue;
+      this.clients.delete(k);
+      void c.then((cl) => cl.close()).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Closes clients built for a store version that is no longer current: a reconcile that read the
+   * store just before it changed or went away may still have asked for one after dropClients.
+   */
+  private dropStaleClients(): void {
+    const ids = new Set([...this.clients.keys()].map((k) => k.split('@')[0]!));
+    for (const id of ids) {
+      const current = this.storeById(id)?.generation;
+      this.dropClients(id, (generation) => generation === current);
     }
   }
 
@@ -365,13 +378,16 @@ export class ExternalSecretController {
         },
       }).then(
         (cl) =>
-          new PlannedClient(countingClient(cl, provider, this.opts.metrics), {
-            mode: this.opts.fetchPlan ?? 'planned',
-            clock: this.clock,
-            onMoved: (key) => this.refreshRemote(storeId(store), [key], true),
-            shareWith: (key) => this.promoteReaders(storeId(store), key, esNamespace),
-            onShared: () => this.opts.metrics.sharedReads.inc({ provider }),
-          }),
+          new PlannedClient(
+            closeAfterCalls(countingClient(cl, provider, this.opts.metrics), storeId(store)),
+            {
+              mode: this.opts.fetchPlan ?? 'planned',
+              clock: this.clock,
+              onMoved: (key) => this.refreshRemote(storeId(store), [key], true),
+              shareWith: (key) => this.promoteReaders(storeId(store), key, esNamespace),
+              onShared: () => this.opts.metrics.sharedReads.inc({ provider }),
+            },
+          ),
       );
       c.catch(() => this.clients.delete(id));
       this.clients.set(id, c);
@@ -433,6 +449,7 @@ export class ExternalSecretController {
     this.leading = true;
     // Stores are re-validated periodically too (credentials and permissions change outside Kubernetes).
     this.revalidate = setInterval(() => {
+      this.dropStaleClients();
       for (const s of [...this.stores.list(), ...this.clusterStores.list()]) this.reportStore(s);
     }, STORE_REVALIDATE_MS);
     this.revalidate.unref();

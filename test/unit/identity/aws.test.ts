@@ -328,3 +328,49 @@ test('withAwsIdentity hands the provider a credential provider and guards its ca
     /has no eks.amazonaws.com\/role-arn annotation/,
   );
 });
+
+test('withAwsIdentity keeps every method of the provider client (tagged reads, the ListSecrets sweep) and reads the keys before each call', async () => {
+  const w = world();
+  const reached: string[] = [];
+  const inner: Required<SecretsClient> = {
+    getSecret: async () => (reached.push('getSecret'), new Uint8Array([1])),
+    getSecrets: async () => (reached.push('getSecrets'), new Map()),
+    findSecrets: async () => (reached.push('findSecrets'), new Map()),
+    getSecretWithTag: async () => (
+      reached.push('getSecretWithTag'),
+      { value: new Uint8Array([1]), tag: 'v' }
+    ),
+    currentVersion: async () => (reached.push('currentVersion'), 'v'),
+    sweepVersions: async () => (reached.push('sweepVersions'), { calls: 1, tagOf: () => 'v' }),
+    // (Resolves to whatever validate() does; nothing looks at it here.)
+    validate: async () => (reached.push('validate'), undefined as never),
+    close: async () => void reached.push('close'),
+  };
+  const keys = (key: string) => ({
+    service: 'SecretsManager',
+    region: 'eu-west-1',
+    auth: {
+      secretRef: {
+        accessKeyIDSecretRef: { name: 'keys', key },
+        secretAccessKeySecretRef: { name: 'keys', key: 'secret' },
+      },
+    },
+  });
+  const build = (key: string) =>
+    withAwsIdentity(keys(key), w.ctx, { env: { AWS_REGION: 'eu-west-1' } }, async () => inner);
+  const c = await build('id');
+  for (const op of Object.keys(inner) as (keyof SecretsClient)[])
+    expect([op, typeof c[op]]).toEqual([op, 'function']);
+  expect((await c.getSecretWithTag!({ key: 'k' })).tag).toBe('v');
+  expect((await c.sweepVersions!()).tagOf({ key: 'k' })).toBe('v');
+  expect(reached).toEqual(['getSecretWithTag', 'sweepVersions']);
+  // A missing key Secret: every call but close fails with the identity's message, before the client.
+  reached.length = 0;
+  const broken = await build('missing');
+  for (const op of ['getSecretWithTag', 'sweepVersions', 'currentVersion'] as const) {
+    const err = await failure((broken[op] as (r?: unknown) => Promise<unknown>)({ key: 'k' }));
+    expect(err.message).toMatch(/key "missing" of Secret team\/keys not found/);
+  }
+  await broken.close();
+  expect(reached).toEqual(['close']);
+});

@@ -306,6 +306,29 @@ test('the provider client is guarded: an identity failure surfaces as itself, no
   expect(err.message).toContain('cannot reach Google STS at http://127.0.0.1:1');
 });
 
+test('the guarded client keeps every method the provider client has (tagged reads included)', async () => {
+  const w = world();
+  const reached: string[] = [];
+  const inner: SecretsClient = {
+    getSecret: async () => new Uint8Array([1]),
+    findSecrets: async () => new Map(),
+    getSecretWithTag: async () => (
+      reached.push('getSecretWithTag'),
+      { value: new Uint8Array([1]), tag: '3' }
+    ),
+    currentVersion: async () => (reached.push('currentVersion'), '3'),
+    close: async () => void reached.push('close'),
+  };
+  const down = { ...env, SECRETSYNC_GCP_STS_ENDPOINT: 'http://127.0.0.1:1' };
+  const c = await withGcpIdentity(wiSpec(), w.ctx, { env: down }, async () => inner);
+  expect(Object.keys(c).sort()).toEqual(Object.keys(inner).sort());
+  // The identity is asked first (and is down here), so the tagged read fails as the identity does.
+  const err = await failure(c.getSecretWithTag!({ key: 'k' }));
+  expect(err.message).toContain('cannot reach Google STS at http://127.0.0.1:1');
+  await c.close();
+  expect(reached).toEqual(['close']);
+});
+
 describe('service-account key files (auth.secretRef)', () => {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
