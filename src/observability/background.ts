@@ -20,6 +20,6 @@ export function inBackground(
 ): void {
   work.catch((err: unknown) => {
     owner.metrics?.backgroundFailures.inc({ task });
-    owner.logger.warn({ ...context, task, err: errorText(err) }, `${task} failed; not retried`);
+    owner.logger.warn({ ...context, task, err: errorText(err) }, `background ${task} failed`);
   });
 }
