@@ -97,6 +97,7 @@ export class ControllerProcess {
   async ready(timeoutMs = 120_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     let exited: number | null | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-floating-promises -- exited never rejects (it resolves on 'exit')
     void this.proc.exited.then((c) => (exited = c));
     while (Date.now() < deadline) {
       if (exited !== undefined)

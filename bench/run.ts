@@ -210,13 +210,25 @@ async function main(): Promise<void> {
   for (const ev of ['uncaughtException', 'unhandledRejection'] as const) {
     process.once(ev, (err: unknown) => {
       progress(`${ev}: ${(err as Error)?.stack ?? String(err)}; stopping controllers and the testbed`);
-      void cleanup().finally(() => process.exit(1));
+      cleanup().then(
+        () => process.exit(1),
+        (cleanupErr: Error) => {
+          progress(`cleanup failed: ${cleanupErr.message}`);
+          process.exit(1);
+        },
+      );
     });
   }
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       progress(`${sig}: stopping controllers and the testbed`);
-      void cleanup().finally(() => process.exit(130));
+      cleanup().then(
+        () => process.exit(130),
+        (cleanupErr: Error) => {
+          progress(`cleanup failed: ${cleanupErr.message}`);
+          process.exit(130);
+        },
+      );
     });
   }
 

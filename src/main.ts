@@ -10,6 +10,8 @@ import { buildConfig, ConfigError, type RawFlags } from './config';
 import { runController } from './controllers/run';
 import { loadKubeConfig } from './kube/client';
 import { createLogger } from './observability/logger';
+import { Metrics } from './observability/metrics';
+import { installUnexpectedFailurePolicy, summarizeError } from './observability/unexpected';
 import { VERSION } from './version';
 
 function controllerOptions(cmd: Command): Command {
@@ -41,10 +43,19 @@ async function runFromFlags(flags: RawFlags): Promise<void> {
   if (!kc)
     throw new ConfigError('no cluster configured: pass --kubeconfig, set KUBECONFIG, or run in a cluster');
   const logger = createLogger(cfg.logLevel);
-  const running = await runController(kc, cfg, logger);
+  const metrics = new Metrics();
+  // Installed before anything starts, for the process's whole life: docs/reference.md.
+  installUnexpectedFailurePolicy({ logger, counter: metrics.unexpectedRejections });
+  const running = await runController(kc, cfg, logger, () => process.exit(1), metrics);
   const onSignal = (sig: string) => {
     logger.info({ signal: sig }, 'signal received');
-    void running.stop().then(() => process.exit(0));
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: summarizeError(err) }, 'stop failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
@@ -85,10 +96,11 @@ export function runCli(argv: string[] = process.argv): Promise<void> {
   return buildCli()
     .parseAsync(argv)
     .then(() => undefined)
-    .catch((err: Error) => {
-      console.error(`secretsync: ${err.message}`);
+    .catch((err: unknown) => {
+      console.error(`secretsync: ${summarizeError(err).message}`);
       process.exit(err instanceof ConfigError ? 2 : 1);
     });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-floating-promises -- runCli catches every failure itself (prints it, exits)
 if (require.main === module) void runCli();

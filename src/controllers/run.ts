@@ -1,6 +1,8 @@
 // The controller process: informers on every replica (warm standby), workers only on the leader,
 // health and metrics, graceful stop on SIGTERM (the lease is released so another replica takes
-// over at once). Losing the lease ends the process, as controller-runtime does.
+// over at once). Losing the lease ends the process, as controller-runtime does; so do workers or
+// a leader election that end with an error (a leader that no longer works, or no longer knows
+// whether it leads, must give the lease up).
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
 import type { Config } from '../config';
@@ -8,6 +10,7 @@ import { checkReachable } from '../kube/client';
 import { startHealthServer } from '../observability/health';
 import { createLogger, type AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
+import { summarizeError } from '../observability/unexpected';
 import { LeaderElector, leaderIdentity } from '../runtime/leader';
 import { ExternalSecretController } from './externalsecret/controller';
 import { withRollout } from './rollout/wire';
@@ -22,15 +25,18 @@ export async function runController(
   kc: KubeConfig,
   cfg: Config,
   logger: AppLogger = createLogger(cfg.logLevel),
-  /** What to do once stopped after losing the lease; the CLI exits, embedders decide. */
-  onLostLease: () => void = () => process.exit(1),
+  /**
+   * What to do once stopped because this process can no longer do its job (the lease was lost,
+   * the workers or the leader election failed); the CLI exits 1, embedders decide.
+   */
+  onFatalStop: () => void = () => process.exit(1),
+  metrics: Metrics = new Metrics(),
 ): Promise<RunningController> {
   const reach = await checkReachable(kc);
   logger.info(
     { server: reach.server, version: reach.version, namespace: cfg.namespace ?? '(all)' },
     'connected to the Kubernetes API',
   );
-  const metrics = new Metrics();
   const sync = withRollout(
     new ExternalSecretController({
       kc,
@@ -62,7 +68,7 @@ export async function runController(
     leading = true;
     metrics.leader.set(1);
     logger.info({ identity: elector?.identity }, 'leading: starting workers');
-    void sync.run();
+    sync.run().catch((err: unknown) => fatalStop('the workers failed', err));
   };
   let stopping = false;
   const stop = async () => {
@@ -73,6 +79,17 @@ export async function runController(
     await elector?.stop();
     await new Promise<void>((r) => server.close(() => r()));
     resolveDone();
+  };
+  const fatalStop = (why: string, err?: unknown) => {
+    logger.error(
+      { ...(err !== undefined && { err: summarizeError(err) }) },
+      `${why}; stopping so that a fresh process starts as a follower`,
+    );
+    if (stopping) return; // a graceful stop is under way: it reports how it ends
+    stop().then(onFatalStop, (stopErr: unknown) => {
+      logger.error({ err: summarizeError(stopErr) }, 'stop failed');
+      onFatalStop();
+    });
   };
   if (cfg.leaderElection.enabled) {
     elector = new LeaderElector({
@@ -90,11 +107,10 @@ export async function runController(
       onStoppedLeading: () => {
         metrics.leader.set(0);
         if (!leading || stopping) return;
-        logger.error('lost the leader lease; stopping so that a fresh process starts as a follower');
-        void stop().then(() => onLostLease());
+        fatalStop('lost the leader lease');
       },
     });
-    void elector.run();
+    elector.run().catch((err: unknown) => fatalStop('leader election failed', err));
   } else {
     startWork();
   }

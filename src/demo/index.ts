@@ -70,8 +70,14 @@ export async function runDemo(): Promise<void> {
     await ctl?.stop().catch(() => undefined);
     await tb?.stop().catch(() => undefined);
   };
-  process.once('SIGINT', () => void stopAll().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+  const onSignal = () => {
+    stopAll().then(
+      () => process.exit(0),
+      () => process.exit(1), // stopAll() catches each stop's failure: only a bug lands here
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     tb = await startTestbed({
       name: 'demo',

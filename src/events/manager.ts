@@ -4,6 +4,7 @@
 // Polling stays on as the safety net; a broken source only sets the store's RotationEvents
 // condition.
 import { ANNOTATION } from '../api/constants';
+import { inBackground } from '../observability/background';
 import type { AppLogger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { startPubSubSource } from './pubsub';
@@ -38,7 +39,7 @@ export class RotationEvents {
     if (current?.config === config) return;
     if (current) {
       this.running.delete(store.id);
-      void current.source.stop();
+      inBackground(this.opts, 'event-source-stop', current.source.stop(), { store: store.id });
     }
     if (!config) return;
     const kind = sub ? 'pubsub' : 'sqs';
@@ -70,7 +71,7 @@ export class RotationEvents {
   remove(storeId: string): void {
     const current = this.running.get(storeId);
     this.running.delete(storeId);
-    void current?.source.stop();
+    if (current) inBackground(this.opts, 'event-source-stop', current.source.stop(), { store: storeId });
   }
 
   async stopAll(): Promise<void> {

@@ -91,7 +91,9 @@ export function startPubSubSource(subscriptionPath: string, sink: SourceSink): E
         : `Pub/Sub subscription ${subscriptionPath} unreachable: ${describe(err)} (polling continues; reconnecting)`,
     );
     const wait = delayMs;
-    retry = setTimeout(() => void connect(wait), wait);
+    retry = setTimeout(() => {
+      connect(wait).catch(connectFailed);
+    }, wait);
     delayMs = nextReconnectDelay(delayMs);
   };
 
@@ -142,7 +144,18 @@ export function startPubSubSource(subscriptionPath: string, sink: SourceSink): E
     sink.status(true, 'Subscribed', `receiving rotation events from ${subscriptionPath}`);
   };
 
-  void connect();
+  /** An error connect() did not expect is a lost connection too: reported, and retried if it can be. */
+  const connectFailed = (err: { code?: number; message?: string }) => {
+    if (sub) fail(sub, err);
+    else
+      sink.status(
+        false,
+        'SubscriptionUnavailable',
+        `Pub/Sub subscription ${subscriptionPath} could not be opened: ${describe(err)} (polling continues)`,
+      );
+  };
+
+  connect().catch(connectFailed);
   return {
     stop: async () => {
       stopped = true;

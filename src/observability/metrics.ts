@@ -53,6 +53,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly backgroundFailures = new Counter({
+    name: 'secretsync_background_failures_total',
+    help: 'Work nobody waits for that failed, by task (event, store-status, client-close, event-source-stop); each is logged.',
+    labelNames: ['task'],
+    registers: [this.registry],
+  });
+  readonly unexpectedRejections = new Counter({
+    name: 'secretsync_unexpected_rejections_total',
+    help: 'Promise rejections nothing handled (a bug; each is logged). The process keeps serving: docs/reference.md.',
+    registers: [this.registry],
+  });
+
   constructor(withDefaults = true) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry });
   }

@@ -26,8 +26,14 @@ async function main(): Promise<void> {
     await tb.stop();
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  const onSignal = (sig: string) => {
+    stop(sig).catch((err: Error) => {
+      console.error(`testbed: stop failed: ${err.message}`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
 }
 
 main().catch((err: Error) => {

@@ -202,14 +202,12 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
     }
   };
   const supervise = (m: Managed, offset: number) => {
-    void m.exited.then(async (code) => {
-      if (m !== apiserver() || !raceCrash(m, code, offset)) return;
-      try {
+    m.exited
+      .then(async (code) => {
+        if (m !== apiserver() || !raceCrash(m, code, offset)) return;
         await startApiserver(m);
-      } catch (err) {
-        progress(`testbed: kube-apiserver did not come back: ${(err as Error).message}`);
-      }
-    });
+      })
+      .catch((err: Error) => progress(`testbed: kube-apiserver did not come back: ${err.message}`));
   };
   const restartApiserver = async (): Promise<Managed> => {
     const old = apiserver();

@@ -61,6 +61,7 @@ export async function waitReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-floating-promises -- exited never rejects (it resolves on 'exit')
   void m?.exited.then((c) => (exitCode = c));
   while (Date.now() < deadline) {
     if (exitCode !== undefined)

@@ -7,6 +7,7 @@ import { ANNOTATION, API_GROUP, API_VERSION, LABEL } from '../../api/constants';
 import { Informer } from '../../kube/informer';
 import { errorText } from '../../kube/log';
 import { kubeRequest } from '../../kube/request';
+import { inBackground } from '../../observability/background';
 import type { Metrics } from '../../observability/metrics';
 import type { AppLogger } from '../../observability/logger';
 import { createClient } from '../../providers/registry';
@@ -149,7 +150,7 @@ export class ExternalSecretController {
   constructor(private readonly opts: SyncControllerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.queue = new WorkQueue<string>({ clock: this.clock });
-    this.io = new KubeIO(opts.kc);
+    this.io = new KubeIO(opts.kc, opts);
     const ns = opts.namespace;
     const api = `/apis/${API_GROUP}/${API_VERSION}`;
     const scoped = (plural: string) => (ns ? `${api}/namespaces/${ns}/${plural}` : `${api}/${plural}`);
@@ -182,12 +183,17 @@ export class ExternalSecretController {
       condition: (id, ok, reason, message) => {
         const s = this.storeById(id);
         if (!s) return;
-        void writeStoreStatus(opts.kc, s, {
-          type: 'RotationEvents',
-          status: ok ? 'True' : 'False',
-          reason,
-          message,
-        }).catch((err: unknown) => log.warn({ store: id, err: errorText(err) }, 'store status not written'));
+        inBackground(
+          opts,
+          'store-status',
+          writeStoreStatus(opts.kc, s, {
+            type: 'RotationEvents',
+            status: ok ? 'True' : 'False',
+            reason,
+            message,
+          }),
+          { store: id },
+        );
       },
     });
     this.wire();
@@ -209,9 +215,13 @@ export class ExternalSecretController {
       for (const k of this.remoteIndex.keysFor(`${id}|${normalizeRemoteName(n)}`)) keys.add(k);
     for (const c of fromTagCheck ? [] : this.clients.keys()) {
       if (!c.startsWith(`${id}@`)) continue;
-      void this.clients.get(c)!.then((cl) => {
-        if (cl instanceof PlannedClient) for (const n of names) cl.invalidate(n);
-      });
+      this.clients.get(c)!.then(
+        (cl) => {
+          if (cl instanceof PlannedClient) for (const n of names) cl.invalidate(n);
+        },
+        // A client that could not be built caches nothing; the reconcile that asked for it reports why.
+        () => undefined,
+      );
     }
     for (const k of keys) {
       this.forced.add(k);
@@ -291,14 +301,14 @@ export class ExternalSecretController {
   /** Writes the store's Ready condition (leader only; informers run on every replica). */
   private reportStore(s: StoreWithStatus): void {
     if (!this.leading || !storeHandledBy(s.spec, this.opts.controllerClass)) return;
-    void validateStore(s, (st) => this.client(st, st.namespace ?? 'default'))
-      .then((cond) => writeStoreStatus(this.opts.kc, s, cond))
-      .catch((err: unknown) =>
-        this.opts.logger.warn(
-          { store: `${s.kind}/${s.namespace ?? ''}/${s.name}`, err: errorText(err) },
-          'store status not written',
-        ),
-      );
+    inBackground(
+      this.opts,
+      'store-status',
+      validateStore(s, (st) => this.client(st, st.namespace ?? 'default')).then((cond) =>
+        writeStoreStatus(this.opts.kc, s, cond),
+      ),
+      { store: `${s.kind}/${s.namespace ?? ''}/${s.name}` },
+    );
   }
 
   /** Closes the clients of a store (each once its calls in flight settle; see closing-client.ts). */
@@ -307,7 +317,7 @@ export class ExternalSecretController {
       const [id, generation] = k.split('@') as [string, string];
       if (id !== storeId || keep(Number(generation))) continue;
       this.clients.delete(k);
-      void c.then((cl) => cl.close()).catch(() => undefined);
+      this.closeClient(k, c);
     }
   }
 
@@ -411,7 +421,7 @@ export class ExternalSecretController {
       deleteSecret: (n, name, uid) => this.io.deleteSecret(n, name, uid),
       patchStatus: (es, status) => this.io.patchStatus(es, status),
       event: (es, type, reason, message) =>
-        void this.io.event(
+        this.io.event(
           {
             ...es,
             apiVersion: es.apiVersion ?? `${API_GROUP}/${API_VERSION}`,
@@ -497,6 +507,14 @@ export class ExternalSecretController {
     await this.queue.shutdown();
     await this.workers;
     await Promise.all([this.es.stop(), this.stores.stop(), this.clusterStores.stop(), this.secrets.stop()]);
-    for (const c of this.clients.values()) void c.then((cl) => cl.close()).catch(() => undefined);
+    for (const [k, c] of this.clients) this.closeClient(k, c);
+  }
+
+  /** Closes a client nobody will ask again; one that could not be built has nothing to close. */
+  private closeClient(id: string, c: Promise<SecretsClient>): void {
+    c.then(
+      (cl) => inBackground(this.opts, 'client-close', cl.close(), { client: id.split('@')[0] }),
+      () => undefined,
+    );
   }
 }

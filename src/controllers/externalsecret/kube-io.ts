@@ -4,13 +4,18 @@ import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-
 import type { ExternalSecret } from '../../api/generated';
 import { API_GROUP, API_VERSION } from '../../api/constants';
 import { isApiError, kubeRequest } from '../../kube/request';
+import { inBackground, type BackgroundOwner } from '../../observability/background';
 import type { WritePlan } from './write-plan';
 
 const secretsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets`;
 const TIMEOUT = { timeoutMs: 30_000 };
 
 export class KubeIO {
-  constructor(private readonly kc: KubeConfig) {}
+  constructor(
+    private readonly kc: KubeConfig,
+    /** Where a failed Event write is logged and counted. */
+    private readonly owner: BackgroundOwner,
+  ) {}
 
   async readSecret(ns: string, name: string): Promise<V1Secret | undefined> {
     try {
@@ -75,17 +80,20 @@ export class KubeIO {
     return obj.metadata?.labels ?? {};
   }
 
-  /** A core/v1 Event on an object. Best effort: an Event that cannot be written is not an error. */
-  async event(
+  /**
+   * Writes a core/v1 Event on an object without waiting for it. Best effort: an Event that cannot
+   * be written fails nothing else; it is logged and counted (task "event").
+   */
+  event(
     obj: KubernetesObject,
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,
     component = 'secretsync',
-  ): Promise<void> {
+  ): void {
     const ns = obj.metadata?.namespace ?? 'default';
     const now = new Date().toISOString();
-    await kubeRequest(this.kc, {
+    const write = kubeRequest(this.kc, {
       method: 'POST',
       path: `/api/v1/namespaces/${encodeURIComponent(ns)}/events`,
       body: {
@@ -108,6 +116,7 @@ export class KubeIO {
         count: 1,
       },
       ...TIMEOUT,
-    }).catch(() => undefined);
+    });
+    inBackground(this.owner, 'event', write, { object: `${obj.kind}/${ns}/${obj.metadata?.name}`, reason });
   }
 }

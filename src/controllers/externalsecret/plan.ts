@@ -134,7 +134,7 @@ export class PlannedClient implements SecretsClient {
     if (!this.inner.getSecretWithTag) return this.inner.getSecret(ref);
     const at = this.opts.clock.now();
     return this.inner.getSecretWithTag(ref).then(({ value, tag }) => {
-      if (tag !== undefined) void this.remember(ref, Promise.resolve(tag), at);
+      if (tag !== undefined) this.remember(ref, Promise.resolve(tag), at);
       return value;
     });
   }
@@ -142,6 +142,7 @@ export class PlannedClient implements SecretsClient {
   private enqueue(ref: RemoteKey): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       this.batch.push({ ref, resolve, reject });
+      // eslint-disable-next-line @typescript-eslint/no-floating-promises -- flush() settles every waiter itself: it cannot reject
       this.batchTimer ??= setTimeout(() => void this.flush(), this.opts.batchWindowMs ?? 10);
     });
   }
@@ -151,8 +152,7 @@ export class PlannedClient implements SecretsClient {
     this.batch = [];
     this.batchTimer = undefined;
     if (waiters.length === 1) {
-      const [w] = waiters as [Waiter];
-      this.inner.getSecret(w.ref).then(w.resolve, w.reject);
+      this.readOne(waiters[0]!);
       return;
     }
     try {
@@ -160,11 +160,20 @@ export class PlannedClient implements SecretsClient {
       for (const w of waiters) {
         const r = results.get(refId(w.ref));
         if (r instanceof Error) w.reject(r);
-        else if (r === undefined) this.inner.getSecret(w.ref).then(w.resolve, w.reject);
+        else if (r === undefined) this.readOne(w);
         else w.resolve(r);
       }
     } catch (err) {
       for (const w of waiters) w.reject(err);
+    }
+  }
+
+  /** Settles the waiter with one read, also when the provider throws instead of rejecting. */
+  private readOne(w: Waiter): void {
+    try {
+      this.inner.getSecret(w.ref).then(w.resolve, w.reject);
+    } catch (err) {
+      w.reject(err);
     }
   }
 
@@ -183,11 +192,13 @@ export class PlannedClient implements SecretsClient {
       const listed = await this.sweepTag(ref, fetchedAfterMs);
       if (listed !== undefined) return listed;
     }
-    return this.remember(ref, this.inner.currentVersion(ref), this.opts.clock.now());
+    const tag = this.inner.currentVersion(ref);
+    this.remember(ref, tag, this.opts.clock.now());
+    return tag;
   }
 
   /** Caches a tag being fetched and reports it if it differs from the one cached before. */
-  private remember(ref: RemoteKey, tag: Promise<string>, at: number): Promise<string> {
+  private remember(ref: RemoteKey, tag: Promise<string>, at: number): void {
     const id = refId(ref);
     const before = this.tags.get(id)?.value;
     const entry: CachedTag = { tag, at };
@@ -204,7 +215,6 @@ export class PlannedClient implements SecretsClient {
         if (this.tags.get(id) === entry) this.tags.delete(id);
       },
     );
-    return tag;
   }
 
   /** Listing every tag is cheaper than asking per key once the store has more keys than pages. */
@@ -253,8 +263,9 @@ export class PlannedClient implements SecretsClient {
     const tag = listing.tagOf(ref);
     if (tag === undefined) return undefined;
     const cached = this.tags.get(refId(ref));
-    if (!cached || cached.at < at) return this.remember(ref, Promise.resolve(tag), at);
-    return cached.tag;
+    if (cached && cached.at >= at) return cached.tag;
+    this.remember(ref, Promise.resolve(tag), at);
+    return tag;
   }
 
   /** Forget cached tags and held values of a key (a rotation event said it changed). */

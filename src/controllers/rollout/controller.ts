@@ -75,7 +75,7 @@ export class RolloutController {
   constructor(private readonly opts: RolloutControllerOptions) {
     const clock = opts.clock ?? systemClock;
     this.queue = new WorkQueue<string>({ clock, baseDelayMs: 250, maxDelayMs: 60_000 });
-    this.io = new KubeIO(opts.kc);
+    this.io = new KubeIO(opts.kc, opts);
     this.log = opts.logger.child({ controller: 'rollout' });
     const ns = opts.namespace;
     const core = (plural: string) => (ns ? `/api/v1/namespaces/${ns}/${plural}` : `/api/v1/${plural}`);

@@ -280,7 +280,7 @@ export class GcpClient implements SecretsClient {
       for await (const _ of this.api.listSecretsAsync({ parent: parentPath(parent), pageSize: 1 }, PAGED))
         break;
     } catch (err) {
-      this.fail(err, { resource: `${parentPath(parent)}/secrets`, ...parent, op: 'list' });
+      return this.fail(err, { resource: `${parentPath(parent)}/secrets`, ...parent, op: 'list' });
     }
     return [];
   }

@@ -17,12 +17,15 @@ const durations: LeaderDurations = { leaseDurationMs: 3000, renewDeadlineMs: 200
 const takeoverMs = durations.retryPeriodMs * 1.2 + 1000;
 let ns: string;
 const electors: LeaderElector[] = [];
+/** Each campaign's loop, awaited in afterAll: a loop that fails fails the file. */
+const campaigns: Promise<void>[] = [];
 
 beforeAll(async () => {
   ns = await createNamespace('leader');
 });
 afterAll(async () => {
   await Promise.all(electors.map((e) => e.stop()));
+  await Promise.all(campaigns);
   await deleteNamespace(ns);
 });
 
@@ -52,8 +55,8 @@ const readLease = (name: string) => leases.readNamespacedLease({ name, namespace
 test('of two candidates exactly one leads; stop() hands the lease to the other within a retry period', async () => {
   const a = candidate('pair', 'a');
   const b = candidate('pair', 'b');
-  void a.e.run();
-  void b.e.run();
+  campaigns.push(a.e.run());
+  campaigns.push(b.e.run());
   const leaders = () => [a, b].filter((c) => c.e.isLeader());
   await eventually(() => expect(leaders()).toHaveLength(1), { timeoutMs: takeoverMs, what: 'a leader' });
 
@@ -87,7 +90,7 @@ test('of two candidates exactly one leads; stop() hands the lease to the other w
 
 test('a leader whose lease is taken over stops leading within the renew deadline', async () => {
   const a = candidate('stolen', 'a');
-  void a.e.run();
+  campaigns.push(a.e.run());
   await eventually(() => expect(a.e.isLeader()).toBe(true), { timeoutMs: takeoverMs, what: 'a leads' });
 
   const lease = await readLease('stolen');
@@ -159,10 +162,10 @@ test('a leader that cannot reach the API stops leading within the renew deadline
   });
 
   const a = candidate('partition', 'a', viaProxy);
-  void a.e.run();
+  campaigns.push(a.e.run());
   await eventually(() => expect(a.e.isLeader()).toBe(true), { timeoutMs: takeoverMs, what: 'a leads' });
   const b = candidate('partition', 'b');
-  void b.e.run();
+  campaigns.push(b.e.run());
   await sleep(durations.retryPeriodMs * 2);
   expect(b.e.isLeader()).toBe(false);
 

@@ -12,6 +12,8 @@ import { newKubeConfig } from '../../../src/kube/kubeconfig';
 
 let ns: string;
 let ctl: RolloutController | undefined;
+/** The workers, awaited in afterAll: workers that fail fail the file. */
+let running: Promise<void> | undefined;
 const logs: string[] = [];
 
 async function watchOnlyConfig(): Promise<k8s.KubeConfig> {
@@ -71,11 +73,12 @@ beforeAll(async () => {
     debounceMs: 1000,
   });
   await ctl.start();
-  void ctl.run();
+  running = ctl.run();
 });
 
 afterAll(async () => {
   await ctl?.stop();
+  await running;
   await deleteNamespace(ns);
 });
 

@@ -102,9 +102,11 @@ export async function startControllerProcess(o: ControllerProcessOptions): Promi
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  void exited.then(() => file.end());
   let gone = false;
-  void exited.then(() => (gone = true));
+  child.once('exit', () => {
+    file.end();
+    gone = true;
+  });
   const proc: ControllerProcess = {
     name: o.name,
     pid: child.pid,

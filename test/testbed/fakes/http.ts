@@ -52,7 +52,15 @@ export class FakeServer {
   ) {}
 
   async listen(port: number): Promise<void> {
-    this.server = createServer((req, res) => void this.serve(req, res));
+    this.server = createServer((req, res) => {
+      this.serve(req, res).catch((err: unknown) => {
+        // serve() answers every handler failure; this is a reply it could not write (bad status or header).
+        process.stderr.write(
+          `${this.name}: no reply to ${req.method} ${req.url}: ${(err as Error).message}\n`,
+        );
+        res.destroy();
+      });
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(port, '127.0.0.1', () => resolve());

@@ -40,7 +40,7 @@ const fake = () =>
   });
 
 test('concurrent requests for one key share one call; payloads are not kept afterwards', async () => {
-  const { c, calls } = counted(await fake(), false);
+  const { c, calls } = counted(fake(), false);
   const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock() });
   const got = await Promise.all([
     p.getSecret({ key: 'a' }),
@@ -57,7 +57,7 @@ describe('sharing a read with the ExternalSecrets that came due with it', () => 
   afterEach(() => jest.useRealTimers());
 
   it('serves as many later requests as shareWith named, then reads again', async () => {
-    const { c, calls } = counted(await fake(), false);
+    const { c, calls } = counted(fake(), false);
     const asked: string[] = [];
     let shared = 0;
     const p = new PlannedClient(c, {
@@ -79,7 +79,7 @@ describe('sharing a read with the ExternalSecrets that came due with it', () => 
 
   it('holds a value at most SHARE_HOLD_MS, and not at all once its key is invalidated', async () => {
     jest.useFakeTimers();
-    const { c, calls } = counted(await fake(), false);
+    const { c, calls } = counted(fake(), false);
     const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(), shareWith: () => 5 });
     await p.getSecret({ key: 'a' });
     jest.advanceTimersByTime(SHARE_HOLD_MS - 1);
@@ -94,7 +94,7 @@ describe('sharing a read with the ExternalSecrets that came due with it', () => 
   });
 
   it('never holds a failure, and naive mode never shares', async () => {
-    const { c, calls } = counted(await fake(), false);
+    const { c, calls } = counted(fake(), false);
     let shareAsked = 0;
     const share = () => (shareAsked++, 3);
     const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(), shareWith: share });
@@ -111,7 +111,7 @@ describe('sharing a read with the ExternalSecrets that came due with it', () => 
 });
 
 test('providers that batch get one getSecrets call for requests made together', async () => {
-  const { c, calls } = counted(await fake(), true);
+  const { c, calls } = counted(fake(), true);
   const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(), batchWindowMs: 5 });
   const got = await Promise.all([p.getSecret({ key: 'a' }), p.getSecret({ key: 'b' })]);
   expect(got.map((v) => Buffer.from(v).toString())).toEqual(['1', '2']);
@@ -121,9 +121,26 @@ test('providers that batch get one getSecrets call for requests made together', 
   );
 });
 
+test('a provider that throws instead of rejecting fails the batched read, not the process', async () => {
+  // A batch answer without the key falls back to getSecret, which here throws synchronously.
+  const c: SecretsClient = {
+    getSecret: () => {
+      throw new Error('getSecret threw');
+    },
+    getSecrets: async () => new Map(),
+    findSecrets: async () => new Map(),
+    close: async () => undefined,
+  };
+  for (const keys of [['a'], ['a', 'b']]) {
+    const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(), batchWindowMs: 0 });
+    const reads = keys.map((key) => p.getSecret({ key }));
+    for (const r of reads) await expect(r).rejects.toThrow('getSecret threw');
+  }
+});
+
 test('a version tag is reused only when fetched after the asker last looked, or until invalidate', async () => {
   const clock = new ManualClock(1000);
-  const { c, calls } = counted(await fake(), false);
+  const { c, calls } = counted(fake(), false);
   const p = new PlannedClient(c, { mode: 'planned', clock });
   const t1 = await p.currentVersion({ key: 'a' }, 500);
   // Fetched at 1000: good for anyone who last looked before then…
@@ -243,7 +260,7 @@ test('a refused listing is not asked again on every refresh, only after SWEEP_RE
 });
 
 test('naive mode makes one call per request', async () => {
-  const { c, calls } = counted(await fake(), true);
+  const { c, calls } = counted(fake(), true);
   const p = new PlannedClient(c, { mode: 'naive', clock: new ManualClock() });
   await Promise.all([p.getSecret({ key: 'a' }), p.getSecret({ key: 'a' })]);
   await p.currentVersion({ key: 'a' }, 10_000);

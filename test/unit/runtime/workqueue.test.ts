@@ -52,12 +52,13 @@ describe('WorkQueue basics', () => {
     const { queue } = setup();
     const pending = queue.get();
     let got: string | undefined;
-    void pending.then((k) => (got = k));
+    const observed = pending.then((k) => (got = k));
     await flush();
     expect(got).toBeUndefined();
     queue.add('x');
     await flush();
     expect(got).toBe('x');
+    await observed;
     expect(queue.processingLen()).toBe(1);
   });
 
@@ -70,12 +71,13 @@ describe('WorkQueue basics', () => {
     queue.add('k');
     expect(queue.len()).toBe(0);
     let second: string | undefined;
-    void queue.get().then((k) => (second = k));
+    const observed = queue.get().then((k) => (second = k));
     await flush();
     expect(second).toBeUndefined(); // still processing
     queue.done('k');
     await flush();
     expect(second).toBe('k'); // once, not twice
+    await observed;
     queue.done('k');
     expect(queue.len()).toBe(0);
     expect(queue.processingLen()).toBe(0);
@@ -253,7 +255,7 @@ describe('WorkQueue shutdown', () => {
     await queue.get();
     await queue.get();
     let drained = false;
-    void queue.shutdown().then(() => (drained = true));
+    const observed = queue.shutdown().then(() => (drained = true));
     queue.add('a'); // ignored: shutting down
     await flush();
     expect(drained).toBe(false);
@@ -263,6 +265,7 @@ describe('WorkQueue shutdown', () => {
     queue.done('b');
     await flush();
     expect(drained).toBe(true);
+    await observed;
     expect(queue.len()).toBe(0);
   });
 });
@@ -394,7 +397,7 @@ describe('runWorkers', () => {
       return done(1000);
     });
     let workersDone = false;
-    void workers.then(() => (workersDone = true));
+    const observed = workers.then(() => (workersDone = true));
     queue.add('k');
     queue.add('other');
     await flush();
@@ -403,7 +406,7 @@ describe('runWorkers', () => {
     expect(workersDone).toBe(false);
     release();
     await drained;
-    await workers;
+    await observed;
     expect(finished).toBe(true);
     expect(workersDone).toBe(true);
     expect(queue.delayedLen()).toBe(0); // done(1000) after shutdown is ignored
