@@ -41,8 +41,14 @@ export interface SecretsClient {
    * Rejects (typed errors) when the listing is refused, so the caller falls back to currentVersion.
    */
   sweepVersions?(): Promise<VersionSweep>;
-  /** One cheap call that proves the store's endpoint and credentials work (store validation). */
-  validate?(): Promise<void>;
+  /**
+   * Store validation: one cheap call that proves the store's endpoint and credentials work.
+   * Resolves with zero or more one-line notes, each naming an optional permission found missing and
+   * what it costs (e.g. ListSecrets denied: dataFrom.find is unavailable); the store is usable and
+   * its Ready condition says them. Rejects with a typed ProviderError when the store cannot work
+   * (unreachable, credentials rejected, no such project/region).
+   */
+  validate?(): Promise<string[]>;
   close(): Promise<void>;
 }
 

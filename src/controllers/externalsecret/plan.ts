@@ -258,8 +258,8 @@ export class PlannedClient implements SecretsClient {
     return this.inner.findSecrets(query);
   }
 
-  async validate(): Promise<void> {
-    await this.inner.validate?.();
+  async validate(): Promise<string[]> {
+    return (await this.inner.validate?.()) ?? [];
   }
 
   close(): Promise<void> {

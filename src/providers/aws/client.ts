@@ -328,12 +328,13 @@ export class AwsClient implements SecretsClient {
   }
 
   /** ListSecrets with one result: proves endpoint, region and credentials. */
-  async validate(): Promise<void> {
+  async validate(): Promise<string[]> {
     try {
       await this.api.listSecrets({ MaxResults: 1 });
     } catch (err) {
       return this.fail(err, this.ctx('ListSecrets'));
     }
+    return [];
   }
 
   /**

@@ -1,0 +1,81 @@
+// What a store's Ready condition says, given what its client's validate() reports: notes on
+// optional permissions keep it Ready=True in one line; a rejection is ValidationFailed.
+import { AuthError, UnavailableError } from '../../../src/providers/errors';
+import type { SecretsClient } from '../../../src/providers/types';
+import { oneLine, validateStore } from '../../../src/controllers/externalsecret/store-status';
+import type { StoreObject } from '../../../src/controllers/externalsecret/reconcile';
+
+const store = (spec: Record<string, unknown> = {}): StoreObject => ({
+  kind: 'ClusterSecretStore',
+  name: 's',
+  generation: 1,
+  spec: { provider: { gcpsm: { projectID: 'p' } }, ...spec } as StoreObject['spec'],
+});
+
+const clientThat = (validate?: SecretsClient['validate']) => async (): Promise<SecretsClient> => ({
+  getSecret: async () => new Uint8Array(),
+  findSecrets: async () => new Map(),
+  close: async () => undefined,
+  ...(validate && { validate }),
+});
+
+test('nothing to note: Ready=True Valid "store validated"', async () => {
+  expect(
+    await validateStore(
+      store(),
+      clientThat(async () => []),
+    ),
+  ).toEqual({
+    type: 'Ready',
+    status: 'True',
+    reason: 'Valid',
+    message: 'store validated',
+  });
+});
+
+test('a missing optional permission keeps the store Ready=True and is said in the same line', async () => {
+  const note = 'Secret Manager accepted the credentials but denied secretmanager.secrets.list on projects/p';
+  const c = await validateStore(
+    store({ retrySettings: { maxRetries: 3 } }),
+    clientThat(async () => [note]),
+  );
+  expect(c).toMatchObject({ status: 'True', reason: 'Valid' });
+  expect(c.message).toBe(
+    `store validated; ${note}; retrySettings is not used (failures back off per key, 1 s to 5 min)`,
+  );
+});
+
+test('a provider without validate() is Valid', async () => {
+  expect(await validateStore(store(), clientThat())).toMatchObject({ status: 'True', reason: 'Valid' });
+});
+
+test.each([
+  new UnavailableError('Secret Manager unavailable (UNAVAILABLE) for projects/p/secrets: ECONNREFUSED'),
+  new AuthError("Secret Manager rejected the controller's credentials (UNAUTHENTICATED)"),
+])('a rejection is Ready=False ValidationFailed with its message: %s', async (e) => {
+  expect(
+    await validateStore(
+      store(),
+      clientThat(() => Promise.reject(e)),
+    ),
+  ).toEqual({
+    type: 'Ready',
+    status: 'False',
+    reason: 'ValidationFailed',
+    message: e.message,
+  });
+});
+
+test('messages are one line, whatever a provider puts in them', async () => {
+  expect(oneLine('a\n  b\r\nc')).toBe('a b c');
+  const c = await validateStore(
+    store(),
+    clientThat(async () => ['two\nlines']),
+  );
+  expect(c.message).toBe('store validated; two lines');
+  const f = await validateStore(
+    store(),
+    clientThat(() => Promise.reject(new Error('x\ny'))),
+  );
+  expect(f.message).toBe('x y');
+});
