@@ -9,6 +9,7 @@ import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { clusterStoreCondition, decoded, eventsFor, readEs, readSecret, ready } from '../../support/es';
 import { eventually } from '../../support/eventually';
+import { maxAttemptsWithin, metricSum, metricsText } from '../../support/events';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
 import { FLAGS, deployment, envKey, reaches, recorded, replicaSets } from '../rollout/helpers';
 
@@ -120,11 +121,22 @@ test('accessor-only: the store is Ready with a one-line note, an ExternalSecret 
   expect(ready(await readEs(ns, 'db'))).toMatchObject({ status: 'True', reason: 'SecretSynced' });
 });
 
-test('accessor-only: dataFrom.find says it needs secrets.list (roles/secretmanager.viewer)', async () => {
+test('accessor-only: dataFrom.find says it needs secrets.list (roles/secretmanager.viewer), and backs off', async () => {
+  const findCalls = async () =>
+    metricSum(await metricsText(ctl!.metricsPort), 'secretsync_provider_calls_total', {
+      provider: 'gcpsm',
+      op: 'findSecrets',
+    });
+  const before = await findCalls();
+  const since = Date.now();
   await applyYaml(es('found', stores[0]!, '  dataFrom:\n    - find: {name: {regexp: "^api-"}}\n'));
   const msg = await failing('found', 'ProviderAuthFailed');
   expect(msg).toContain(`permission denied on projects/${lean}/secrets`);
   expect(msg).toContain('roles/secretmanager.viewer (secretmanager.secrets.list, needed by dataFrom.find)');
+  // No retry storm: at most what per-key backoff (1 s doubling, 5 min cap) allows in the time taken.
+  expect((await findCalls()) - before).toBeLessThanOrEqual(
+    maxAttemptsWithin(Date.now() - since, 1000, 300_000),
+  );
 });
 
 test('viewer-only: the store validates, but the ExternalSecret is Ready=False naming secretAccessor, with no value anywhere', async () => {
