@@ -387,7 +387,7 @@ test('findSecrets still pages through the shared ListSecrets helper', async () =
 test('validate rejects with the typed error when ListSecrets is refused', async () => {
   const sm = new FakeSm();
   const c = client(sm);
-  await expect(c.validate()).resolves.toBeUndefined();
+  await expect(c.validate()).resolves.toEqual([]);
   sm.listError = awsError('AccessDeniedException', 'denied');
   await expect(c.validate()).rejects.toBeInstanceOf(AuthError);
 });
