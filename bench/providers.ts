@@ -10,6 +10,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { createServer, request, type Server } from 'node:http';
+import { CONTROLLER_GSA } from '../test/testbed/fakes/gcp-identity';
 import type { SecretManagerEmulator } from '../test/testbed/fakes/secretmanager';
 import { pool } from './util';
 
@@ -60,14 +61,12 @@ export function summarize(calls: readonly Call[]): CallSummary {
 // ---------------------------------------------------------------- GCP
 
 export class GcpBench {
-  private token?: string;
   /** Controller calls per project (set up with track()). */
   private readonly logs = new Map<string, CallLog>();
 
   constructor(
     private readonly emulator: SecretManagerEmulator,
     private readonly endpoint: string,
-    private readonly metadataHost: string,
   ) {
     emulator.onCall = (method, project) => {
       if (SETUP_METHODS.has(method)) return;
@@ -75,9 +74,15 @@ export class GcpBench {
     };
   }
 
+  /**
+   * Counts the controller's calls for `project`, and grants its ambient identity what the measured
+   * paths use there: payloads (secretAccessor) and version metadata for change checks (viewer).
+   */
   track(project: string): CallLog {
     const log = new CallLog();
     this.logs.set(project, log);
+    for (const role of ['roles/secretmanager.viewer', 'roles/secretmanager.secretAccessor'])
+      this.emulator.iam.grant(`projects/${project}`, `serviceAccount:${CONTROLLER_GSA}`, role);
     return log;
   }
 
@@ -89,22 +94,15 @@ export class GcpBench {
     this.emulator.onCall = undefined;
   }
 
-  private async bearer(): Promise<string> {
-    if (!this.token) {
-      const res = await fetch(
-        `http://${this.metadataHost}/computeMetadata/v1/instance/service-accounts/default/token`,
-        { headers: { 'Metadata-Flavor': 'Google' } },
-      );
-      if (!res.ok) throw new Error(`metadata token: HTTP ${res.status}`);
-      this.token = ((await res.json()) as { access_token: string }).access_token;
-    }
-    return this.token;
+  /** Setup calls are made as the testbed's admin, not as the controller. */
+  private bearer(): string {
+    return this.emulator.adminToken;
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await fetch(`${this.endpoint}${path}`, {
       method,
-      headers: { authorization: `Bearer ${await this.bearer()}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${this.bearer()}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = (await res.json()) as unknown;

@@ -259,7 +259,7 @@ async function main(): Promise<void> {
     await kube.installDeploy();
     const controllerKubeconfig = join(tb.root, 'kubeconfig-secretsync');
     await kube.controllerKubeconfig(controllerKubeconfig);
-    gcp = new GcpBench(tb.secretManager, tb.env.SECRETSYNC_GCP_ENDPOINT!, tb.env.GCE_METADATA_HOST!);
+    gcp = new GcpBench(tb.secretManager, tb.env.SECRETSYNC_GCP_ENDPOINT!);
     if (tb.env.PUBSUB_EMULATOR_HOST) {
       pubsub = new PubSub({ projectId: tb.env.PUBSUB_PROJECT_ID });
     }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { parseAllDocuments } from 'yaml';
 import { startTestbed, type Testbed } from '../../test/testbed';
+import { CONTROLLER_GSA } from '../../test/testbed/fakes/gcp-identity';
 import { repoRoot } from '../../test/testbed/paths';
 import { buildConfig } from '../config';
 import { runController, type RunningController } from '../controllers/run';
@@ -114,10 +115,21 @@ export async function runDemo(): Promise<void> {
     );
     say("installed the CRDs and the controller's ServiceAccount and RBAC (deploy/)");
 
-    const store = new DemoStore('secretsync-demo');
+    const store = new DemoStore('secretsync-demo', tb.secretManager.adminToken);
     await store.put('shop-db-username', 'shop');
     await store.put('shop-db-password', `demo-${Math.random().toString(36).slice(2, 10)}`);
-    say('created shop-db-username and shop-db-password in Secret Manager (project secretsync-demo)');
+    // Least privilege, as users are told: the controller may read these two secrets, nothing more.
+    for (const id of ['shop-db-username', 'shop-db-password']) {
+      tb.secretManager.iam.grant(
+        `projects/secretsync-demo/secrets/${id}`,
+        `serviceAccount:${CONTROLLER_GSA}`,
+        'roles/secretmanager.secretAccessor',
+      );
+    }
+    say(
+      'created shop-db-username and shop-db-password in Secret Manager (project secretsync-demo) and ' +
+        "granted the controller's Google service account roles/secretmanager.secretAccessor on them",
+    );
 
     const app = loadManifests(join(repoRoot, 'examples', 'gcp', 'base'));
     for (const obj of app) {

@@ -1,12 +1,17 @@
 // The demo's side of Secret Manager: creates secrets and adds versions in the local emulator
-// through the real client library, authenticated by the emulated metadata server.
+// through the real client library, as the testbed's admin (the controller's own identity may only
+// read what it is granted, as in a real project).
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { OAuth2Client } from 'google-auth-library';
 
 type SecretManagerModule = typeof import('@google-cloud/secret-manager');
 
 export class DemoStore {
   private client?: SecretManagerServiceClient;
-  constructor(private readonly project: string) {}
+  constructor(
+    private readonly project: string,
+    private readonly adminToken: string,
+  ) {}
 
   private sm(): SecretManagerServiceClient {
     if (!this.client) {
@@ -15,11 +20,14 @@ export class DemoStore {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const sdk = require('@google-cloud/secret-manager') as SecretManagerModule;
       const { SecretManagerServiceClient } = sdk;
+      const authClient = new OAuth2Client();
+      authClient.setCredentials({ access_token: this.adminToken, expiry_date: Date.now() + 24 * 3600_000 });
       this.client = new SecretManagerServiceClient({
         apiEndpoint: url.hostname,
         port: Number(url.port),
         protocol: 'http',
         fallback: true,
+        authClient,
       });
     }
     return this.client;

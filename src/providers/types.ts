@@ -42,10 +42,11 @@ export interface SecretsClient {
    */
   sweepVersions?(): Promise<VersionSweep>;
   /**
-   * A cheap check that the store's endpoint and credentials work (store validation). Resolves with
-   * zero or more one-line notes on optional permissions found missing (the store works without
-   * them, with less: e.g. no dataFrom.find); rejects with a typed ProviderError when the store
-   * cannot work.
+   * Store validation: one cheap call that proves the store's endpoint and credentials work.
+   * Resolves with zero or more one-line notes, each naming an optional permission found missing and
+   * what it costs (e.g. ListSecrets denied: dataFrom.find is unavailable); the store is usable and
+   * its Ready condition says them. Rejects with a typed ProviderError when the store cannot work
+   * (unreachable, credentials rejected, no such project/region).
    */
   validate?(): Promise<string[]>;
   close(): Promise<void>;

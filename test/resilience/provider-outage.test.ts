@@ -56,6 +56,7 @@ beforeAll(async () => {
   ns = await createNamespace('rs-outage');
   const direct = process.env.SECRETSYNC_GCP_ENDPOINT!;
   sm = new SecretManager(direct);
+  await sm.grantController(PROJECT);
   tp = await startToxiproxy({ logDir: join(repo, '.testbed', 'resilience', 'logs') });
   proxy = await tp.proxy('secretmanager', direct);
   // The in-process controller builds its gcpsm client from this, so its calls go through the proxy.

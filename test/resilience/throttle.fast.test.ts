@@ -31,6 +31,7 @@ beforeAll(async () => {
   await installDeploy();
   ns = await createNamespace('rs-throttle');
   sm = new SecretManager(process.env.SECRETSYNC_GCP_ENDPOINT!);
+  await sm.grantController(PROJECT);
   for (let i = 0; i < N; i++) {
     values.set(`t${i}`, newCanary());
     await sm.put(PROJECT, `t${i}`, values.get(`t${i}`)!);

@@ -1,15 +1,67 @@
 // Clients for the testbed's emulators, configured from the environment the testbed exports.
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { OAuth2Client } from 'google-auth-library';
+import { CONTROLLER_GSA } from '../testbed/fakes/gcp-identity';
 
-export function gcpSecretManager(): SecretManagerServiceClient {
+/**
+ * A Secret Manager client for the test's own setup calls, as the testbed's admin (who may do
+ * anything in any project). The controller's identities get only what a test grants them;
+ * `ambient` gives a client as the controller's ambient identity instead (the metadata server's).
+ */
+export function gcpSecretManager(opts: { ambient?: boolean } = {}): SecretManagerServiceClient {
   const url = new URL(process.env.SECRETSYNC_GCP_ENDPOINT ?? '');
-  // REST fallback over plain HTTP: credentials come from the (fake) GCE metadata server.
+  let authClient: OAuth2Client | undefined;
+  if (!opts.ambient) {
+    authClient = new OAuth2Client();
+    authClient.setCredentials({
+      access_token: process.env.SECRETSYNC_GCP_ADMIN_TOKEN ?? '',
+      expiry_date: Date.now() + 24 * 3600_000,
+    });
+  }
+  // REST fallback over plain HTTP.
   return new SecretManagerServiceClient({
     apiEndpoint: url.hostname,
     port: Number(url.port),
     protocol: 'http',
     fallback: true,
+    ...(authClient && { authClient }),
   });
+}
+
+/** The IAM member the controller's ambient identity (the metadata server's default) acts as. */
+export const CONTROLLER_MEMBER = `serviceAccount:${CONTROLLER_GSA}`;
+
+/** Secret Manager predefined roles the emulator knows (test/testbed/fakes/secretmanager-iam.ts). */
+export type SecretManagerRole =
+  | 'roles/secretmanager.secretAccessor'
+  | 'roles/secretmanager.viewer'
+  | 'roles/secretmanager.secretVersionAdder'
+  | 'roles/secretmanager.secretVersionManager'
+  | 'roles/secretmanager.admin';
+
+/**
+ * Grants Secret Manager roles on a project (`projects/p`, or just `p`) or one secret's name. The
+ * emulator allows nothing that is not granted, so every test grants what its identity needs.
+ */
+export async function grantGcp(
+  resource: string,
+  roles: SecretManagerRole | SecretManagerRole[],
+  member = CONTROLLER_MEMBER,
+): Promise<void> {
+  const name = resource.startsWith('projects/') ? resource : `projects/${resource}`;
+  for (const role of [roles].flat())
+    await fakeAdmin('SECRETSYNC_GCP_ENDPOINT', '/_testbed/grant', { resource: name, member, role });
+}
+
+/** Takes back what grantGcp gave. */
+export async function revokeGcp(
+  resource: string,
+  roles: SecretManagerRole | SecretManagerRole[],
+  member = CONTROLLER_MEMBER,
+): Promise<void> {
+  const name = resource.startsWith('projects/') ? resource : `projects/${resource}`;
+  for (const role of [roles].flat())
+    await fakeAdmin('SECRETSYNC_GCP_ENDPOINT', '/_testbed/revoke', { resource: name, member, role });
 }
 
 export async function fakeRequests(
@@ -24,7 +76,7 @@ export async function fakeAdmin(envVar: string, path: string, body: unknown): Pr
     method: 'POST',
     body: JSON.stringify(body),
   });
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
 }
 
 /** Origin of a fake from its env var (a URL, or host:port as in GCE_METADATA_HOST). */

@@ -83,6 +83,19 @@ export async function storeCondition(
   return s.status?.conditions?.find((c) => c.type === type);
 }
 
+/** A condition of a ClusterSecretStore. */
+export async function clusterStoreCondition(
+  name: string,
+  type = 'Ready',
+): Promise<StoreCondition | undefined> {
+  const s = (await clients().objects.read({
+    apiVersion: `${GROUP}/v1`,
+    kind: 'ClusterSecretStore',
+    metadata: { name },
+  })) as unknown as { status?: { conditions?: StoreCondition[] } };
+  return s.status?.conditions?.find((c) => c.type === type);
+}
+
 /** ExternalSecrets named `names`, each reading one remote key (`keyOf(name)`) into data key `v`. */
 export function readersYaml(
   ns: string,

@@ -341,6 +341,9 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
       GOOGLE_CLOUD_PROJECT: TESTBED_PROJECT,
       GCE_METADATA_HOST: `127.0.0.1:${mdPort}`,
       SECRETSYNC_GCP_ENDPOINT: `http://127.0.0.1:${gsmPort}`,
+      // For setup calls by tests, the demo and the benchmark (roles/secretmanager.admin everywhere);
+      // never given to a controller.
+      SECRETSYNC_GCP_ADMIN_TOKEN: secretManager.adminToken,
       SECRETSYNC_GCP_STS_ENDPOINT: `http://127.0.0.1:${stsPort}`,
       SECRETSYNC_GCP_IAMCREDENTIALS_ENDPOINT: `http://127.0.0.1:${iamPort}`,
       SECRETSYNC_TESTBED_APISERVER: cp.apiserverUrl,

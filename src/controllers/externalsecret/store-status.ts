@@ -1,6 +1,7 @@
 // A store's Ready condition, as ESO shows it (`kubectl get ss,css` STATUS column): Valid when the
-// provider configuration builds a client, InvalidProviderConfig with the reason otherwise. It is
-// written only when it changes.
+// provider configuration builds a client and one cheap call succeeds (its message lists optional
+// permissions found missing), InvalidProviderConfig or ValidationFailed with the reason otherwise.
+// It is written only when it changes.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, STORE_REASON } from '../../api/constants';
 import { kubeRequest } from '../../kube/request';
@@ -56,14 +57,14 @@ export async function validateStore(
     );
   } else {
     try {
-      // Optional permissions the provider found missing: the store works, with less.
+      // Optional permissions found missing: the store works, and says what it cannot do.
       notes.push(...((await c.validate?.()) ?? []));
     } catch (err) {
       return {
         type: 'Ready',
         status: 'False',
         reason: STORE_REASON.ValidationFailed,
-        message: (err as Error).message,
+        message: oneLine(err instanceof Error ? err.message : String(err)),
       };
     }
   }
@@ -76,8 +77,13 @@ export async function validateStore(
     type: 'Ready',
     status: 'True',
     reason: STORE_REASON.Valid,
-    message: ['store validated', ...notes].join('; ').replace(/\s+/g, ' '),
+    message: oneLine(['store validated', ...notes].join('; ')),
   };
+}
+
+/** Conditions are read in `kubectl get` columns and one-line alerts: no line breaks. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
 /** Sets one condition of a store's status (keeping the others); writes only on change. */

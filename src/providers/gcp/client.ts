@@ -7,7 +7,7 @@ import { InvalidRefError, NoSecretError, ProviderError, UnavailableError } from 
 import { compileFind } from '../find';
 import type { FindQuery, RemoteKey, SecretsClient } from '../types';
 import { crc32c } from './crc32c';
-import { Code, grpcCode, mapGcpError, versionState, type ErrorContext } from './errors';
+import { Code, grpcCode, listDeniedNote, mapGcpError, versionState, type ErrorContext } from './errors';
 import {
   parentPath,
   parseRef,
@@ -215,7 +215,11 @@ export class GcpClient implements SecretsClient {
           best = BigInt(num);
       }
     } catch (err) {
-      return this.fail(err, { ...this.ctx(n, 'access'), resource: `${secretPath(n)}/versions` });
+      return this.fail(err, {
+        ...this.ctx(n, 'access'),
+        op: 'listVersions',
+        resource: `${secretPath(n)}/versions`,
+      });
     }
     if (best === undefined) {
       throw new NoSecretError(
@@ -270,7 +274,12 @@ export class GcpClient implements SecretsClient {
     return version;
   }
 
-  /** Lists at most one secret: proves endpoint, project and credentials (needs secrets.list). */
+  /**
+   * Lists at most one secret: proves endpoint, project and credentials. PERMISSION_DENIED proves
+   * the endpoint and credentials too (Secret Manager authenticated the caller); an identity with
+   * roles/secretmanager.secretAccessor alone is the least-privilege setup, so that is a note (no
+   * dataFrom.find), not a failure. Anything else rejects with the mapped error.
+   */
   async validate(): Promise<string[]> {
     const parent = {
       project: await this.project(),
@@ -280,6 +289,8 @@ export class GcpClient implements SecretsClient {
       for await (const _ of this.api.listSecretsAsync({ parent: parentPath(parent), pageSize: 1 }, PAGED))
         break;
     } catch (err) {
+      const note = listDeniedNote(err, parentPath(parent));
+      if (note !== undefined) return [note];
       return this.fail(err, { resource: `${parentPath(parent)}/secrets`, ...parent, op: 'list' });
     }
     return [];

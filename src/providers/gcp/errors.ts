@@ -61,7 +61,8 @@ export interface ErrorContext {
   secret?: string;
   project: string;
   location?: string;
-  op: 'access' | 'get' | 'list';
+  /** list: ListSecrets; listVersions: ListSecretVersions (LatestOrFetch past an unusable latest). */
+  op: 'access' | 'get' | 'list' | 'listVersions';
   /** Requested version (`latest` or a number), for access/get. */
   version?: string;
   /** Whether the store's secretVersionSelectionPolicy was LatestOrFetch. */
@@ -110,10 +111,20 @@ export function mapGcpError(err: unknown, ctx: ErrorContext): ProviderError {
         opts,
       );
     case Code.PERMISSION_DENIED: {
+      if (projectRefused(err)) {
+        return new UnavailableError(
+          `Secret Manager refused ${where(ctx)} itself: ${detail(err)} (check ${storeFields(ctx)}, and that ` +
+            'the Secret Manager API and billing are enabled in that project)',
+          opts,
+        );
+      }
       const role =
         ctx.op === 'list'
           ? 'roles/secretmanager.viewer (secretmanager.secrets.list, needed by dataFrom.find) on the project'
-          : 'roles/secretmanager.secretAccessor';
+          : ctx.op === 'listVersions'
+            ? 'roles/secretmanager.viewer (secretmanager.versions.list, needed by secretVersionSelectionPolicy ' +
+              'LatestOrFetch to find the newest enabled version when latest is disabled or destroyed) on the secret'
+            : 'roles/secretmanager.secretAccessor';
       return new AuthError(
         `permission denied on ${ctx.resource}: grant ${role} to ${ctx.identity} ` +
           "(the controller's Google service account, or the one in the store's workloadIdentity); " +
@@ -193,6 +204,33 @@ export function mapGcpError(err: unknown, ctx: ErrorContext): ProviderError {
   return new UnavailableError(
     `Secret Manager call for ${ctx.resource} failed${code !== undefined ? ` (code ${code})` : ''}: ${detail(err)}; retrying with backoff`,
     opts,
+  );
+}
+
+/**
+ * A PERMISSION_DENIED about the project rather than the caller's roles: the Secret Manager API or
+ * billing disabled there (the ErrorInfo reason gax exposes, or the wording when it does not).
+ */
+export function projectRefused(err: unknown): boolean {
+  if (grpcCode(err) !== Code.PERMISSION_DENIED) return false;
+  const reason = (err as { reason?: unknown } | null)?.reason;
+  if (reason === 'SERVICE_DISABLED' || reason === 'BILLING_DISABLED') return true;
+  const msg = err instanceof Error ? err.message : String(err);
+  return /API has not been used in project|SERVICE_DISABLED|BILLING_DISABLED|requires billing to be enabled/.test(
+    msg,
+  );
+}
+
+/**
+ * Store validation's verdict on a failed ListSecrets: a note when the caller was authenticated but
+ * lacks secretmanager.secrets.list (the store works for named secrets; only dataFrom.find cannot),
+ * undefined when the failure makes the store unusable (it is then reported as the error).
+ */
+export function listDeniedNote(err: unknown, parent: string): string | undefined {
+  if (grpcCode(err) !== Code.PERMISSION_DENIED || projectRefused(err)) return undefined;
+  return (
+    `Secret Manager accepted the credentials but denied secretmanager.secrets.list on ${parent} ` +
+    '(or the project does not exist), so dataFrom.find is unavailable (it needs roles/secretmanager.viewer)'
   );
 }
 

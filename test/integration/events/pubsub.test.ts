@@ -4,7 +4,7 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
+import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, readersYaml, readSecret, storeCondition } from '../../support/es';
 import { eventStoreYaml } from '../../support/events';
@@ -32,6 +32,7 @@ async function metric(name: string): Promise<string> {
 beforeAll(async () => {
   ns = await createNamespace('ev-pubsub');
   await installDeploy();
+  await grantGcp(project, 'roles/secretmanager.secretAccessor');
   [topic] = await pubsub.createTopic(`sm-events-${suffix}`);
   await topic.createSubscription(`secretsync-${suffix}`);
   await putGcpVersion(sm, project, 'db', 'v1');

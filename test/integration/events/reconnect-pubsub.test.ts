@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { RECONNECT } from '../../../src/events/source';
 import { startToxiproxy, type Proxy, type Toxiproxy } from '../../testbed/toxiproxy';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
+import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, readersYaml, readSecret, storeCondition } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -106,6 +106,8 @@ async function subscribed(timeoutMs: number, what: string): Promise<void> {
 
 beforeAll(async () => {
   await installDeploy();
+  // Viewer too: payload reads are counted, and change checks should read metadata.
+  await grantGcp(project, ['roles/secretmanager.viewer', 'roles/secretmanager.secretAccessor']);
   mkdirSync(logDir, { recursive: true });
   ns = await createNamespace('ev-reconnect-ps');
   emulator = await startPubSubEmulator(logDir);

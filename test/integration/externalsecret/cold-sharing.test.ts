@@ -4,7 +4,7 @@
 // about one payload read per key instead of one per ExternalSecret.
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
+import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { allSynced, decoded, readersYaml, readSecret } from '../../support/es';
 import { gcpCalls, metricsText, metricSum } from '../../support/events';
@@ -23,6 +23,8 @@ let ctl: TestController | undefined;
 beforeAll(async () => {
   ns = await createNamespace('es-share');
   await installDeploy();
+  // Viewer too: the premise is that idle checks read version metadata, not payloads.
+  await grantGcp(project, ['roles/secretmanager.viewer', 'roles/secretmanager.secretAccessor']);
   for (const k of keys) await putGcpVersion(sm, project, k, `${k}-v1`);
   await applyYaml(`
 apiVersion: external-secrets.io/v1

@@ -2,7 +2,7 @@
 // through the GCE metadata server): the ESO v1beta1 manifest from the issue, applied as written.
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
+import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { startController, installDeploy, type TestController } from '../../support/controller';
 import { decoded, eventsFor, readEs, readSecret, ready } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -16,6 +16,7 @@ let ctl: TestController | undefined;
 beforeAll(async () => {
   await installDeploy();
   await clients().core.createNamespace({ body: { metadata: { name: ns } } });
+  await grantGcp('my-project', 'roles/secretmanager.secretAccessor');
   await putGcpVersion(sm, 'my-project', 'db-username', 'app_user');
   await putGcpVersion(sm, 'my-project', 'db-password', CANARY);
   await applyYaml(`

@@ -4,7 +4,7 @@
 // by every reader within the interval.
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
+import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { allSynced, decoded, readEs, readersYaml, readSecret } from '../../support/es';
 import { gcpCalls } from '../../support/events';
@@ -24,6 +24,8 @@ const names = keys.flatMap((k) => Array.from({ length: perKey }, (_, i) => `${k}
 beforeAll(async () => {
   ns = await createNamespace('es-plan');
   await installDeploy();
+  // Viewer too: what is counted is GetSecretVersion (versions.get) instead of payload reads.
+  await grantGcp(project, ['roles/secretmanager.viewer', 'roles/secretmanager.secretAccessor']);
   for (const k of keys) await putGcpVersion(sm, project, k, `${k}-v1`);
   await applyYaml(`
 apiVersion: external-secrets.io/v1

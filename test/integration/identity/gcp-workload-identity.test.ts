@@ -2,12 +2,12 @@
 // deploy/'s RBAC) requests tokens for the stores' ServiceAccounts from the real apiserver, exchanges
 // them at the testbed's STS fake (which verifies them against the apiserver's JWKS), impersonates the
 // Google service account at the IAM Credentials fake (gated by roles/iam.workloadIdentityUser
-// bindings) and reads Secret Manager with the result — which, in a strict project, fails for real
-// without roles/secretmanager.secretAccessor. Failures must say what to fix; the canary value and
+// bindings) and reads Secret Manager with the result — which fails for real without
+// roles/secretmanager.secretAccessor (each identity is granted exactly the secrets it reads). Failures must say what to fix; the canary value and
 // the tokens never appear in logs, status or Events.
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
-import { fakeAdmin, fakeRequests, gcpSecretManager } from '../../support/cloud';
+import { fakeAdmin, fakeRequests, gcpSecretManager, grantGcp } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, eventsFor, readEs, readSecret, ready } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -105,7 +105,12 @@ beforeAll(async () => {
   await putSecret(project, 'db-password', CANARY);
   await putSecret(project, 'plain', 'plain-value');
   await putSecret(strictProject, 'locked', 'locked-value');
-  await fakeAdmin('SECRETSYNC_GCP_ENDPOINT', '/_testbed/strict', { project: strictProject });
+  const reads = (who: string, id: string) =>
+    grantGcp(`projects/${project}/secrets/${id}`, 'roles/secretmanager.secretAccessor', who);
+  await reads(`serviceAccount:${gsa('app')}`, 'db-password');
+  for (const who of [gsa('app'), gsa('unbound'), gsa('referent')])
+    await reads(`serviceAccount:${who}`, 'plain');
+  await reads(member('direct'), 'plain');
   ctl = await startController(ns);
 });
 
@@ -172,7 +177,7 @@ test('without an IAM binding: Ready=False naming roles/iam.workloadIdentityUser,
   await synced('unbound', 'plain-value');
 });
 
-test('a strict project: the Google SA lacks secretAccessor until granted', async () => {
+test('a project where the Google SA has no role: it lacks secretAccessor until granted', async () => {
   const reader = gsa('reader', strictProject);
   await ksa('reader', { 'iam.gke.io/gcp-service-account': reader });
   await bind(reader, member('reader'));
@@ -190,10 +195,7 @@ test('a strict project: the Google SA lacks secretAccessor until granted', async
   const msg = await failing('locked', 'ProviderAuthFailed');
   expect(msg).toContain('roles/secretmanager.secretAccessor');
   expect(msg).toContain(`serviceAccount:${reader}`);
-  await fakeAdmin('SECRETSYNC_GCP_ENDPOINT', '/_testbed/grant', {
-    resource: `projects/${strictProject}`,
-    member: `serviceAccount:${reader}`,
-  });
+  await grantGcp(strictProject, 'roles/secretmanager.secretAccessor', `serviceAccount:${reader}`);
   await synced('locked', 'locked-value');
 });
 

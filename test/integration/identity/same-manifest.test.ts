@@ -3,7 +3,7 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager } from '../../support/cloud';
+import { gcpSecretManager, grantGcp } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, readSecret } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -37,6 +37,7 @@ beforeAll(async () => {
     parent: `projects/${project}/secrets/${key}`,
     payload: { data: Buffer.from('from-gcp') },
   });
+  await grantGcp(`projects/${project}/secrets/${key}`, 'roles/secretmanager.secretAccessor');
   await sm.close();
   await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: key, SecretString: 'from-aws' }));
 });

@@ -3,11 +3,18 @@
 // versions, change detection, version states, find, regional secrets, IAM and error mapping — and
 // a planted canary that must never surface in an error.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { OAuth2Client } from 'google-auth-library';
-import { AuthError, InvalidRefError, NoSecretError, ProviderError } from '../../../src/providers/errors';
+import {
+  AuthError,
+  InvalidRefError,
+  NoSecretError,
+  ProviderError,
+  UnavailableError,
+} from '../../../src/providers/errors';
 import { createGcpClient } from '../../../src/providers/gcp';
 import type { SecretsClient } from '../../../src/providers/types';
-import { fakeAdmin, fakeRequests, gcpSecretManager } from '../../support/cloud';
+import { fakeRequests, gcpSecretManager, grantGcp } from '../../support/cloud';
 
 const sm = gcpSecretManager();
 const project = process.env.GOOGLE_CLOUD_PROJECT!;
@@ -43,6 +50,15 @@ async function secret(
   return id;
 }
 
+/** A local port nothing listens on (connections are refused at once). */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
 /** The error a call fails with (recorded for the canary check). */
 async function failure(p: Promise<unknown>): Promise<ProviderError> {
   try {
@@ -54,6 +70,12 @@ async function failure(p: Promise<unknown>): Promise<ProviderError> {
   }
   throw new Error('expected the call to fail');
 }
+
+beforeAll(async () => {
+  // Metadata too: these tests check change detection, find and the "not found" wording, which read
+  // secrets.get / versions.get / secrets.list. Accessor-only stores are tested at the end.
+  await grantGcp(project, ['roles/secretmanager.viewer', 'roles/secretmanager.secretAccessor']);
+});
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
@@ -107,6 +129,7 @@ test('binary payloads come back byte for byte', async () => {
 
 test('a full name in another project wins over the store projectID', async () => {
   const other = `other-${run}`;
+  await grantGcp(other, 'roles/secretmanager.secretAccessor');
   const id = await secret(['elsewhere'], { parent: `projects/${other}` });
   const c = await gcp({ projectID: project });
   expect(text(await c.getSecret({ key: `projects/${other}/secrets/${id}` }))).toBe('elsewhere');
@@ -243,7 +266,6 @@ test('PERMISSION_DENIED is an AuthError naming the role and the controller ident
   const strict = `strict-project-${run}`;
   const id = await secret([canary], { parent: `projects/${strict}` });
   const resource = `projects/${strict}/secrets/${id}`;
-  await fakeAdmin('SECRETSYNC_GCP_ENDPOINT', '/_testbed/strict', { project: strict });
   const c = await gcp({ projectID: strict });
   const denied = await failure(c.getSecret({ key: id }));
   expect(denied).toBeInstanceOf(AuthError);
@@ -257,10 +279,7 @@ test('PERMISSION_DENIED is an AuthError naming the role and the controller ident
   const deniedFind = await failure(c.findSecrets({ nameRegexp: id }));
   expect(deniedFind).toBeInstanceOf(AuthError);
 
-  await fakeAdmin('SECRETSYNC_GCP_ENDPOINT', '/_testbed/grant', {
-    resource,
-    member: `serviceAccount:secretsync@${project}.iam.gserviceaccount.com`,
-  });
+  await grantGcp(resource, 'roles/secretmanager.secretAccessor');
   expect(text(await c.getSecret({ key: id }))).toBe(canary);
 });
 
@@ -281,6 +300,52 @@ test('an injected auth client is used instead of ADC; a rejected token is an Aut
   const rejected = await failure(
     (await gcp({ projectID: project }, { authClient: bad })).getSecret({ key: id }),
   );
+  expect(rejected).toBeInstanceOf(AuthError);
+  expect(rejected.message).toMatch(/rejected the store's credentials \(UNAUTHENTICATED\)/);
+});
+
+test('accessor-only on the secret: values and change detection work; validate notes that find is unavailable', async () => {
+  const lean = `lean-${run}`;
+  const id = await secret(['one', 'two'], { parent: `projects/${lean}` });
+  await grantGcp(`projects/${lean}/secrets/${id}`, 'roles/secretmanager.secretAccessor');
+  const c = await gcp({ projectID: lean });
+  expect(await c.validate!()).toEqual([
+    `Secret Manager accepted the credentials but denied secretmanager.secrets.list on projects/${lean} ` +
+      '(or the project does not exist), so dataFrom.find is unavailable (it needs roles/secretmanager.viewer)',
+  ]);
+  expect(text(await c.getSecret({ key: id }))).toBe('two');
+  expect(await c.currentVersion!({ key: id })).toBe('2'); // GetSecretVersion denied: read by access
+  const find = await failure(c.findSecrets({ nameRegexp: id }));
+  expect(find).toBeInstanceOf(AuthError);
+  expect(find.message).toMatch(/grant roles\/secretmanager\.viewer \(secretmanager\.secrets\.list/);
+});
+
+test('viewer-only: validate passes, but reading a value is an AuthError naming secretAccessor', async () => {
+  const looker = `looker-${run}`;
+  const id = await secret([canary], { parent: `projects/${looker}` });
+  await grantGcp(looker, 'roles/secretmanager.viewer');
+  const c = await gcp({ projectID: looker });
+  expect(await c.validate!()).toEqual([]);
+  expect(await c.currentVersion!({ key: id })).toBe('1');
+  const e = await failure(c.getSecret({ key: id }));
+  expect(e).toBeInstanceOf(AuthError);
+  expect(e.message).toMatch(
+    `permission denied on projects/${looker}/secrets/${id}/versions/latest: grant roles/secretmanager.secretAccessor`,
+  );
+});
+
+test('an unreachable endpoint or rejected credentials fail validate with a typed error', async () => {
+  const closed = await closedPort();
+  const down = await gcp(
+    { projectID: project },
+    { env: { SECRETSYNC_GCP_ENDPOINT: `http://127.0.0.1:${closed}` } },
+  );
+  const unreachable = await failure(down.validate!());
+  expect(unreachable).toBeInstanceOf(UnavailableError);
+  expect(unreachable.message).toMatch(/^Secret Manager .*projects\/testbed-project\/secrets/);
+  const bad = new OAuth2Client();
+  bad.setCredentials({ access_token: 'ya29.not-issued', expiry_date: Date.now() + 3_600_000 });
+  const rejected = await failure((await gcp({ projectID: project }, { authClient: bad })).validate!());
   expect(rejected).toBeInstanceOf(AuthError);
   expect(rejected.message).toMatch(/rejected the store's credentials \(UNAUTHENTICATED\)/);
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runStatus } from '../../../src/cli/status';
 import { runSync } from '../../../src/cli/sync';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
+import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, readEs, readSecret, ready } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -32,6 +32,7 @@ const kubeconfig = () => process.env.KUBECONFIG!;
 
 beforeAll(async () => {
   await installDeploy();
+  await grantGcp(project, 'roles/secretmanager.secretAccessor');
   ns = await createNamespace('cli');
   await putGcpVersion(sm, project, 'api-token', 'v1');
   await applyYaml(`

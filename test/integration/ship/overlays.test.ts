@@ -17,7 +17,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { checkSource, loadCheckers, type ValidateSummary } from '../../../src/cli/validate';
 import { SUPPORTED_PROVIDERS } from '../../../src/providers/registry';
 import { applyYaml, kubectl } from '../../support/apply';
-import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
+import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, readSecret } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -244,6 +244,7 @@ describe.each(['gcp', 'aws'] as const)('examples/%s synced end to end', (cloud) 
         objs.find((o) => o.kind === 'ClusterSecretStore')!.spec!.provider as { gcpsm: { projectID: string } }
       ).gcpsm.projectID;
       for (const d of data) await putGcpVersion(gsm, project, d.key, want[d.secretKey]!);
+      await grantGcp(project, 'roles/secretmanager.secretAccessor');
     } else {
       const byKey = new Map<string, Record<string, string>>();
       for (const d of data) byKey.set(d.key, { ...byKey.get(d.key), [d.property!]: want[d.secretKey]! });

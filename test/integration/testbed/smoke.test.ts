@@ -17,7 +17,7 @@ import { PubSub, type Message } from '@google-cloud/pubsub';
 import { randomBytes } from 'node:crypto';
 import { eventually } from '../../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
-import { fakeAdmin, fakeRequests, gcpSecretManager } from '../../support/cloud';
+import { fakeAdmin, fakeRequests, gcpSecretManager, grantGcp } from '../../support/cloud';
 
 const { core, apps } = clients();
 let ns: string;
@@ -158,36 +158,43 @@ test('EKS Pod Identity agent exchanges a projected token for credentials that mo
   expect(refused.status).toBe(401);
 });
 
-test('Secret Manager: a version created and accessed through @google-cloud/secret-manager with an ambient token', async () => {
-  const client = gcpSecretManager();
+test('Secret Manager: a version created by the admin and accessed with an ambient token once granted', async () => {
+  const admin = gcpSecretManager();
+  const client = gcpSecretManager({ ambient: true });
   const project = process.env.GOOGLE_CLOUD_PROJECT!;
   const id = `smoke-${randomBytes(3).toString('hex')}`;
-  await client.createSecret({
+  const name = `projects/${project}/secrets/${id}`;
+  await admin.createSecret({
     parent: `projects/${project}`,
     secretId: id,
     secret: { replication: { automatic: {} } },
   });
-  await client.addSecretVersion({
-    parent: `projects/${project}/secrets/${id}`,
-    payload: { data: Buffer.from('v1') },
+  await admin.addSecretVersion({ parent: name, payload: { data: Buffer.from('v1') } });
+  await admin.addSecretVersion({ parent: name, payload: { data: Buffer.from('v2') } });
+  // Nothing is allowed until granted: 403, as for a secret that does not exist.
+  await expect(client.accessSecretVersion({ name: `${name}/versions/latest` })).rejects.toMatchObject({
+    code: 7,
+    message: expect.stringContaining(
+      `Permission 'secretmanager.versions.access' denied for resource '${name}/versions/latest'`,
+    ),
   });
-  await client.addSecretVersion({
-    parent: `projects/${project}/secrets/${id}`,
-    payload: { data: Buffer.from('v2') },
-  });
-  const [latest] = await client.accessSecretVersion({
-    name: `projects/${project}/secrets/${id}/versions/latest`,
-  });
+  await grantGcp(name, 'roles/secretmanager.secretAccessor');
+  const [latest] = await client.accessSecretVersion({ name: `${name}/versions/latest` });
   expect(Buffer.from(latest.payload!.data as Uint8Array).toString()).toBe('v2');
-  expect(latest.name).toBe(`projects/${project}/secrets/${id}/versions/2`);
+  expect(latest.name).toBe(`${name}/versions/2`);
+  // The accessor role carries no metadata permission, and no other secret.
+  await expect(client.getSecretVersion({ name: `${name}/versions/latest` })).rejects.toMatchObject({
+    code: 7,
+  });
   await expect(
     client.accessSecretVersion({ name: `projects/${project}/secrets/nope/versions/latest` }),
-  ).rejects.toMatchObject({
-    code: 5,
-  });
+  ).rejects.toMatchObject({ code: 7 });
+  await expect(
+    admin.accessSecretVersion({ name: `projects/${project}/secrets/nope/versions/latest` }),
+  ).rejects.toMatchObject({ code: 5 });
   const tokenCalls = (await fakeRequests('GCE_METADATA_HOST')).filter((r) => r.path.endsWith('/token'));
   expect(tokenCalls.length).toBeGreaterThan(0);
-  await client.close();
+  await Promise.all([client.close(), admin.close()]);
 });
 
 test('moto serves GetSecretValue and BatchGetSecretValue', async () => {

@@ -1,6 +1,8 @@
 // The Secret Manager emulator as the resilience scenarios drive it: always directly (never through
-// the scenario's Toxiproxy), with calls counted server-side per project.
+// the scenario's Toxiproxy), as the testbed's admin, with calls counted server-side per project.
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { OAuth2Client } from 'google-auth-library';
+import { CONTROLLER_GSA } from '../../testbed/fakes/gcp-identity';
 
 export class SecretManager {
   readonly client: SecretManagerServiceClient;
@@ -8,12 +10,36 @@ export class SecretManager {
   /** `endpoint`: the emulator's own URL (SECRETSYNC_GCP_ENDPOINT as the testbed exports it). */
   constructor(readonly endpoint: string) {
     const url = new URL(endpoint);
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({
+      access_token: process.env.SECRETSYNC_GCP_ADMIN_TOKEN ?? '',
+      expiry_date: Date.now() + 24 * 3600_000,
+    });
     this.client = new SecretManagerServiceClient({
       apiEndpoint: url.hostname,
       port: Number(url.port),
       protocol: 'http',
       fallback: true,
+      authClient,
     });
+  }
+
+  /**
+   * Lets the controller's ambient identity read the project: payloads (secretAccessor) and version
+   * metadata (viewer), so that scenarios count the same calls as before the emulator was strict.
+   */
+  async grantController(project: string): Promise<void> {
+    for (const role of ['roles/secretmanager.viewer', 'roles/secretmanager.secretAccessor']) {
+      const res = await fetch(`${this.endpoint}/_testbed/grant`, {
+        method: 'POST',
+        body: JSON.stringify({
+          resource: `projects/${project}`,
+          member: `serviceAccount:${CONTROLLER_GSA}`,
+          role,
+        }),
+      });
+      if (!res.ok) throw new Error(`/_testbed/grant: HTTP ${res.status} ${await res.text()}`);
+    }
   }
 
   async put(project: string, id: string, value: string | Buffer): Promise<void> {

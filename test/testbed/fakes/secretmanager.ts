@@ -1,12 +1,14 @@
 // A Secret Manager v1 emulator speaking the REST (HTTP/JSON) surface that
 // @google-cloud/secret-manager uses in `fallback` mode. It exists because the Go emulator named in
-// TESTBED.md is not served by this machine's Go module proxy. It enforces OAuth: every call needs a
-// bearer token issued by the testbed's metadata server / IAM fakes, and (when a project is made
-// strict) an IAM grant of roles/secretmanager.secretAccessor for the caller. Like the Go emulator,
-// it ignores ListSecrets `filter` and sends no notifications.
+// TESTBED.md is not served by this machine's Go module proxy. It is as strict as the real service:
+// every call needs a bearer token issued by the testbed's identity fakes, and every method checks
+// its IAM permission (./secretmanager-iam) before it looks at the resource, so a caller without the
+// permission gets 403 whether or not the secret exists. Like the Go emulator, it ignores
+// ListSecrets `filter` and sends no notifications.
 import type { IncomingMessage } from 'node:http';
 import { FakeServer, bearer, json, type Reply } from './http';
 import type { GcpTokens } from './gcp-identity';
+import { SecretManagerIam, denied, type Permission } from './secretmanager-iam';
 
 type State = 'ENABLED' | 'DISABLED' | 'DESTROYED';
 interface Version {
@@ -47,8 +49,12 @@ function crc32c(buf: Buffer): string {
 export class SecretManagerEmulator {
   readonly server: FakeServer;
   private secrets = new Map<string, StoredSecret>();
-  private strictProjects = new Set<string>();
-  private grants = new Map<string, Set<string>>(); // resource (project or secret) → accessor members
+  readonly iam = new SecretManagerIam();
+  /**
+   * Bearer token of the testbed's admin (roles/secretmanager.admin on every project), for the
+   * test side's setup calls; the controller's identities get only what a test grants them.
+   */
+  readonly adminToken: string;
   /** Projects whose calls are answered 429 RESOURCE_EXHAUSTED (`/_testbed/throttle`). */
   private throttledProjects = new Set<string>();
   /** Calls by method and by `<project>:<method>`, for counting provider traffic server-side. */
@@ -57,6 +63,7 @@ export class SecretManagerEmulator {
   onCall?: (method: string, project: string) => void;
 
   constructor(private readonly tokens: GcpTokens) {
+    this.adminToken = tokens.issue(SecretManagerIam.ADMIN, 365 * 24 * 3600).token;
     this.server = new FakeServer('secretmanager', (req, body, url) => this.handle(req, body, url));
   }
 
@@ -92,17 +99,26 @@ export class SecretManagerEmulator {
     return s.versions.find((v) => String(v.n) === id);
   }
 
-  private allowed(member: string, secretName: string): boolean {
-    const project = secretName.split('/').slice(0, 2).join('/');
-    if (!this.strictProjects.has(project)) return true;
-    return Boolean(this.grants.get(secretName)?.has(member) || this.grants.get(project)?.has(member));
+  /** A 403 as Secret Manager words it, unless `member` holds `permission` on `resource`. */
+  private deny(
+    member: string,
+    permission: Permission,
+    resource: string,
+    shown = resource,
+  ): Reply | undefined {
+    return this.iam.allows(member, permission, resource)
+      ? undefined
+      : err(403, 'PERMISSION_DENIED', denied(permission, shown));
   }
 
   private admin(body: Buffer, url: URL): Reply {
     const b = body.length ? (JSON.parse(body.toString()) as Record<string, string>) : {};
-    if (url.pathname === '/_testbed/strict') this.strictProjects.add(`projects/${b.project}`);
-    else if (url.pathname === '/_testbed/grant') {
-      this.grants.set(b.resource!, (this.grants.get(b.resource!) ?? new Set()).add(b.member!));
+    if (url.pathname === '/_testbed/grant' || url.pathname === '/_testbed/revoke') {
+      // {resource: projects/p or projects/p/secrets/s, member, role: roles/secretmanager.*}
+      const problem = this.iam.check(b.resource, b.member, b.role);
+      if (problem) return err(400, 'INVALID_ARGUMENT', problem);
+      if (url.pathname === '/_testbed/grant') this.iam.grant(b.resource!, b.member!, b.role!);
+      else this.iam.revoke(b.resource!, b.member!, b.role!);
     } else if (url.pathname === '/_testbed/throttle') {
       // {project, on}: while on, every call for the project is counted as `<project>:Throttled`
       // and answered as Secret Manager answers an exhausted quota.
@@ -111,8 +127,7 @@ export class SecretManagerEmulator {
     } else if (url.pathname === '/_testbed/wipe') {
       this.throttledProjects.clear();
       this.secrets.clear();
-      this.strictProjects.clear();
-      this.grants.clear();
+      this.iam.clear();
       this.calls.clear();
     } else if (url.pathname === '/_testbed/calls') return json(200, Object.fromEntries(this.calls));
     else return err(404, 'NOT_FOUND', 'unknown admin path');
@@ -145,6 +160,8 @@ export class SecretManagerEmulator {
 
     if ((m = SECRETS.exec(path)) && method === 'POST') {
       this.count('CreateSecret', path);
+      const no = this.deny(member, 'secrets.create', m[1]!);
+      if (no) return no;
       const secretId = url.searchParams.get('secretId') ?? '';
       if (!/^[A-Za-z0-9_-]{1,255}$/.test(secretId)) return err(400, 'INVALID_ARGUMENT', 'invalid secret_id');
       const name = `${m[1]}/secrets/${secretId}`;
@@ -163,6 +180,8 @@ export class SecretManagerEmulator {
     }
     if ((m = SECRETS.exec(path)) && method === 'GET') {
       this.count('ListSecrets', path);
+      const no = this.deny(member, 'secrets.list', m[1]!);
+      if (no) return no;
       const all = [...this.secrets.values()].filter((s) => s.name.startsWith(`${m![1]}/secrets/`));
       const size = Math.min(Number(url.searchParams.get('pageSize') ?? 25000) || 25000, 25000);
       const start = Number(url.searchParams.get('pageToken') ?? 0) || 0;
@@ -176,6 +195,8 @@ export class SecretManagerEmulator {
     }
     if ((m = ADD_VERSION.exec(path)) && method === 'POST') {
       this.count('AddSecretVersion', path);
+      const no = this.deny(member, 'versions.add', m[1]!);
+      if (no) return no;
       const s = this.secrets.get(m[1]!);
       if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
       const payload = (input.payload ?? {}) as { data?: string };
@@ -191,6 +212,8 @@ export class SecretManagerEmulator {
     }
     if ((m = VERSIONS.exec(path)) && method === 'GET') {
       this.count('ListSecretVersions', path);
+      const no = this.deny(member, 'versions.list', m[1]!);
+      if (no) return no;
       const s = this.secrets.get(m[1]!);
       if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
       const versions = [...s.versions].reverse().map((v) => this.versionJson(s, v));
@@ -205,14 +228,11 @@ export class SecretManagerEmulator {
             ? `${verb[0]!.toUpperCase()}${verb.slice(1)}SecretVersion`
             : 'GetSecretVersion';
       this.count(op, path);
+      // The regexp admits only these verbs, each one a permission of the same name.
+      const permission = (verb ? `versions.${verb}` : 'versions.get') as Permission;
+      const no = this.deny(member, permission, secretName, `${secretName}/versions/${id}`);
+      if (no) return no;
       const s = this.secrets.get(secretName);
-      if (verb === 'access' && s && !this.allowed(member, secretName)) {
-        return err(
-          403,
-          'PERMISSION_DENIED',
-          `Permission 'secretmanager.versions.access' denied for resource '${secretName}/versions/${id}' (or it may not exist).`,
-        );
-      }
       const v = s && this.resolveVersion(s, id);
       if (!s || !v) return err(404, 'NOT_FOUND', `Secret Version [${secretName}/versions/${id}] not found.`);
       if (verb === 'access') {
@@ -244,11 +264,16 @@ export class SecretManagerEmulator {
       const s = this.secrets.get(m[1]!);
       if (method === 'DELETE') {
         this.count('DeleteSecret', path);
+        const no = this.deny(member, 'secrets.delete', m[1]!);
+        if (no) return no;
         if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
         this.secrets.delete(m[1]!);
+        this.iam.forget(m[1]!); // a secret's own policy goes with it
         return json(200, {});
       }
       this.count('GetSecret', path);
+      const no = this.deny(member, 'secrets.get', m[1]!);
+      if (no) return no;
       if (!s) return err(404, 'NOT_FOUND', `Secret [${m[1]}] not found.`);
       return json(200, this.secretJson(s));
     }

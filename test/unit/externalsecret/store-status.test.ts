@@ -1,54 +1,81 @@
-// validateStore: a store whose identity lacks optional permissions is Ready=True (Valid) with one
-// line saying what could not be checked or used; only a rejected validate() is Ready=False.
-import type { StoreObject } from '../../../src/controllers/externalsecret/reconcile';
-import { validateStore } from '../../../src/controllers/externalsecret/store-status';
-import { AuthError } from '../../../src/providers/errors';
+// What a store's Ready condition says, given what its client's validate() reports: notes on
+// optional permissions keep it Ready=True in one line; a rejection is ValidationFailed.
+import { AuthError, UnavailableError } from '../../../src/providers/errors';
 import type { SecretsClient } from '../../../src/providers/types';
+import { oneLine, validateStore } from '../../../src/controllers/externalsecret/store-status';
+import type { StoreObject } from '../../../src/controllers/externalsecret/reconcile';
 
-const store: StoreObject = {
-  kind: 'SecretStore',
+const store = (spec: Record<string, unknown> = {}): StoreObject => ({
+  kind: 'ClusterSecretStore',
   name: 's',
-  namespace: 'n',
   generation: 1,
-  spec: { provider: { aws: { service: 'SecretsManager', region: 'eu-west-1' } } },
-};
-
-const clientWith = (validate: () => Promise<string[]>) => async (): Promise<SecretsClient> => ({
-  getSecret: () => Promise.reject(new Error('unused')),
-  findSecrets: () => Promise.reject(new Error('unused')),
-  validate,
-  close: () => Promise.resolve(),
+  spec: { provider: { gcpsm: { projectID: 'p' } }, ...spec } as StoreObject['spec'],
 });
 
-test('notes from validate() are appended to Ready=True, on one line', async () => {
-  const cond = await validateStore(
-    store,
-    clientWith(async () => ['credentials accepted, but X is not granted, so\nfind is unavailable', 'Y too']),
-  );
-  expect(cond).toEqual({
+const clientThat = (validate?: SecretsClient['validate']) => async (): Promise<SecretsClient> => ({
+  getSecret: async () => new Uint8Array(),
+  findSecrets: async () => new Map(),
+  close: async () => undefined,
+  ...(validate && { validate }),
+});
+
+test('nothing to note: Ready=True Valid "store validated"', async () => {
+  expect(
+    await validateStore(
+      store(),
+      clientThat(async () => []),
+    ),
+  ).toEqual({
     type: 'Ready',
     status: 'True',
     reason: 'Valid',
-    message: 'store validated; credentials accepted, but X is not granted, so find is unavailable; Y too',
+    message: 'store validated',
   });
 });
 
-test('no notes: the message is unchanged', async () => {
-  const cond = await validateStore(
-    store,
-    clientWith(async () => []),
+test('a missing optional permission keeps the store Ready=True and is said in the same line', async () => {
+  const note = 'Secret Manager accepted the credentials but denied secretmanager.secrets.list on projects/p';
+  const c = await validateStore(
+    store({ retrySettings: { maxRetries: 3 } }),
+    clientThat(async () => [note]),
   );
-  expect(cond.message).toBe('store validated');
+  expect(c).toMatchObject({ status: 'True', reason: 'Valid' });
+  expect(c.message).toBe(
+    `store validated; ${note}; retrySettings is not used (failures back off per key, 1 s to 5 min)`,
+  );
 });
 
-test('a rejected validate() is Ready=False ValidationFailed with its message', async () => {
-  const cond = await validateStore(
-    store,
-    clientWith(() => Promise.reject(new AuthError('access denied: grant x'))),
-  );
-  expect(cond).toMatchObject({
+test('a provider without validate() is Valid', async () => {
+  expect(await validateStore(store(), clientThat())).toMatchObject({ status: 'True', reason: 'Valid' });
+});
+
+test.each([
+  new UnavailableError('Secret Manager unavailable (UNAVAILABLE) for projects/p/secrets: ECONNREFUSED'),
+  new AuthError("Secret Manager rejected the controller's credentials (UNAUTHENTICATED)"),
+])('a rejection is Ready=False ValidationFailed with its message: %s', async (e) => {
+  expect(
+    await validateStore(
+      store(),
+      clientThat(() => Promise.reject(e)),
+    ),
+  ).toEqual({
+    type: 'Ready',
     status: 'False',
     reason: 'ValidationFailed',
-    message: 'access denied: grant x',
+    message: e.message,
   });
+});
+
+test('messages are one line, whatever a provider puts in them', async () => {
+  expect(oneLine('a\n  b\r\nc')).toBe('a b c');
+  const c = await validateStore(
+    store(),
+    clientThat(async () => ['two\nlines']),
+  );
+  expect(c.message).toBe('store validated; two lines');
+  const f = await validateStore(
+    store(),
+    clientThat(() => Promise.reject(new Error('x\ny'))),
+  );
+  expect(f.message).toBe('x y');
 });

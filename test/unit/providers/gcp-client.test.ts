@@ -185,3 +185,76 @@ test('the ambient project is looked up once, after the key syntax is checked, an
   expect(text(await c.getSecret({ key: 'db' }))).toBe('one');
   expect(lookups).toBe(2);
 });
+
+// ---------------------------------------------------------------- store validation (ListSecrets)
+
+const listing = (failure?: Error): SmApi => ({
+  ...realGcp([['one', 'ENABLED']]).api,
+  async *listSecretsAsync() {
+    if (failure) throw failure;
+    yield { name: 'projects/p/secrets/db', labels: {} };
+  },
+});
+
+test('validate: a listing that works has nothing to note', async () => {
+  expect(await client(listing()).validate()).toEqual([]);
+});
+
+test('validate: ListSecrets denied is a one-line note (the store works without dataFrom.find), not a failure', async () => {
+  const denied = err(7, "Permission 'secretmanager.secrets.list' denied for resource 'projects/p'");
+  expect(await client(listing(denied)).validate()).toEqual([
+    'Secret Manager accepted the credentials but denied secretmanager.secrets.list on projects/p ' +
+      '(or the project does not exist), so dataFrom.find is unavailable (it needs roles/secretmanager.viewer)',
+  ]);
+});
+
+test('validate: unreachable, rejected credentials or a disabled API reject with a typed error', async () => {
+  const cases: [Error, new (...a: never[]) => Error, RegExp][] = [
+    [err(14, 'connect ECONNREFUSED'), UnavailableError, /Secret Manager unavailable \(UNAVAILABLE\)/],
+    [err(16, 'Request had invalid authentication credentials'), AuthError, /UNAUTHENTICATED/],
+    [
+      Object.assign(err(7, 'Secret Manager API has not been used in project 1 before or it is disabled'), {
+        reason: 'SERVICE_DISABLED',
+      }),
+      UnavailableError,
+      /Secret Manager refused project p itself: .* the Secret Manager API and billing are enabled/,
+    ],
+  ];
+  for (const [failure, type, message] of cases) {
+    const e = await client(listing(failure))
+      .validate()
+      .then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+    expect(e).toBeInstanceOf(type);
+    expect((e as Error).message).toMatch(message);
+  }
+});
+
+test('LatestOrFetch past a disabled latest without versions.list names that permission and the viewer role', async () => {
+  const { api, calls } = realGcp([
+    ['one', 'ENABLED'],
+    ['two', 'DISABLED'],
+  ]);
+  const accessorOnly: SmApi = {
+    ...api,
+    // eslint-disable-next-line require-yield -- denied before the first page
+    async *listSecretVersionsAsync() {
+      calls.push('listVersions');
+      throw err(7, "Permission 'secretmanager.versions.list' denied");
+    },
+  };
+  const e = await client(accessorOnly, 'LatestOrFetch')
+    .getSecret({ key: 'db' })
+    .then(
+      () => new Error('expected a failure'),
+      (x: unknown) => x as Error,
+    );
+  expect(e).toBeInstanceOf(AuthError);
+  expect(e.message).toMatch(
+    /^permission denied on projects\/p\/secrets\/db\/versions: grant roles\/secretmanager\.viewer \(secretmanager\.versions\.list, needed by secretVersionSelectionPolicy LatestOrFetch/,
+  );
+  // One listing per sync: the caller's backoff decides when to try again.
+  expect(calls.filter((c) => c === 'listVersions')).toHaveLength(1);
+});
