@@ -414,7 +414,9 @@ export class RolloutController {
     const ref = this.opts.digestKey;
     try {
       this.key =
-        'bytes' in ref ? digestKey(ref.bytes) : await loadDigestKey(this.opts.kc, ref, this.log, this.stopping.signal);
+        'bytes' in ref
+          ? digestKey(ref.bytes)
+          : await loadDigestKey(this.opts.kc, ref, this.log, this.stopping.signal);
     } catch {
       return undefined; // stopped while loading
     }

@@ -27,7 +27,9 @@ export function keyFromSecret(s: V1Secret): DigestKey | { problem: string } {
   if (b64 === undefined) return { problem: `it has no data key "${DIGEST_KEY_FIELD}"` };
   const bytes = Buffer.from(b64, 'base64');
   if (bytes.length < DIGEST_KEY_BYTES)
-    return { problem: `its "${DIGEST_KEY_FIELD}" holds ${bytes.length} bytes; at least ${DIGEST_KEY_BYTES} are needed` };
+    return {
+      problem: `its "${DIGEST_KEY_FIELD}" holds ${bytes.length} bytes; at least ${DIGEST_KEY_BYTES} are needed`,
+    };
   return digestKey(bytes);
 }
 
@@ -72,13 +74,20 @@ export async function loadDigestKey(
       if (found === undefined) {
         const bytes = randomBytes(DIGEST_KEY_BYTES);
         try {
-          await kubeRequest(kc, { method: 'POST', path, body: newKeySecret(ref, bytes), signal, timeoutMs: 30_000 });
+          await kubeRequest(kc, {
+            method: 'POST',
+            path,
+            body: newKeySecret(ref, bytes),
+            signal,
+            timeoutMs: 30_000,
+          });
           const key = digestKey(bytes);
           log.info({ ...where, keyId: key.id }, 'created the digest key Secret');
           return key;
         } catch (err) {
           if (!isApiError(err, 409)) throw err;
-          continue; // another replica created it first: read theirs
+          log.debug(where, 'another replica created it first; reading theirs');
+          continue;
         }
       }
       const key = keyFromSecret(found);

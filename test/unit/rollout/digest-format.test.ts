@@ -18,7 +18,12 @@ const AUTO = parseOptIn({ 'reloader.stakater.com/auto': 'true' }, undefined).opt
 const REFS: ConsumedRef[] = [{ kind: 'Secret', name: 'db', keys: ['pin'], optional: false }];
 const sha = (v: string) => keyDigest(Buffer.from(v));
 
-function input(pin: string | undefined, recorded: DecideInput['recorded'], key: DigestKey = KEY, refs = REFS) {
+function input(
+  pin: string | undefined,
+  recorded: DecideInput['recorded'],
+  key: DigestKey = KEY,
+  refs = REFS,
+) {
   const db: ObjectState | undefined =
     pin === undefined ? undefined : { keys: { pin: sha(pin), other: sha('x') }, ignore: false, match: false };
   return {
@@ -52,7 +57,10 @@ test('plain digests of unchanged content are re-recorded keyed, without a restar
   expect(w.hash).not.toContain(previousVersion('123456').hash);
   // Once migrated, nothing more happens; a later change rolls as usual.
   expect(decide(input('123456', w))).toEqual({ action: 'none', hash: w.hash });
-  expect(decide(input('654321', w))).toMatchObject({ action: 'restart', changes: [{ name: 'db', how: 'changed' }] });
+  expect(decide(input('654321', w))).toMatchObject({
+    action: 'restart',
+    changes: [{ name: 'db', how: 'changed' }],
+  });
 });
 
 test('plain digests of content changed while the previous version was replaced: one restart, keyed', () => {

@@ -173,6 +173,8 @@ describe('keyedDigest', () => {
   });
 
   it('names the key with 8 hex digits of HMAC(key, 0x05)', () => {
-    expect(digestKeyId(key)).toBe(createHmac('sha256', key).update(Buffer.of(0x05)).digest('hex').slice(0, 8));
+    expect(digestKeyId(key)).toBe(
+      createHmac('sha256', key).update(Buffer.of(0x05)).digest('hex').slice(0, 8),
+    );
   });
 });
