@@ -299,7 +299,12 @@ export class RolloutController {
     }
     this.reported.delete(`${wk}#forbidden`);
     if (!restart) {
-      this.log.debug({ workload: wk, hash: shortHash(d.hash), why: d.why }, 'recorded hash');
+      // Moving to keyed digests (or a new key) happens once per workload: worth an info line.
+      const once = d.why === 'migrated' || d.why === 'rekeyed';
+      this.log[once ? 'info' : 'debug'](
+        { workload: wk, hash: shortHash(d.hash), why: d.why },
+        'recorded hash',
+      );
       return done();
     }
     const message = rolloutMessage(d.changes, seen, d.hash);

@@ -140,16 +140,14 @@ export function plainDigests(tracked: readonly Tracked[]): PlainDigests {
 function recordEntries(plain: PlainDigests, key?: DigestKey): Map<string, RecordEntry> {
   const out = new Map<string, RecordEntry>();
   for (const [id, e] of plain.objects) {
-    const content = e.content === ABSENT ? e.content : key ? keyedDigest(key.bytes, e.content) : e.content;
-    out.set(id, { content: content === ABSENT ? ABSENT : content.slice(0, 16), spec: e.spec });
+    if (e.content === ABSENT) out.set(id, e);
+    else
+      out.set(id, {
+        content: (key ? keyedDigest(key.bytes, e.content) : e.content).slice(0, 16),
+        spec: e.spec,
+      });
   }
   return out;
-}
-
-/** What the previous version wrote for these objects: the plain hash and record. */
-export function plainRecord(tracked: readonly Tracked[]): { hash: string; objects: string } {
-  const plain = plainDigests(tracked);
-  return { hash: plain.hash, objects: formatRecord(recordEntries(plain)) };
 }
 
 /**
