@@ -1,10 +1,10 @@
 // Nothing readable without Secret access lets a guess at a secret value be checked. A 6-digit PIN
 // is planted in a Secret that a Deployment consumes and then rotated (first sight, then a
 // rollout: every annotation, Event and log line the rollout side writes). Everything a user who
-// may not read Secrets can read — the Deployment, its ReplicaSets, the namespace's Events — plus
-// the controller's logs and /metrics is searched for digest-looking strings, and all 10⁶ PINs are tried against them in the previous version's plain
-// encodings. A control shows that the same search finds the PIN in the previous version's
-// annotations.
+// may not read Secrets can read — the Deployment, its ReplicaSets and pods, the namespace's
+// Events — plus the controller's logs and /metrics is searched for digest-looking strings, and
+// all 10⁶ PINs are tried against them in the previous version's plain encodings. A control shows
+// that the same search finds the PIN in the previous version's annotations.
 import { hash, randomInt } from 'node:crypto';
 import { digestsHash, keyDigest } from '../../../src/util/hash';
 import { startController, type TestController } from '../../support/controller';
@@ -150,6 +150,7 @@ test('a 6-digit PIN cannot be checked against anything a user without Secret acc
     JSON.stringify(await view.apps.listNamespacedDeployment({ namespace: ns })),
     JSON.stringify(await view.apps.listNamespacedReplicaSet({ namespace: ns })),
     JSON.stringify(await view.core.listNamespacedEvent({ namespace: ns })),
+    JSON.stringify(await view.core.listNamespacedPod({ namespace: ns })),
     ctl.logs.join(''),
     await (await fetch(`http://127.0.0.1:${ctl.metricsPort}/metrics`)).text(),
   ].join('\n');
