@@ -31,6 +31,10 @@ function controllerOptions(cmd: Command): Command {
     .option('--retry-period <d>', 'leader retry period', '2s')
     .option('--rollout-debounce <d>', 'changes to one workload within this window make one rollout', '1s')
     .option(
+      '--digest-key-secret <name>',
+      'Secret (in the Lease namespace) holding the key of the digests written on workloads',
+    )
+    .option(
       '--fetch-plan <mode>',
       'planned (shared fetches, batching, version tags) or naive (one call per entry)',
       'planned',

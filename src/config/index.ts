@@ -22,6 +22,8 @@ export interface Config {
   rolloutDebounceMs: number;
   /** `planned` (shared fetches, batching, version tags) or `naive` (one call per entry, as ESO). */
   fetchPlan: 'planned' | 'naive';
+  /** The Secret holding the key of the digests written on workloads: in the controller's namespace. */
+  digestKeySecret: { namespace: string; name: string };
 }
 
 export interface RawFlags {
@@ -40,6 +42,7 @@ export interface RawFlags {
   retryPeriod?: string;
   rolloutDebounce?: string;
   fetchPlan?: string;
+  digestKeySecret?: string;
 }
 
 export class ConfigError extends Error {}
@@ -88,6 +91,10 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
     leaderElection: le,
     identity: env.POD_NAME ?? hostname(),
     fetchPlan: fetchPlan(f.fetchPlan ?? env.SECRETSYNC_FETCH_PLAN),
+    digestKeySecret: {
+      namespace: le.namespace,
+      name: f.digestKeySecret ?? env.SECRETSYNC_DIGEST_KEY_SECRET ?? 'secretsync-digest-key',
+    },
     rolloutDebounceMs: seconds(
       'rollout-debounce',
       f.rolloutDebounce ?? env.SECRETSYNC_ROLLOUT_DEBOUNCE,

@@ -47,7 +47,14 @@ export async function runController(
       concurrency: cfg.concurrency,
       fetchPlan: cfg.fetchPlan,
     }),
-    { kc, logger, metrics, namespace: cfg.namespace, debounceMs: cfg.rolloutDebounceMs },
+    {
+      kc,
+      logger,
+      metrics,
+      namespace: cfg.namespace,
+      debounceMs: cfg.rolloutDebounceMs,
+      digestKey: cfg.digestKeySecret,
+    },
   );
   let leading = !cfg.leaderElection.enabled;
   const server: Server = await startHealthServer(

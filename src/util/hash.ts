@@ -16,12 +16,23 @@
 // Because each field carries its length, {a: "bc"} and {ab: "c"} encode differently, and so do
 // "no type" and the empty type. The result is lowercase hex. keyDigest(value) is plain
 // SHA-256(value) in hex. Never hash the data-hash annotation itself (it is not in `data`).
+//
+// What the rollout side writes where people without Secret access read it (workloads, pod
+// templates, Events, logs) is keyed, so that a guess at a value cannot be checked against it:
+//
+//   keyedDigest(key, digest) = HMAC-SHA-256( key, 0x04 || u32(len digest) || digest )
+//   digestKeyId(key)         = first 8 hex digits of HMAC-SHA-256( key, 0x05 )
+//
+// where digest is the hex text of a digestsHash. The key id names the key a digest was made with
+// (it tells nothing about values); contentHash stays unkeyed (ESO's data-hash, on the Secret).
 
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 
 const TAG_CONTENT = 0x01;
 const TAG_CONTENT_WITH_TYPE = 0x02;
 const TAG_DIGESTS = 0x03;
+const TAG_KEYED = 0x04;
+const TAG_KEY_ID = 0x05;
 
 function u32(n: number): Buffer {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
@@ -31,7 +42,7 @@ function u32(n: number): Buffer {
   return b;
 }
 
-function writeField(h: Hash, bytes: Uint8Array): void {
+function writeField(h: Hash | Hmac, bytes: Uint8Array): void {
   h.update(u32(bytes.byteLength));
   h.update(bytes);
 }
@@ -82,4 +93,17 @@ export function digestsHash(entries: Iterable<readonly [string, string]>): strin
   for (const [name, digest] of entries) asBytes.push([name, Buffer.from(digest, 'utf8')]);
   writeEntries(h, asBytes);
   return h.digest('hex');
+}
+
+/** HMAC-SHA-256 hex under `key` of a digest's hex text, in the encoding documented above. */
+export function keyedDigest(key: Uint8Array, digest: string): string {
+  const h = createHmac('sha256', key);
+  h.update(Buffer.of(TAG_KEYED));
+  writeField(h, Buffer.from(digest, 'utf8'));
+  return h.digest('hex');
+}
+
+/** 8 hex digits naming a key, so digests made with another key are recognised as such. */
+export function digestKeyId(key: Uint8Array): string {
+  return createHmac('sha256', key).update(Buffer.of(TAG_KEY_ID)).digest('hex').slice(0, 8);
 }

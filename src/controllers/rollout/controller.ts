@@ -19,6 +19,8 @@ import { matchesAny, OBJECT_KINDS, type ObjectKind } from './annotations';
 import { decide, type DecideInput, type RolloutDecision } from './decide';
 import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './describe';
 import { ManyToMany } from '../../util/many-to-many';
+import { digestKey, shortHash, type DigestKey } from './digest-format';
+import { loadDigestKey, type DigestKeySecret } from './digest-key';
 import { fillTracked, isTracked, namesIn, UNTRACKED, type CachedObject } from './interest';
 import { classifyPatchError, eventTarget, patchWorkload, type PatchContent } from './patch';
 import {
@@ -46,6 +48,8 @@ export interface RolloutControllerOptions {
   clock?: Clock;
   /** Items per list page for Secrets and ConfigMaps (they can be large); default 100. */
   objectPageSize?: number;
+  /** Where the digest key lives (read or created at start), or the key itself (tests). */
+  digestKey: DigestKeySecret | { bytes: Uint8Array };
 }
 
 /** After an RBAC denial, try again this much later (or when the workload changes), not in a loop. */
@@ -71,6 +75,10 @@ export class RolloutController {
   private readonly reported = new Map<string, string>();
   private readonly log: AppLogger;
   private workers?: Promise<void>;
+  /** Set before any decision: workers start only once it is. */
+  private key?: DigestKey;
+  private keyLoad?: Promise<DigestKey | undefined>;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: RolloutControllerOptions) {
     const clock = opts.clock ?? systemClock;
@@ -208,6 +216,8 @@ export class RolloutController {
   /** One workload: decide, then patch (record or restart) and report. */
   async reconcile(wk: string): Promise<Decision> {
     const { kind, namespace, name } = split(wk);
+    const key = this.key;
+    if (!key) return retry(new Error('the digest key is not loaded yet'));
     const w = this.workloads[kind]?.get(`${namespace}/${name}`);
     if (!isLean(w)) {
       this.seen.delete(wk);
@@ -227,6 +237,7 @@ export class RolloutController {
       },
       names: (k) => namesIn(this.objects[k], namespace),
       recorded: { hash: w.recordedHash, objects: w.recordedObjects },
+      key,
     };
     try {
       await this.fillUntracked(namespace, input);
@@ -241,7 +252,7 @@ export class RolloutController {
       {
         workload: wk,
         action: d.action,
-        ...(d.action === 'wait' ? { missing: d.missing } : { hash: d.hash.slice(0, 12) }),
+        ...(d.action === 'wait' ? { missing: d.missing } : { hash: shortHash(d.hash) }),
         seen: [...(seen?.keys() ?? [])],
       },
       'rollout decision',
@@ -288,13 +299,18 @@ export class RolloutController {
     }
     this.reported.delete(`${wk}#forbidden`);
     if (!restart) {
-      this.log.debug({ workload: wk, hash: d.hash.slice(0, 12), firstSight: d.firstSight }, 'recorded hash');
+      // Moving to keyed digests (or a new key) happens once per workload: worth an info line.
+      const once = d.why === 'migrated' || d.why === 'rekeyed';
+      this.log[once ? 'info' : 'debug'](
+        { workload: wk, hash: shortHash(d.hash), why: d.why },
+        'recorded hash',
+      );
       return done();
     }
     const message = rolloutMessage(d.changes, seen, d.hash);
     const reason = rolloutReason(d.changes);
     this.opts.metrics.rollouts.inc({ kind: w.kind, reason });
-    this.log.info({ workload: wk, reason, hash: d.hash.slice(0, 12), message }, 'rolling out');
+    this.log.info({ workload: wk, reason, hash: shortHash(d.hash), message }, 'rolling out');
     const target = eventTarget(w);
     void this.io.event(target, 'Normal', ROLLOUT_REASON.Rollout, message);
     if (w.paused)
@@ -383,6 +399,7 @@ export class RolloutController {
    * those, with no read-back afterwards.
    */
   async start(): Promise<void> {
+    this.keyLoad ??= this.loadKey();
     await Promise.all(WORKLOAD_KINDS.map((k) => this.workloads[k].start()));
     await Promise.all(OBJECT_KINDS.map((k) => this.objects[k].start()));
   }
@@ -394,8 +411,27 @@ export class RolloutController {
     );
   }
 
+  /**
+   * The digest key, read (or created) before anything is decided. Not part of start(): a key that
+   * cannot be read (RBAC, a malformed Secret) holds back rollouts, not the ExternalSecret side.
+   */
+  private async loadKey(): Promise<DigestKey | undefined> {
+    const ref = this.opts.digestKey;
+    try {
+      this.key =
+        'bytes' in ref
+          ? digestKey(ref.bytes)
+          : await loadDigestKey(this.opts.kc, ref, this.log, this.stopping.signal);
+    } catch {
+      return undefined; // stopped while loading
+    }
+    return this.key;
+  }
+
   /** Runs the workers until stop(); call on the leader only, after start() resolved. */
-  run(): Promise<void> {
+  async run(): Promise<void> {
+    const key = await (this.keyLoad ??= this.loadKey());
+    if (!key) return;
     const depth = setInterval(
       () => this.opts.metrics.queueDepth.set({ controller: 'rollout' }, this.queue.len()),
       2000,
@@ -411,6 +447,8 @@ export class RolloutController {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.keyLoad;
     await this.queue.shutdown();
     await this.workers;
     await Promise.all([

@@ -1,10 +1,12 @@
 // shouldRestart, as a pure function: from a workload's opt-in, what its pod spec reads, the
 // per-key digests of the Secrets and ConfigMaps in its namespace and what was recorded on the
 // workload last time, decide whether to wait, do nothing, record a hash, or restart its pods.
-// The hash is THE hash (util/hash digestsHash) over `Kind/name/key` → keyDigest entries.
-import { digestsHash, keyDigest } from '../../util/hash';
+// The hash is THE hash (util/hash digestsHash) over `Kind/name/key` → keyDigest entries, written
+// keyed (digest-format.ts sealHash) so that it cannot be used to check guesses at values.
+import { digestsHash, keyDigest, keyedDigest } from '../../util/hash';
 import { matchesAny, OBJECT_KINDS, type ObjectKind, type OptIn } from './annotations';
 import type { ConsumedRef, KeySet } from './consumers';
+import { hashFormat, sealHash, type DigestKey } from './digest-format';
 import { ABSENT, formatRecord, parseRecord, type RecordEntry } from './record';
 
 /** What the cache keeps of a Secret or ConfigMap: per-key digests and two flags, never values. */
@@ -25,6 +27,8 @@ export interface DecideInput {
   /** Names of every object of the kind in the workload's namespace (for reload lists). */
   names(kind: ObjectKind): Iterable<string>;
   recorded: { hash?: string; objects?: string };
+  /** The per-cluster digest key: what is written is keyed with it. */
+  key: DigestKey;
 }
 
 export interface Tracked {
@@ -47,12 +51,19 @@ export interface Change {
   keys: KeySet;
 }
 
+/**
+ * Why a record restarts nothing: the workload is seen for the first time; only the tracked set
+ * changed; its digests were in the previous version's plain format and the content is unchanged;
+ * or they were made with another key (the key Secret was replaced) and cannot be compared.
+ */
+export type RecordWhy = 'first-sight' | 'tracked-set' | 'migrated' | 'rekeyed';
+
 export type RolloutDecision =
   /** A required (non-optional) object is missing: its pods cannot start; they will once it exists. */
   | { action: 'wait'; missing: string[] }
   | { action: 'none'; hash: string }
   /** Record hash and objects on the workload without touching its pod template. */
-  | { action: 'record'; hash: string; objects: string; firstSight: boolean }
+  | { action: 'record'; hash: string; objects: string; why: RecordWhy }
   /** Record and restart: patch the pod template. */
   | { action: 'restart'; hash: string; objects: string; changes: Change[] };
 
@@ -103,56 +114,89 @@ function specOf(t: Tracked): string {
   return keyDigest(Buffer.from(`${keys}|${t.optional}|${t.referenced}`, 'utf8')).slice(0, 8);
 }
 
-/** The workload's consumed-content hash and the per-object record behind it. */
-export function workloadHash(tracked: readonly Tracked[]): {
+/** Unkeyed digests: never written (the previous version wrote them); compared for migration. */
+export interface PlainDigests {
   hash: string;
+  /** `Kind/name` → the object's full digestsHash (ABSENT when missing) and spec digest. */
   objects: Map<string, RecordEntry>;
-} {
+}
+
+/** The workload's consumed-content hash and the per-object digests behind it, unkeyed. */
+export function plainDigests(tracked: readonly Tracked[]): PlainDigests {
   const all: Array<[string, string]> = [];
   const objects = new Map<string, RecordEntry>();
   for (const t of tracked) {
     const entries = entriesOf(t);
     all.push(...entries);
     objects.set(objectId(t.kind, t.name), {
-      content: t.state ? digestsHash(entries).slice(0, 16) : ABSENT,
+      content: t.state ? digestsHash(entries) : ABSENT,
       spec: specOf(t),
     });
   }
   return { hash: digestsHash(all), objects };
 }
 
+/** Per-object record entries: content cut to 16 hex digits, keyed (or plain, as written before). */
+function recordEntries(plain: PlainDigests, key?: DigestKey): Map<string, RecordEntry> {
+  const out = new Map<string, RecordEntry>();
+  for (const [id, e] of plain.objects) {
+    if (e.content === ABSENT) out.set(id, e);
+    else
+      out.set(id, {
+        content: (key ? keyedDigest(key.bytes, e.content) : e.content).slice(0, 16),
+        spec: e.spec,
+      });
+  }
+  return out;
+}
+
 /**
  * - a required object is missing → wait (no record: pods are blocked and start on their own);
  * - nothing recorded → record (first sight restarts nothing);
  * - same hash → none;
+ * - recorded with another key (the key Secret was replaced) → record: nothing can be compared,
+ *   and rolling every workload of the cluster for it would be worse than missing a change made
+ *   while no controller with either key was running;
+ * - recorded in the previous, plain format with the same content → record in the keyed format
+ *   (migration, no rollout);
  * - otherwise restart if an object the workload already tracked with the same keys changed, or an
- *   optional reference appeared or went away; if only the tracked set changed (the pod spec now
- *   reads other keys — it rolls by itself — or a listed object was created or deleted), record.
+ *   optional reference appeared or went away (compared in the format the record was written in);
+ *   if only the tracked set changed (the pod spec now reads other keys — it rolls by itself — or a
+ *   listed object was created or deleted), record.
  */
 export function decide(input: DecideInput): RolloutDecision {
   const tracked = trackedObjects(input);
   const missing = tracked.filter((t) => !t.state && !t.optional).map((t) => objectId(t.kind, t.name));
   if (missing.length > 0) return { action: 'wait', missing };
-  const { hash, objects } = workloadHash(tracked);
-  const record = formatRecord(objects);
-  const { recorded } = input;
-  if (!recorded.hash) return { action: 'record', hash, objects: record, firstSight: true };
+  const { key, recorded } = input;
+  const plain = plainDigests(tracked);
+  const hash = sealHash(key, plain.hash);
+  const objects = recordEntries(plain, key);
+  const record = formatRecord(objects, key.id);
+  const recordAs = (why: RecordWhy): RolloutDecision => ({ action: 'record', hash, objects: record, why });
+  if (!recorded.hash) return recordAs('first-sight');
   if (recorded.hash === hash) return { action: 'none', hash };
+  const format = hashFormat(recorded.hash);
+  if (format.kind === 'keyed' && format.keyId !== key.id) return recordAs('rekeyed');
+  if (format.kind === 'plain' && recorded.hash === plain.hash) return recordAs('migrated');
 
-  const before = parseRecord(recorded.objects);
+  const parsed = parseRecord(recorded.objects);
+  // Compare like with like: keyed contents with keyed ones, the previous version's with plain ones.
+  const now =
+    parsed?.keyId === undefined ? recordEntries(plain) : parsed.keyId === key.id ? objects : undefined;
+  const before = now ? parsed?.entries : undefined;
   const changes: Change[] = [];
   for (const t of tracked) {
     const id = objectId(t.kind, t.name);
-    const now = objects.get(id);
+    const cur = now?.get(id);
     const prev = before?.get(id);
-    if (!now) continue;
     let how: ChangeHow | undefined;
-    if (before === undefined) how = 'changed';
+    if (before === undefined || cur === undefined) how = 'changed';
     else if (prev === undefined) how = t.optional && t.state ? 'appeared' : undefined;
-    else if (prev.spec === now.spec && prev.content !== now.content)
-      how = prev.content === ABSENT ? 'appeared' : now.content === ABSENT ? 'removed' : 'changed';
+    else if (prev.spec === cur.spec && prev.content !== cur.content)
+      how = prev.content === ABSENT ? 'appeared' : cur.content === ABSENT ? 'removed' : 'changed';
     if (how) changes.push({ kind: t.kind, name: t.name, how, keys: t.keys });
   }
-  if (changes.length === 0) return { action: 'record', hash, objects: record, firstSight: false };
+  if (changes.length === 0) return recordAs('tracked-set');
   return { action: 'restart', hash, objects: record, changes };
 }

@@ -3,6 +3,7 @@
 // per-key digests) and are collected per workload during the debounce window.
 import type { ObjectKind } from './annotations';
 import type { Change } from './decide';
+import { shortHash } from './digest-format';
 
 /** Keys seen changing in one object since the workload was last processed. */
 export interface SeenChange {
@@ -42,7 +43,7 @@ export function rolloutMessage(
   seen: ReadonlyMap<string, SeenChange> | undefined,
   hash: string,
 ) {
-  return `Restarting pods: ${changes.map((c) => describeChange(c, seen)).join('; ')} (content hash ${hash.slice(0, 12)})`;
+  return `Restarting pods: ${changes.map((c) => describeChange(c, seen)).join('; ')} (content hash ${shortHash(hash)})`;
 }
 
 /** The metric's reason label: the strongest cause among the changes. */

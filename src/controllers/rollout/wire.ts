@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { AppLogger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import { RolloutController } from './controller';
+import type { DigestKeySecret } from './digest-key';
 
 /** What run.ts drives: the shape both controllers share. */
 export interface ControllerLike {
@@ -20,6 +21,7 @@ export interface RolloutWiring {
   metrics: Metrics;
   namespace?: string;
   debounceMs: number;
+  digestKey: DigestKeySecret;
 }
 
 /** Both controllers as one: start/synced/run/stop apply to each. */

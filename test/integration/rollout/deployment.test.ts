@@ -55,7 +55,7 @@ test('first sight records the hash on the workload and restarts nothing', async 
   await created('first', { annotations: AUTO, pod: { env: [envKey('first', 'a')] } });
   const d = await apps.readNamespacedDeployment({ name: 'first', namespace: ns });
   expect(d.metadata?.annotations?.['secretsync.io/last-reload-objects']).toMatch(
-    /^Secret\/first=[0-9a-f]{16}\./,
+    /^hmac-sha256:[0-9a-f]{8}:Secret\/first=[0-9a-f]{16}\./,
   );
   expect(d.spec?.template.metadata?.annotations?.['secretsync.io/restartedAt']).toBeUndefined();
   // The recording patch comes back through the informer and is decided again: nothing to do.

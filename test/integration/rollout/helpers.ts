@@ -130,7 +130,7 @@ export async function recorded(ns: string, kind: string, name: string): Promise<
     async () => {
       const w = await readWorkload(ns, kind, name);
       const h = w.metadata?.annotations?.['secretsync.io/last-reload-hash'];
-      expect(h).toMatch(/^[0-9a-f]{64}$/);
+      expect(h).toMatch(/^hmac-sha256:[0-9a-f]{8}:[0-9a-f]{64}$/);
       return h as string;
     },
     { timeoutMs: ACT_MS, what: `recorded hash on ${kind} ${name}` },

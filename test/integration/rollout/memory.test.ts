@@ -40,7 +40,7 @@ const pino = require('pino');
   let peak = base.rss;
   const t = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const started = Date.now();
-  const ctl = new RolloutController({ kc, logger: pino({ level: 'warn' }), metrics, namespace: process.env.NS, debounceMs: 1000, objectPageSize: Number(process.env.PAGE) });
+  const ctl = new RolloutController({ kc, logger: pino({ level: 'warn' }), metrics, namespace: process.env.NS, debounceMs: 1000, objectPageSize: Number(process.env.PAGE), digestKey: { bytes: Buffer.alloc(32, 1) } });
   await ctl.start();
   const ms = Date.now() - started;
   clearInterval(t);

@@ -2,6 +2,7 @@
 // in a loop. The rollout controller runs here as a ServiceAccount that may watch but not patch.
 import * as k8s from '@kubernetes/client-node';
 import pino from 'pino';
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { RolloutController } from '../../../src/controllers/rollout/controller';
 import { Metrics } from '../../../src/observability/metrics';
@@ -71,6 +72,8 @@ beforeAll(async () => {
     metrics: new Metrics(false),
     namespace: ns,
     debounceMs: 1000,
+    // This ServiceAccount may not read the key Secret in secretsync-system: the key is given.
+    digestKey: { bytes: randomBytes(32) },
   });
   await ctl.start();
   running = ctl.run();

@@ -9,13 +9,15 @@ import {
   type ObjectState,
   type RolloutDecision,
 } from '../../../src/controllers/rollout/decide';
-import { digestsHash, keyDigest } from '../../../src/util/hash';
+import { digestKey } from '../../../src/controllers/rollout/digest-format';
+import { digestsHash, keyDigest, keyedDigest } from '../../../src/util/hash';
 
 type Objects = Partial<
   Record<ObjectKind, Record<string, Partial<ObjectState> & { data?: Record<string, string> }>>
 >;
 
 const d = (v: string) => keyDigest(Buffer.from(v));
+const KEY = digestKey(Buffer.alloc(32, 7));
 
 function state(o: Partial<ObjectState> & { data?: Record<string, string> }): ObjectState {
   return {
@@ -35,6 +37,7 @@ function input(optIn: OptIn, consumers: ConsumedRef[], objects: Objects, recorde
     },
     names: (k) => Object.keys(objects[k] ?? {}),
     recorded,
+    key: KEY,
   };
 }
 
@@ -61,15 +64,19 @@ function recordOf(x: RolloutDecision): { hash?: string; objects?: string } {
 test('first sight records, then nothing while unchanged', () => {
   const objs: Objects = { Secret: { db: { data: { password: 'p1', user: 'u' } } } };
   const first = decide(input(AUTO, [secret('db', ['password'])], objs));
-  expect(first).toMatchObject({ action: 'record', firstSight: true });
+  expect(first).toMatchObject({ action: 'record', why: 'first-sight' });
   const again = decide(input(AUTO, [secret('db', ['password'])], objs, recordOf(first)));
   expect(again).toEqual({ action: 'none', hash: recordOf(first).hash });
 });
 
-test('the hash is digestsHash over Kind/name/key → keyDigest of the consumed keys only', () => {
+test('the hash is the keyed digest of digestsHash over Kind/name/key → keyDigest of the consumed keys only', () => {
   const objs: Objects = { Secret: { db: { data: { password: 'p1', user: 'u' } } } };
   const first = decide(input(AUTO, [secret('db', ['password'])], objs));
-  expect(recordOf(first).hash).toBe(digestsHash([['Secret/db/password', d('p1')]]));
+  const plain = digestsHash([['Secret/db/password', d('p1')]]);
+  expect(recordOf(first).hash).toBe(`hmac-sha256:${KEY.id}:${keyedDigest(KEY.bytes, plain)}`);
+  expect(recordOf(first).objects).toBe(
+    `hmac-sha256:${KEY.id}:Secret/db=${keyedDigest(KEY.bytes, plain).slice(0, 16)}.${keyDigest(Buffer.from('password|false|true')).slice(0, 8)}`,
+  );
 });
 
 test('a consumed key changes → restart naming the object; an unconsumed key → none', () => {
@@ -175,7 +182,7 @@ test('a listed-only object that is created or deleted is recorded, not rolled (n
   const o = opt({ 'secretsync.io/reload': 'extra-.*' });
   const rec = recordOf(decide(input(o, [], { Secret: {} })));
   const created = decide(input(o, [], { Secret: { 'extra-1': { data: { a: '1' } } } }, rec));
-  expect(created).toMatchObject({ action: 'record', firstSight: false });
+  expect(created).toMatchObject({ action: 'record', why: 'tracked-set' });
   const deleted = decide(input(o, [], { Secret: {} }, recordOf(created)));
   expect(deleted).toMatchObject({ action: 'record' });
 });
@@ -210,7 +217,7 @@ test('a missing required object: wait (no record, no restart); when it appears f
   expect(decide(input(AUTO, refs, {}))).toEqual({ action: 'wait', missing: ['Secret/db'] });
   expect(decide(input(AUTO, refs, { Secret: { db: { data: { k: '1' } } } }))).toMatchObject({
     action: 'record',
-    firstSight: true,
+    why: 'first-sight',
   });
 });
 
@@ -244,7 +251,7 @@ test('the pod spec changes what it reads → record only (the template change ro
   const rec = recordOf(decide(input(AUTO, [secret('db', ['a'])], objs)));
   expect(decide(input(AUTO, [secret('db', ['a', 'b'])], objs, rec))).toMatchObject({
     action: 'record',
-    firstSight: false,
+    why: 'tracked-set',
   });
   expect(decide(input(AUTO, [secret('db', ['a']), secret('new', ['x'])], objs, rec))).toMatchObject({
     action: 'record',

@@ -8,18 +8,26 @@ import {
 } from '../../../src/controllers/rollout/describe';
 import { formatRecord, parseRecord } from '../../../src/controllers/rollout/record';
 
-test('record round-trips, sorted; malformed values are rejected', () => {
+test('record round-trips, sorted, tagged with the key id; malformed values are rejected', () => {
   const m = new Map([
     ['Secret/b', { content: '0123456789abcdef', spec: '01234567' }],
     ['ConfigMap/a.b-c', { content: '-', spec: 'abcdef01' }],
   ]);
-  const s = formatRecord(m);
-  expect(s).toBe('ConfigMap/a.b-c=-.abcdef01,Secret/b=0123456789abcdef.01234567');
-  expect(parseRecord(s)).toEqual(new Map([...m.entries()].reverse()));
-  expect(parseRecord('')).toEqual(new Map());
+  const s = formatRecord(m, 'a1b2c3d4');
+  expect(s).toBe('hmac-sha256:a1b2c3d4:ConfigMap/a.b-c=-.abcdef01,Secret/b=0123456789abcdef.01234567');
+  expect(parseRecord(s)).toEqual({ keyId: 'a1b2c3d4', entries: new Map([...m.entries()].reverse()) });
+  expect(parseRecord('hmac-sha256:a1b2c3d4:')).toEqual({ keyId: 'a1b2c3d4', entries: new Map() });
   expect(parseRecord(undefined)).toBeUndefined();
   expect(parseRecord('Pod/x=0123456789abcdef.01234567')).toBeUndefined();
   expect(parseRecord('Secret/x=zz.01234567')).toBeUndefined();
+  expect(parseRecord('hmac-sha256:a1b2c3:Secret/x=0123456789abcdef.01234567')).toBeUndefined();
+});
+
+test("the previous version's untagged record still parses, without a key id", () => {
+  const plain = 'ConfigMap/a.b-c=-.abcdef01,Secret/b=0123456789abcdef.01234567';
+  expect(formatRecord(parseRecord(plain)!.entries)).toBe(plain);
+  expect(parseRecord(plain)?.keyId).toBeUndefined();
+  expect(parseRecord('')).toEqual({ entries: new Map() });
 });
 
 test('changed keys: added, removed and changed digests', () => {
@@ -36,7 +44,7 @@ test('messages name objects and consumed keys, never values', () => {
   expect(describeChange(c, undefined)).toBe('Secret db changed while secretsync was not watching');
   expect(describeChange({ ...c, how: 'appeared' }, seen)).toBe('Secret db appeared');
   expect(describeChange({ ...c, how: 'removed', kind: 'ConfigMap' }, seen)).toBe('ConfigMap db was deleted');
-  expect(rolloutMessage([c], seen, 'abcdef0123456789')).toBe(
+  expect(rolloutMessage([c], seen, `hmac-sha256:a1b2c3d4:abcdef0123456789${'0'.repeat(48)}`)).toBe(
     'Restarting pods: Secret db changed (password) (content hash abcdef012345)',
   );
   expect(rolloutReason([{ ...c, how: 'removed' }, c])).toBe('content-changed');

@@ -2,9 +2,9 @@
 // these tests rebuild the documented encoding byte by byte and check that no two different
 // inputs can share an encoding.
 
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { contentHash, digestsHash, keyDigest } from '../../../src/util/hash';
+import { contentHash, digestKeyId, digestsHash, keyDigest, keyedDigest } from '../../../src/util/hash';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 const sha = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');
@@ -158,5 +158,23 @@ describe('digestsHash', () => {
         ['a', d2],
       ]),
     ).toThrow(/duplicate key "a"/);
+  });
+});
+
+describe('keyedDigest', () => {
+  const key = Buffer.alloc(32, 3);
+  it('is HMAC-SHA-256 under the key over the documented encoding', () => {
+    const digest = 'ab'.repeat(32);
+    const expected = createHmac('sha256', key)
+      .update(Buffer.concat([Buffer.of(0x04), field(b(digest))]))
+      .digest('hex');
+    expect(keyedDigest(key, digest)).toBe(expected);
+    expect(keyedDigest(Buffer.alloc(32, 4), digest)).not.toBe(expected);
+  });
+
+  it('names the key with 8 hex digits of HMAC(key, 0x05)', () => {
+    expect(digestKeyId(key)).toBe(
+      createHmac('sha256', key).update(Buffer.of(0x05)).digest('hex').slice(0, 8),
+    );
   });
 });
