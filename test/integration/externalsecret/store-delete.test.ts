@@ -6,7 +6,7 @@
 // narrower race, which the second test guards but did not catch before the fix).
 import { randomBytes } from 'node:crypto';
 import { applyYaml } from '../../support/apply';
-import { gcpSecretManager, putGcpVersion } from '../../support/cloud';
+import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { startController, type TestController } from '../../support/controller';
 import { decoded, readSecret, storeCondition } from '../../support/es';
 import { eventually } from '../../support/eventually';
@@ -31,6 +31,7 @@ const onRejection = (reason: unknown) =>
 beforeAll(async () => {
   process.on('unhandledRejection', onRejection);
   for (let k = 0; k < KEYS; k++) await putGcpVersion(sm, project, `k${k}`, `v${k}`);
+  await grantGcp(project, 'roles/secretmanager.secretAccessor');
   ctl = await startController(ns);
 });
 

@@ -161,8 +161,9 @@ test('EKS Pod Identity agent exchanges a projected token for credentials that mo
 test('Secret Manager: a version created by the admin and accessed with an ambient token once granted', async () => {
   const admin = gcpSecretManager();
   const client = gcpSecretManager({ ambient: true });
-  const project = process.env.GOOGLE_CLOUD_PROJECT!;
-  const id = `smoke-${randomBytes(3).toString('hex')}`;
+  // A project of its own: other test files grant the ambient identity roles on the default one.
+  const project = `smoke-${randomBytes(3).toString('hex')}`;
+  const id = 'smoke';
   const name = `projects/${project}/secrets/${id}`;
   await admin.createSecret({
     parent: `projects/${project}`,
