@@ -13,6 +13,10 @@
 //  - each provider's endpoint unreachable: the controller reaches Secret Manager and Secrets
 //    Manager through Toxiproxy, and each proxy is cut (connection refused) once for
 //    min(60 s, soak/6) — the endpoint is per process, so an outage is a window for every store;
+//  - the identity endpoints (GCE metadata server, Google STS and IAM Credentials, AWS STS) behind
+//    Toxiproxy too, all cut at once for the same time, while the two stores that use them for a
+//    working per-store identity (gcpsm workload identity, aws auth.jwt) are edited, so that their
+//    new clients need tokens during the cut;
 //  - a namespace holding a gcpsm SecretStore and ExternalSecrets refreshing every second, deleted
 //    and recreated over and over (the delete path once crashed the controller).
 // Healthy controls meanwhile: a fake store, the accessor-only gcpsm store and the no-Batch aws
@@ -40,7 +44,7 @@ import {
   strictUrl,
   strictUser,
 } from '../support/aws-strict';
-import { grantGcp } from '../support/cloud';
+import { fakeAdmin, grantGcp } from '../support/cloud';
 import { controllerKubeConfig, installDeploy } from '../support/controller';
 import { clusterStoreCondition, readEs, ready, storeCondition, type StoreCondition } from '../support/es';
 import { eventually } from '../support/eventually';
@@ -58,7 +62,12 @@ const ROTATE_MS = knobs.soakRotateMs;
 /** Each provider's endpoint is cut once for this long. */
 const CUT_MS = Math.min(60_000, Math.round(SOAK_MS / 6));
 /** When each cut starts, from the start of the soak. */
-const CUT_AT = { gcp: Math.round(SOAK_MS * 0.2), aws: Math.round(SOAK_MS * 0.45) };
+const CUT_AT = {
+  gcp: Math.round(SOAK_MS * 0.2),
+  aws: Math.round(SOAK_MS * 0.45),
+  identity: Math.round(SOAK_MS * 0.65),
+};
+type Cut = keyof typeof CUT_AT;
 /** refreshInterval of the healthy controls and of the ExternalSecrets on failing stores. */
 const HEALTHY_REFRESH_MS = 10_000;
 const FAILING_REFRESH_MS = 30_000;
@@ -85,7 +94,7 @@ const { core, apps } = clients();
 let ns: string;
 let sm: SecretManager;
 let tp: Toxiproxy | undefined;
-let proxies: { gcp: Proxy; aws: Proxy };
+let proxies: { gcp: Proxy; aws: Proxy; identity: Proxy[] };
 let proc: ControllerProcess | undefined;
 let kubeconfig: string | undefined;
 const awsAdmin = strictSecretsManager();
@@ -205,6 +214,23 @@ function defineCases(): void {
   addCase('gcp-wi-no-gsa', 'gcp', (r) => gcpsm(P.accessor, wi(r, 'plain-sa')), 'false-or-noted', [failing()]);
   addCase('gcp-key-missing', 'gcp', (r) => gcpsm(P.accessor, gcpKey(r, 'no-such-key')), 'false', [failing()]);
   addCase('gcp-key-garbage', 'gcp', (r) => gcpsm(P.accessor, gcpKey(r, 'garbage-key')), 'false', [failing()]);
+  // Working per-store identities (their token endpoints are cut once).
+  addCase(
+    'gcp-wi-ok',
+    'gcp',
+    () => gcpsm(P.accessor, wi(undefined, 'wi-app')),
+    'noted',
+    [{ suffix: 'data', spec: data('k'), expect: 'synced' }],
+    { kinds: ['SecretStore'] },
+  );
+  addCase(
+    'aws-jwt-ok',
+    'aws',
+    () => aws({ auth: { jwt: { serviceAccountRef: { name: 'aws-app' } } } }),
+    'noted',
+    [{ suffix: 'data', spec: data(awsKey('k')), expect: 'synced' }],
+    { kinds: ['SecretStore'] },
+  );
   // aws.
   addCase(
     'aws-nolist',
@@ -291,14 +317,17 @@ interface Control {
   rotations: { at: number; latencyMs?: number; boundMs: number }[];
 }
 
-const cuts: { provider: 'gcp' | 'aws'; from: number; to?: number }[] = [];
+const cuts: { provider: Cut; from: number; to?: number }[] = [];
 
 /** Latest time a value rotated at `t` may arrive: one refresh, or one backoff after an outage. */
 function deadlineFor(provider: 'fake' | 'gcp' | 'aws', t: number, viaStoreEvent: boolean): number {
   const plain = t + HEALTHY_REFRESH_MS + SLACK_MS;
   if (viaStoreEvent) return plain;
   let d = plain;
-  for (const c of cuts.filter((x) => x.provider === provider)) {
+  // The ambient Google identity's tokens come from the metadata server, cut with the identities.
+  const affecting = (x: (typeof cuts)[number]) =>
+    x.provider === provider || (provider === 'gcp' && x.provider === 'identity');
+  for (const c of cuts.filter(affecting)) {
     const end = c.to ?? c.from + CUT_MS;
     // A rotation that lands during a cut, or whose refresh would: the key backs off through the
     // outage and tries again at most one backoff delay after the endpoint returns.
@@ -308,8 +337,31 @@ function deadlineFor(provider: 'fake' | 'gcp' | 'aws', t: number, viaStoreEvent:
   return d;
 }
 
+/** Whether `t` falls in an outage of the provider's endpoint or of the identity endpoints. */
 function inCut(provider: 'gcp' | 'aws', t: number): boolean {
-  return cuts.some((c) => c.provider === provider && t >= c.from - 2000 && t <= (c.to ?? Infinity) + 2000);
+  return cuts.some(
+    (c) =>
+      (c.provider === provider || c.provider === 'identity') &&
+      t >= c.from - 2000 &&
+      t <= (c.to ?? Infinity) + 2000,
+  );
+}
+
+/** Stores whose identity needs the token endpoints; edited during the identity cut. */
+const IDENTITY_STORES = ['gcp-wi-ok', 'aws-jwt-ok'];
+
+/** A spec change (a new generation: new clients, new tokens) that keeps the store working. */
+async function touchStore(name: string): Promise<void> {
+  const live = await clients().objects.read({
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'SecretStore',
+    metadata: { name, namespace: ns },
+  });
+  const spec = (live as unknown as { spec: Record<string, unknown> }).spec;
+  await clients().objects.replace({
+    ...live,
+    spec: { ...spec, refreshInterval: spec.refreshInterval === 3600 ? 7200 : 3600 },
+  } as KubernetesObject);
 }
 
 async function readStoreCondition(c: Case): Promise<StoreCondition | undefined> {
@@ -380,6 +432,27 @@ beforeAll(async () => {
   awsUsers.set('bad', {
     accessKeyId: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`,
     secretAccessKey: newCanary(),
+  });
+  // Working per-store identities: a Google SA the ServiceAccount may impersonate, granted the
+  // project's payloads; a role the ServiceAccount may assume, granted reads.
+  const gsa = `wi-app@${P.accessor}.iam.gserviceaccount.com`;
+  await fakeAdmin('SECRETSYNC_GCP_IAMCREDENTIALS_ENDPOINT', '/_testbed/bindings', {
+    gsa,
+    member: `serviceAccount:${P.accessor}.svc.id.goog[${ns}/wi-app]`,
+  });
+  await grantGcp(P.accessor, 'roles/secretmanager.secretAccessor', `serviceAccount:${gsa}`);
+  await core.createNamespacedServiceAccount({
+    namespace: ns,
+    body: { metadata: { name: 'wi-app', annotations: { 'iam.gke.io/gcp-service-account': gsa } } },
+  });
+  const trusted = await strictRole(
+    `rs-soak-${run}-app`,
+    ['GetSecretValue', 'DescribeSecret', 'ListSecrets'].map(sma),
+    { webIdentity: [`system:serviceaccount:${ns}:aws-app`] },
+  );
+  await core.createNamespacedServiceAccount({
+    namespace: ns,
+    body: { metadata: { name: 'aws-app', annotations: { 'eks.amazonaws.com/role-arn': trusted } } },
   });
   // A role whose trust policy does not name the ServiceAccount: the STS refuses the exchange.
   const untrusted = await strictRole(`rs-soak-${run}-untrusted`, ['secretsmanager:GetSecretValue']);
@@ -454,9 +527,17 @@ spec: {provider: {fake: {data: [{key: rot, value: "${fakeStoreValue}"}]}}}
 
   // The controller's endpoints go through Toxiproxy; its ambient AWS identity may do nothing.
   tp = await startToxiproxy({ logDir });
+  const env = (name: string) => process.env[name]!;
+  const [metadata, gcpSts, iamCredentials, awsSts] = [
+    await tp.proxy('soak-metadata', env('GCE_METADATA_HOST')),
+    await tp.proxy('soak-gcp-sts', env('SECRETSYNC_GCP_STS_ENDPOINT')),
+    await tp.proxy('soak-iamcredentials', env('SECRETSYNC_GCP_IAMCREDENTIALS_ENDPOINT')),
+    await tp.proxy('soak-aws-sts', env('SECRETSYNC_TESTBED_AWS_STRICT_STS_URL')),
+  ];
   proxies = {
     gcp: await tp.proxy('soak-secretmanager', direct),
     aws: await tp.proxy('soak-aws', strictUrl()),
+    identity: [metadata, gcpSts, iamCredentials, awsSts],
   };
   const nobody = awsUsers.get('nobody')!;
   kubeconfig = writeKubeConfigFile(await controllerKubeConfig(), join(logDir, `soak-${run}.kubeconfig`));
@@ -467,8 +548,11 @@ spec: {provider: {fake: {data: [{key: rot, value: "${fakeStoreValue}"}]}}}
     env: {
       SECRETSYNC_GCP_ENDPOINT: proxies.gcp.url,
       SECRETSYNC_GCP_ADMIN_TOKEN: '',
+      GCE_METADATA_HOST: metadata.listen,
+      SECRETSYNC_GCP_STS_ENDPOINT: gcpSts.url,
+      SECRETSYNC_GCP_IAMCREDENTIALS_ENDPOINT: iamCredentials.url,
       AWS_ENDPOINT_URL: proxies.aws.url,
-      AWS_ENDPOINT_URL_STS: process.env.SECRETSYNC_TESTBED_AWS_STRICT_STS_URL!,
+      AWS_ENDPOINT_URL_STS: awsSts.url,
       AWS_ACCESS_KEY_ID: nobody.accessKeyId,
       AWS_SECRET_ACCESS_KEY: nobody.secretAccessKey,
       AWS_SESSION_TOKEN: '',
@@ -611,14 +695,16 @@ test('one controller process serves for the soak with every store kind failing i
   const outages = background(
     'outages',
     (async () => {
-      for (const provider of ['gcp', 'aws'] as const) {
+      for (const provider of ['gcp', 'aws', 'identity'] as const) {
         const wait = soakStart + CUT_AT[provider] - Date.now();
         if (wait > 0) await sleep(wait);
         const cut: (typeof cuts)[number] = { provider, from: Date.now() };
         cuts.push(cut);
-        await proxies[provider].setEnabled(false);
+        for (const p of [proxies[provider]].flat()) await p.setEnabled(false);
+        // The per-store identities' stores change now: their new clients need tokens in the cut.
+        if (provider === 'identity') for (const name of IDENTITY_STORES) await touchStore(name);
         await sleep(CUT_MS);
-        await proxies[provider].setEnabled(true);
+        for (const p of [proxies[provider]].flat()) await p.setEnabled(true);
         cut.to = Date.now();
       }
     })(),
