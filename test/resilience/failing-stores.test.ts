@@ -11,7 +11,7 @@
 //    refused at admission, so it never reaches the controller);
 //  - fake: a working store, and ExternalSecrets on stores that do not exist;
 //  - each provider's endpoint unreachable: the controller reaches Secret Manager and Secrets
-//    Manager through Toxiproxy, and each proxy is cut (connection refused) once for
+//    Manager through Toxiproxy, and each proxy is cut (every connection reset) once for
 //    min(60 s, soak/6) — the endpoint is per process, so an outage is a window for every store;
 //  - the identity endpoints (GCE metadata server, Google STS and IAM Credentials, AWS STS) behind
 //    Toxiproxy too, all cut at once for the same time, while the two stores that use them for a
@@ -71,7 +71,7 @@ type Cut = keyof typeof CUT_AT;
 /** refreshInterval of the healthy controls and of the ExternalSecrets on failing stores. */
 const HEALTHY_REFRESH_MS = 10_000;
 const FAILING_REFRESH_MS = 30_000;
-/** One attempt against a refused connection (the AWS SDK's 3 tries included). */
+/** One attempt against a reset connection (the AWS SDK's 3 tries included). */
 const ATTEMPT_MS = 1000;
 /** Scheduling slack on a 2-core machine shared with other runs (apiserver write, informer event). */
 const SLACK_MS = 5000;
@@ -700,11 +700,20 @@ test('one controller process serves for the soak with every store kind failing i
         if (wait > 0) await sleep(wait);
         const cut: (typeof cuts)[number] = { provider, from: Date.now() };
         cuts.push(cut);
-        for (const p of [proxies[provider]].flat()) await p.setEnabled(false);
+        // A reset_peer toxic, not a disabled proxy: disabling closes the listener, and on a machine
+        // shared with other runs its port can be taken before it is re-enabled (seen: "bind:
+        // address already in use", the endpoint gone for the rest of the run).
+        for (const p of [proxies[provider]].flat())
+          await p.addToxic({
+            name: 'cut',
+            type: 'reset_peer',
+            stream: 'upstream',
+            attributes: { timeout: 0 },
+          });
         // The per-store identities' stores change now: their new clients need tokens in the cut.
         if (provider === 'identity') for (const name of IDENTITY_STORES) await touchStore(name);
         await sleep(CUT_MS);
-        for (const p of [proxies[provider]].flat()) await p.setEnabled(true);
+        for (const p of [proxies[provider]].flat()) await p.removeToxic('cut');
         cut.to = Date.now();
       }
     })(),
