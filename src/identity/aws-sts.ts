@@ -121,9 +121,12 @@ function transient(op: string, err: unknown): ProviderError | undefined {
   if (fault === 'server' || (status ?? 0) >= 500 || /^E[A-Z]+$|Timeout|NetworkingError/.test(code)) {
     return new UnavailableError(`AWS STS ${op} failed (${code}: ${says}); retrying with backoff`);
   }
-  const wrapped = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
-  if (typeof wrapped === 'string' && /^E[A-Z]+$/.test(wrapped)) {
-    return new UnavailableError(`cannot reach AWS STS for ${op} (${wrapped}); retrying with backoff`);
+  // A socket error (ECONNREFUSED, ENOTFOUND, …) arrives as Node's own error, named "Error" with the
+  // errno code on it, or wrapped as the cause of another.
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const network = [e?.code, e?.cause?.code].find((c) => typeof c === 'string' && /^E[A-Z]+$/.test(c));
+  if (typeof network === 'string') {
+    return new UnavailableError(`cannot reach AWS STS for ${op} (${network}); retrying with backoff`);
   }
   return undefined;
 }

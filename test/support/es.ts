@@ -67,6 +67,7 @@ export interface StoreCondition {
   status: string;
   reason: string;
   message: string;
+  lastTransitionTime?: string;
 }
 
 /** A condition (Ready, RotationEvents) of a namespaced SecretStore. */

@@ -38,7 +38,8 @@ export interface ControllerProcess {
 export interface ControllerProcessOptions {
   name: string;
   kubeconfig: string;
-  namespace: string;
+  /** The one namespace to watch; every namespace when omitted. */
+  namespace?: string;
   leaseId?: string;
   /** Extra flags, e.g. ['--no-leader-elect'] or ['--concurrency', '2']. */
   flags?: string[];
@@ -54,8 +55,7 @@ export async function startControllerProcess(o: ControllerProcessOptions): Promi
     'controller',
     '--kubeconfig',
     o.kubeconfig,
-    '--namespace',
-    o.namespace,
+    ...(o.namespace !== undefined ? ['--namespace', o.namespace] : []),
     '--metrics-port',
     String(metricsPort),
     '--bind-address',
@@ -65,7 +65,7 @@ export async function startControllerProcess(o: ControllerProcessOptions): Promi
     '--leader-election-namespace',
     'secretsync-system',
     '--leader-election-id',
-    o.leaseId ?? `secretsync-${o.namespace}`,
+    o.leaseId ?? `secretsync-${o.namespace ?? o.name}`,
     '--lease-duration',
     '3s',
     '--renew-deadline',

@@ -287,6 +287,31 @@ test('throttling and server faults are retryable kinds', async () => {
   );
 });
 
+test('an unreachable STS is UnavailableError, not a refusal by the role', async () => {
+  // As @aws-sdk/client-sts throws it (checked against a closed port): Node's socket error itself,
+  // name "Error", with the errno code on it and the SDK's $metadata added.
+  const refused = () =>
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:38483'), {
+      code: 'ECONNREFUSED',
+      syscall: 'connect',
+      $metadata: { attempts: 1, totalRetryDelay: 0 },
+    });
+  const web = world({ web: refused });
+  const webErr = await failure((await awsStoreIdentity(jwtSpec(), web.ctx, web.deps))!.ensure());
+  expect(webErr).toBeInstanceOf(UnavailableError);
+  expect(webErr.message).toBe(
+    'cannot reach AWS STS for AssumeRoleWithWebIdentity (ECONNREFUSED); retrying with backoff',
+  );
+  const chained = world({ assume: refused });
+  const chainedErr = await failure(
+    (await awsStoreIdentity(jwtSpec({ role: FINAL }), chained.ctx, chained.deps))!.ensure(),
+  );
+  expect(chainedErr).toBeInstanceOf(UnavailableError);
+  expect(chainedErr.message).toBe(
+    'cannot reach AWS STS for AssumeRole (ECONNREFUSED); retrying with backoff',
+  );
+});
+
 test('spec problems are InvalidProviderConfig', async () => {
   const w = world();
   await expect(awsStoreIdentity({ role: 'not-an-arn' }, w.ctx, w.deps)).rejects.toThrow(
