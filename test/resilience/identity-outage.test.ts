@@ -40,6 +40,7 @@ const CUT_MS = knobs.outageMs;
 /** Lifetime of every credential the identity fakes issue during this file. */
 const IDENTITY_TTL_S = 20;
 const ES_PER_STORE = 2;
+const ROTATE_EVERY_MS = 10_000;
 /**
  * After the cut: the key's pending backoff delay at the end of a failure window that may reach one
  * failure memory past the cut (a failure is served from the credential cache that long), one more
@@ -55,13 +56,20 @@ const tokenDir = mkdtempSync(join(tmpdir(), 'secretsync-id-outage-'));
 jest.setTimeout(5 * (CUT_MS + RECOVERY_MS + 90_000) + 180_000);
 
 type Endpoint = 'metadata' | 'gcpSts' | 'iamCredentials' | 'awsSts' | 'podIdentity';
-/** Which store each endpoint serves, and the env var (of the testbed) naming the endpoint. */
-const PATHS: Record<Endpoint, { store: string; env: string }> = {
-  metadata: { store: 'gcp-ambient', env: 'GCE_METADATA_HOST' },
-  gcpSts: { store: 'gcp-wi-sts', env: 'SECRETSYNC_GCP_STS_ENDPOINT' },
-  iamCredentials: { store: 'gcp-wi-iam', env: 'SECRETSYNC_GCP_IAMCREDENTIALS_ENDPOINT' },
-  awsSts: { store: 'aws-jwt', env: 'AWS_ENDPOINT_URL_STS' },
-  podIdentity: { store: 'aws-pod', env: 'SECRETSYNC_EKS_POD_IDENTITY_URL' },
+/**
+ * Which store each endpoint serves, the env var (of the testbed) naming the endpoint, and what the
+ * Ready message must say: the step that failed, as unreachable (not as a refusal).
+ */
+const PATHS: Record<Endpoint, { store: string; env: string; says: RegExp }> = {
+  metadata: { store: 'gcp-ambient', env: 'GCE_METADATA_HOST', says: /computeMetadata.*ECONNREFUSED/ },
+  gcpSts: { store: 'gcp-wi-sts', env: 'SECRETSYNC_GCP_STS_ENDPOINT', says: /cannot reach Google STS/ },
+  iamCredentials: {
+    store: 'gcp-wi-iam',
+    env: 'SECRETSYNC_GCP_IAMCREDENTIALS_ENDPOINT',
+    says: /cannot reach Google IAM Credentials/,
+  },
+  awsSts: { store: 'aws-jwt', env: 'AWS_ENDPOINT_URL_STS', says: /cannot reach AWS STS/ },
+  podIdentity: { store: 'aws-pod', env: 'SECRETSYNC_EKS_POD_IDENTITY_URL', says: /Pod Identity/ },
 };
 const ENDPOINTS = Object.keys(PATHS) as Endpoint[];
 const isGcp = (store: string) => store.startsWith('gcp');
@@ -296,8 +304,9 @@ async function cut(endpoint: Endpoint): Promise<void> {
   let restored = 0;
   try {
     while (Date.now() - start < CUT_MS) {
-      // Rotations while the identity endpoint is away; the last one at least 3 s before it returns.
-      if (Date.now() - start < CUT_MS - 3000 && rotations < 6) {
+      // Rotations spread over the cut (every ROTATE_EVERY_MS), so the last ones come after the
+      // credentials ran out: only a sync after the cut can carry them.
+      if (Date.now() - start >= rotations * ROTATE_EVERY_MS && Date.now() - start < CUT_MS - 3000) {
         await put(store, rotations % ES_PER_STORE, newCanary());
         rotations++;
       }
@@ -361,6 +370,7 @@ async function cut(endpoint: Endpoint): Promise<void> {
   expect(leaseLost).toBe(false);
   // The cut mattered (credentials outlived by the cut) and the status says which step failed.
   expect(firstFalseMs).toBeDefined();
+  expect(failed?.message).toMatch(PATHS[endpoint].says);
   expect(failed?.message ?? '').not.toMatch(tokenLike);
   expect(leaks).toEqual([]);
   expect(othersMs).toBeDefined();
