@@ -91,6 +91,31 @@ export function startPubSubSource(subscriptionPath: string, sink: SourceSink): E
 
   const probe = (c: v1.SubscriberClient) => call(c.getSubscription(request, once(CALL_TIMEOUT_MS)));
 
+  /**
+   * One long poll. Through the generated client's inner call with the routing header `pull()`
+   * adds, because only that promise can be cancelled: `stop()` ends the poll at once instead of
+   * waiting it out, and the server drops the request instead of handing it a batch no one takes.
+   */
+  const pull = async (c: v1.SubscriberClient): Promise<Received[]> => {
+    await c.initialize();
+    const inner = c.innerApiCalls.pull as (
+      req: protos.google.pubsub.v1.IPullRequest,
+      opts: object,
+    ) => Promise<[protos.google.pubsub.v1.IPullResponse]> & { cancel(): void };
+    const [res] = await call(
+      inner(
+        { ...request, maxMessages: MAX_MESSAGES },
+        {
+          ...once(PULL_WAIT_MS),
+          otherArgs: {
+            headers: { 'x-goog-request-params': `subscription=${encodeURIComponent(subscriptionPath)}` },
+          },
+        },
+      ),
+    );
+    return res.receivedMessages ?? [];
+  };
+
   /** Enqueues and acks what one Pull returned; a message whose enqueue failed is returned at once. */
   const handle = async (c: v1.SubscriberClient, messages: Received[]) => {
     const ack: string[] = [];
@@ -153,8 +178,7 @@ export function startPubSubSource(subscriptionPath: string, sink: SourceSink): E
         sink.status(true, 'Subscribed', `receiving rotation events from ${subscriptionPath}`);
         let messages: Received[];
         try {
-          const [res] = await call(c.pull({ ...request, maxMessages: MAX_MESSAGES }, once(PULL_WAIT_MS)));
-          messages = res.receivedMessages ?? [];
+          messages = await pull(c);
         } catch (err) {
           if ((err as GrpcError).code !== DEADLINE_EXCEEDED || stopped) throw err;
           // Nothing arrived within the wait, or the connection hangs: the probe tells which.

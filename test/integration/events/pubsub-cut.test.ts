@@ -9,7 +9,8 @@ import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startPubSubSource } from '../../../src/events/pubsub';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PULL_WAIT_MS, startPubSubSource } from '../../../src/events/pubsub';
 import { RECONNECT, type EventSource } from '../../../src/events/source';
 import { startToxiproxy, type Proxy, type Toxiproxy } from '../../testbed/toxiproxy';
 import { startPubSubEmulator, type PubSubEmulator } from '../../support/events';
@@ -101,4 +102,16 @@ test('after each cut, every notification arrives within one redelivery', async (
   }
   console.log(`pubsub-cut: slowest arrival after each cut (ms): ${JSON.stringify(worst)}`);
   expect(worst.filter((ms) => ms >= ARRIVAL_MS)).toEqual([]);
+});
+
+test('stop() ends a pending long poll at once instead of waiting it out', async () => {
+  // A notification handled: the next Pull starts right after, and waits up to PULL_WAIT_MS.
+  await latencies('before-stop');
+  await sleep(1000);
+  const t = Date.now();
+  await source!.stop();
+  source = undefined;
+  const ms = Date.now() - t;
+  console.log(`pubsub-cut: stop() took ${ms} ms with a Pull pending`);
+  expect(ms).toBeLessThan(PULL_WAIT_MS / 3);
 });
