@@ -5,9 +5,9 @@
 // Long-polling unary Pull, not streaming pull. The server hands a new message to any stream it
 // believes open, and a stream whose connection died stays "open" there until the server notices:
 // every message it is handed comes back only after the ack deadline, possibly to another dead
-// stream. The Pub/Sub emulator never notices a streaming pull whose connection was closed without
-// a cancel: measured, a rotation published after a reconnect arrived 10–60 s late, growing with
-// each cut. A Pull request takes at most one batch, so a request lost with its connection delays
+// stream. The Pub/Sub emulator did not notice, within minutes, a streaming pull whose connection
+// was closed without a cancel: measured, messages published after a reconnect arrived up to 60 s
+// late, worse with each cut. A Pull request takes at most one batch, so a request lost with its connection delays
 // what it took by one ack deadline, once.
 //
 // Reconnection is ours (no library or channel retries): after a failure the store's RotationEvents
@@ -66,7 +66,7 @@ export function startPubSubSource(subscriptionPath: string, sink: SourceSink): E
   const cancels = new Set<() => void>();
   let client: v1.SubscriberClient | undefined;
 
-  /** One call that `stop()` can cancel. */
+  /** One call that `stop()` cancels, if its promise can be cancelled (the long poll's can). */
   const call = async <T>(p: Promise<T> & { cancel?: () => void }): Promise<T> => {
     const cancel = () => p.cancel?.();
     cancels.add(cancel);
