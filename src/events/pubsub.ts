@@ -1,25 +1,35 @@
-// Pulls Secret Manager notifications from a Pub/Sub subscription (streaming pull). A message is
-// acked only after the affected ExternalSecrets are enqueued; malformed messages are acked,
-// counted and logged without their payload.
+// Pulls Secret Manager notifications from a Pub/Sub subscription. A message is acked only after
+// the affected ExternalSecrets are enqueued; malformed messages are acked, counted and logged
+// without their payload.
 //
-// Reconnection is ours, not only the client library's: the library retries a broken stream by
-// itself, silently and with up to a minute between tries, and its gRPC channel keeps its own
-// reconnect backoff (up to two minutes). So when a stream ends with an error we ask the server
-// for the subscription (one GetSubscription, no retries, short deadline): if that answers, the
-// library's own retry (100 ms) reopens the stream; if not, the connection is gone: the store's
-// RotationEvents condition says so, the subscription and its client are closed, and a fresh
-// client probes again on RECONNECT's schedule until the subscription answers, then streams.
-// The same probe runs periodically while subscribed, to notice a connection that hangs without
-// failing. Polling covers the whole time.
-import type { DebugMessage, Message, PubSub, Subscription } from '@google-cloud/pubsub';
+// Long-polling unary Pull, not streaming pull. The server hands a new message to any stream it
+// believes open, and a stream whose connection died stays "open" there until the server notices:
+// every message it is handed comes back only after the ack deadline, possibly to another dead
+// stream. The Pub/Sub emulator did not notice, within minutes, a streaming pull whose connection
+// was closed without a cancel: measured, messages published after a reconnect arrived up to 60 s
+// late, worse with each cut. A Pull request takes at most one batch, so a request lost with its connection delays
+// what it took by one ack deadline, once.
+//
+// Reconnection is ours (no library or channel retries): after a failure the store's RotationEvents
+// condition says so, the client is replaced (its channel may hang or sit in its own backoff), and
+// on RECONNECT's schedule one GetSubscription probes until the subscription answers; then the
+// condition recovers and pulling resumes. Every call has a deadline; a long poll that ends empty
+// (DEADLINE_EXCEEDED) is followed by a probe, so a connection that hangs without failing is
+// noticed within one poll. Polling covers the whole time.
+import type { protos, v1 } from '@google-cloud/pubsub';
 import { parsePubSubNotification } from './parse';
 import { RECONNECT, nextReconnectDelay, type EventSource, type SourceSink } from './source';
 
-/** Deadline of one probe (GetSubscription); a probe is never retried, the schedule is. */
-const PROBE_TIMEOUT_MS = 5_000;
-/** How often a healthy subscription is probed, to notice a connection that hangs silently. */
-const HEALTH_EVERY_MS = 60_000;
+/** Deadline of one probe (GetSubscription) and of one ack. */
+const CALL_TIMEOUT_MS = 5_000;
+/** How long one Pull waits for messages; also how late a silently hanging connection is noticed. */
+export const PULL_WAIT_MS = 30_000;
+const MAX_MESSAGES = 100;
+const DEADLINE_EXCEEDED = 4;
 const NOT_FOUND = 5;
+
+type GrpcError = { code?: number; message?: string };
+type Received = protos.google.pubsub.v1.IReceivedMessage;
 
 export function startPubSubSource(subscriptionPath: string, sink: SourceSink): EventSource {
   const m = /^projects\/([^/]+)\/subscriptions\/([^/]+)$/.exec(subscriptionPath);
@@ -31,11 +41,11 @@ export function startPubSubSource(subscriptionPath: string, sink: SourceSink): E
     );
     return { stop: async () => undefined };
   }
-  const [, project, name] = m as unknown as [string, string, string];
+  const project = m[1]!;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = require('@google-cloud/pubsub') as typeof import('@google-cloud/pubsub');
-  const newClient = () =>
-    new sdk.PubSub({
+  const newClient = async (): Promise<v1.SubscriberClient> => {
+    const config = new sdk.PubSub({
       projectId: project,
       // Each client gets its own connection (not one from grpc-js's process-wide pool, which a
       // fresh client would share with the failed one, backoff included), and the channel's own
@@ -44,44 +54,99 @@ export function startPubSubSource(subscriptionPath: string, sink: SourceSink): E
       'grpc.initial_reconnect_backoff_ms': RECONNECT.initialMs,
       'grpc.max_reconnect_backoff_ms': RECONNECT.maxMs,
     } as ConstructorParameters<typeof sdk.PubSub>[0]);
-  let client: PubSub = newClient();
-  let sub: Subscription | undefined;
+    // The documented way to the generated client, with the emulator and endpoint settings applied.
+    const options = (await config.getClientConfig()) as ConstructorParameters<
+      typeof sdk.v1.SubscriberClient
+    >[0];
+    return new sdk.v1.SubscriberClient(options);
+  };
+  const request = { subscription: subscriptionPath };
+  const once = (ms: number) => ({ timeout: ms, retry: null });
   let stopped = false;
-  let retry: ReturnType<typeof setTimeout> | undefined;
-  let health: ReturnType<typeof setInterval> | undefined;
-  let delayMs: number = RECONNECT.initialMs;
-  let attempts = 0;
-  let probing = false;
+  const cancels = new Set<() => void>();
+  let client: v1.SubscriberClient | undefined;
 
-  const onMessage = (msg: Message) => {
-    const parsed = parsePubSubNotification(msg.attributes);
-    if (parsed.kind !== 'secret') {
-      sink.count(parsed.kind);
-      msg.ack();
-      return;
+  /** One call that `stop()` cancels, if its promise can be cancelled (the long poll's can). */
+  const call = async <T>(p: Promise<T> & { cancel?: () => void }): Promise<T> => {
+    const cancel = () => p.cancel?.();
+    cancels.add(cancel);
+    try {
+      return await p;
+    } finally {
+      cancels.delete(cancel);
     }
-    sink
-      .changed([parsed.name])
-      .then(() => msg.ack())
-      .catch(() => msg.nack());
   };
 
-  const probe = (s: Subscription) =>
-    s.getMetadata({ timeout: PROBE_TIMEOUT_MS, retry: null } as Parameters<Subscription['getMetadata']>[0]);
+  /** A backoff delay that `stop()` ends early. */
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        cancels.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      cancels.add(wake);
+    });
 
-  /** The connection (or the subscription) is gone: report, drop the client, retry later. */
-  const fail = (s: Subscription, err: { code?: number; message?: string }) => {
-    if (s !== sub || stopped) return; // a late error of a subscription already given up
+  const probe = (c: v1.SubscriberClient) => call(c.getSubscription(request, once(CALL_TIMEOUT_MS)));
+
+  /**
+   * One long poll. Through the generated client's inner call with the routing header `pull()`
+   * adds, because only that promise can be cancelled: `stop()` ends the poll at once instead of
+   * waiting it out, and the server drops the request instead of handing it a batch no one takes.
+   */
+  const pull = async (c: v1.SubscriberClient): Promise<Received[]> => {
+    await c.initialize();
+    const inner = c.innerApiCalls.pull as (
+      req: protos.google.pubsub.v1.IPullRequest,
+      opts: object,
+    ) => Promise<[protos.google.pubsub.v1.IPullResponse]> & { cancel(): void };
+    const [res] = await call(
+      inner(
+        { ...request, maxMessages: MAX_MESSAGES },
+        {
+          ...once(PULL_WAIT_MS),
+          otherArgs: {
+            headers: { 'x-goog-request-params': `subscription=${encodeURIComponent(subscriptionPath)}` },
+          },
+        },
+      ),
+    );
+    return res.receivedMessages ?? [];
+  };
+
+  /** Enqueues and acks what one Pull returned; a message whose enqueue failed is returned at once. */
+  const handle = async (c: v1.SubscriberClient, messages: Received[]) => {
+    const ack: string[] = [];
+    const nack: string[] = [];
+    for (const r of messages) {
+      if (!r.ackId) continue;
+      const parsed = parsePubSubNotification(r.message?.attributes ?? {});
+      if (parsed.kind !== 'secret') {
+        sink.count(parsed.kind);
+        ack.push(r.ackId);
+        continue;
+      }
+      try {
+        await sink.changed([parsed.name]);
+        ack.push(r.ackId);
+      } catch {
+        nack.push(r.ackId);
+      }
+    }
+    // A lost ack only means a redelivery, which refreshes once more: the next Pull tells whether
+    // the connection is still there.
+    if (ack.length)
+      await call(c.acknowledge({ ...request, ackIds: ack }, once(CALL_TIMEOUT_MS))).catch(() => undefined);
+    if (nack.length)
+      await call(
+        c.modifyAckDeadline({ ...request, ackIds: nack, ackDeadlineSeconds: 0 }, once(CALL_TIMEOUT_MS)),
+      ).catch(() => undefined);
+  };
+
+  const report = (err: GrpcError) => {
     sink.debug?.({ code: err.code, detail: describe(err) }, 'pubsub connection failed');
-    sub = undefined;
-    if (health) clearInterval(health);
-    health = undefined;
-    s.removeAllListeners('message');
-    void s.close().catch(() => undefined);
-    s.on('error', () => undefined); // closing may still emit
-    const old = client;
-    client = newClient(); // a fresh channel: the old one may hang or sit in its own backoff
-    void old.close().catch(() => undefined);
     const notFound = err.code === NOT_FOUND;
     sink.status(
       false,
@@ -90,88 +155,65 @@ export function startPubSubSource(subscriptionPath: string, sink: SourceSink): E
         ? `Pub/Sub subscription ${subscriptionPath} not found: create it on the Secret Manager topic (polling continues)`
         : `Pub/Sub subscription ${subscriptionPath} unreachable: ${describe(err)} (polling continues; reconnecting)`,
     );
-    const wait = delayMs;
-    retry = setTimeout(() => {
-      connect(wait).catch(connectFailed);
-    }, wait);
-    delayMs = nextReconnectDelay(delayMs);
   };
 
-  /** Asks the server whether the subscription is there; a failure gives the connection up. */
-  const check = (s: Subscription) => {
-    if (probing || s !== sub || stopped) return;
-    probing = true;
-    probe(s)
-      .then(() => sink.debug?.({}, 'pubsub probe ok'))
-      .catch((err: { code?: number; message?: string }) => fail(s, err))
-      .finally(() => (probing = false));
-  };
-
-  /** Opens the subscription; `waitedMs` is the backoff delay before a reconnection attempt. */
-  const connect = async (waitedMs?: number) => {
-    retry = undefined;
-    if (stopped) return;
-    if (waitedMs !== undefined) sink.reconnecting?.(++attempts, waitedMs);
-    const s = client.subscription(name, {
-      // One stream is plenty for notifications; the library's stream retries stay short, since a
-      // longer outage is handed to the schedule above.
-      streamingOptions: {
-        maxStreams: 1,
-        retryMaxBackoff: sdk.Duration.from({ milliseconds: RECONNECT.initialMs }),
-      },
-    });
-    sub = s;
-    s.on('error', (err: { code?: number; message?: string }) => fail(s, err));
-    // The library reports a stream that ended (and that it will reopen) as a debug message.
-    s.on('debug', (msg: DebugMessage) => {
-      const code = (msg.error as { code?: unknown } | undefined)?.code;
-      sink.debug?.({ code, detail: msg.message.slice(0, 200) }, 'pubsub stream');
-      if (typeof code === 'number') check(s);
-    });
-    try {
-      await probe(s);
-    } catch (err) {
-      fail(s, err as { code?: number; message?: string });
-      return;
+  const loop = async () => {
+    let delayMs: number = RECONNECT.initialMs;
+    let attempts = 0;
+    let connected = false;
+    while (!stopped) {
+      try {
+        client ??= await newClient();
+        const c = client;
+        if (!connected) {
+          await probe(c);
+          if (stopped) return;
+          connected = true;
+          delayMs = RECONNECT.initialMs;
+          attempts = 0;
+          sink.debug?.({}, 'pubsub subscription answered; pulling');
+        }
+        // Said after every answer, not only on connecting (the store writes only a change): a
+        // condition that another status write replaced comes back within one poll.
+        sink.status(true, 'Subscribed', `receiving rotation events from ${subscriptionPath}`);
+        let messages: Received[];
+        try {
+          messages = await pull(c);
+        } catch (err) {
+          if ((err as GrpcError).code !== DEADLINE_EXCEEDED || stopped) throw err;
+          // Nothing arrived within the wait, or the connection hangs: the probe tells which.
+          await probe(c);
+          sink.debug?.({}, 'pubsub probe ok');
+          continue;
+        }
+        await handle(c, messages);
+      } catch (err) {
+        if (stopped) return;
+        report(err as GrpcError);
+        connected = false;
+        const old = client;
+        client = undefined; // a fresh channel next time: the old one may hang or sit in its backoff
+        void old?.close().catch(() => undefined);
+        const wait = delayMs;
+        delayMs = nextReconnectDelay(delayMs);
+        await sleep(wait);
+        if (!stopped) sink.reconnecting?.(++attempts, wait);
+      }
     }
-    if (s !== sub || stopped) return;
-    s.on('message', onMessage); // opens the stream
-    sink.debug?.({}, 'pubsub streaming pull opened');
-    delayMs = RECONNECT.initialMs;
-    attempts = 0;
-    health = setInterval(() => check(s), HEALTH_EVERY_MS);
-    health.unref();
-    sink.status(true, 'Subscribed', `receiving rotation events from ${subscriptionPath}`);
   };
-
-  /** An error connect() did not expect is a lost connection too: reported, and retried if it can be. */
-  const connectFailed = (err: { code?: number; message?: string }) => {
-    if (sub) fail(sub, err);
-    else
-      sink.status(
-        false,
-        'SubscriptionUnavailable',
-        `Pub/Sub subscription ${subscriptionPath} could not be opened: ${describe(err)} (polling continues)`,
-      );
-  };
-
-  connect().catch(connectFailed);
+  const running = loop();
   return {
     stop: async () => {
       stopped = true;
-      if (retry) clearTimeout(retry);
-      if (health) clearInterval(health);
-      const s = sub;
-      sub = undefined;
-      s?.removeAllListeners('message');
-      await s?.close().catch(() => undefined);
-      await client.close().catch(() => undefined);
+      for (const cancel of [...cancels]) cancel();
+      await running.catch(() => undefined);
+      await client?.close().catch(() => undefined);
     },
   };
 }
 
 /** A gRPC error's status and first line (it names the endpoint, never a message payload). */
-function describe(err: { code?: number; message?: string }): string {
+function describe(err: GrpcError): string {
   const text = (err.message ?? 'error').split('\n')[0]!.slice(0, 200);
   return typeof err.code === 'number' ? `gRPC status ${err.code}: ${text}` : text;
 }

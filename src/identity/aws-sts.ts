@@ -121,14 +121,26 @@ function transient(op: string, err: unknown): ProviderError | undefined {
   if (fault === 'server' || (status ?? 0) >= 500 || /^E[A-Z]+$|Timeout|NetworkingError/.test(code)) {
     return new UnavailableError(`AWS STS ${op} failed (${code}: ${says}); retrying with backoff`);
   }
-  // A socket error (ECONNREFUSED, ENOTFOUND, …) arrives as Node's own error, named "Error" with the
-  // errno code on it, or wrapped as the cause of another.
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
-  const network = [e?.code, e?.cause?.code].find((c) => typeof c === 'string' && /^E[A-Z]+$/.test(c));
-  if (typeof network === 'string') {
-    return new UnavailableError(`cannot reach AWS STS for ${op} (${network}); retrying with backoff`);
-  }
+  const sys = systemCode(err);
+  if (sys) return new UnavailableError(`cannot reach AWS STS for ${op} (${sys}); retrying with backoff`);
   return undefined;
+}
+
+const NETWORK_CODE =
+  /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE)\b/;
+
+/**
+ * The Node system error code (ECONNREFUSED, …) of a call that never reached STS: on the error, on
+ * its cause, or only in the text of the SDK's wrapper for a value it could not take as an Error.
+ */
+function systemCode(err: unknown): string | undefined {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown;
+    cause?: { code?: unknown };
+  };
+  for (const c of [e.code, e.cause?.code]) if (typeof c === 'string' && /^E[A-Z_]+$/.test(c)) return c;
+  const text = err instanceof Error ? err.message : '';
+  return /^AWS SDK error wrapper for /.test(text) ? NETWORK_CODE.exec(text)?.[1] : undefined;
 }
 
 /** AssumeRoleWithWebIdentity refusals, saying what to change. */

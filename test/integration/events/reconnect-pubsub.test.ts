@@ -48,7 +48,7 @@ const value = (label: string) => (values[label] ??= `${canary}-${label}`);
 const CUT_MS = RECONNECT.maxMs + 10_000;
 /** From a rotation published once the source is connected to the Secret written (reconcile). */
 const SYNC_MS = 15_000;
-/** The subscription's ack deadline: a message handed to a stream the cut killed returns after it. */
+/** The subscription's ack deadline: a message handed to a request the cut killed returns after it. */
 const ACK_DEADLINE_S = 10;
 /** A rotation published after the endpoint returns: one capped delay, then the sync. */
 const AFTER_RESTORE_MS = RECONNECT.maxMs + 2_000 + SYNC_MS;
@@ -166,7 +166,7 @@ test('a cut connection is reported, retried on the bounded schedule, and events 
   await subscribed(RECONNECT.maxMs + SYNC_MS, 'RotationEvents=True after the cut');
   const published = Date.now();
   await rotate('v2');
-  // The emulator may still hand the message to a stream the cut killed; it then redelivers it once
+  // The emulator may still hand the message to a Pull the cut killed; it then redelivers it once
   // the ack deadline passes (at-least-once), as in the next test. refreshInterval is 1h, so a
   // refresh within this deadline still comes from the event.
   const redelivery = 3 * ACK_DEADLINE_S * 1000;
@@ -185,8 +185,8 @@ test('a rotation published right after the connection returns is not lost', asyn
   });
   await proxy.setEnabled(true);
   // Published at once: the source may still be in its backoff delay; the subscription keeps it.
-  // The emulator may also hand it to the stream the cut killed (it notices late): then it is
-  // redelivered once the ack deadline has passed (measured: about three ack deadlines).
+  // The emulator may also hand it to the Pull the cut killed (it notices late): then it is
+  // redelivered once the ack deadline has passed (measured: one ack deadline).
   await rotate('v3');
   await eventually(async () => expect(await label()).toBe('v3'), {
     timeoutMs: AFTER_RESTORE_MS + 3 * ACK_DEADLINE_S * 1000,

@@ -27,6 +27,16 @@ function stsError(code: string, message: string, status = 403): Reply {
   return { status, body, headers: { 'content-type': 'text/xml' }, detail: { error: code } };
 }
 
+/** Admin route setting the lifetime of the credentials a fake hands out (undefined: moto's hour). */
+function ttlRoute(req: IncomingMessage, body: Buffer, url: URL, set: (s: number) => void): Reply | undefined {
+  if (url.pathname !== '/_testbed/credential-ttl' || req.method !== 'POST') return undefined;
+  const { seconds } = JSON.parse(body.toString()) as { seconds: number };
+  set(seconds);
+  return json(200, { seconds });
+}
+
+const expiresIn = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+
 async function forward(target: string, req: IncomingMessage, body: Buffer, url: URL): Promise<Reply> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
@@ -60,7 +70,10 @@ export function stsFront(motoUrl: string, verifier: JwksVerifier, signer?: AwsKe
     const res = await forwardAsIs(upstream, req, body);
     return { status: res.status, body: res.body, headers: res.headers };
   };
+  let ttlSec: number | undefined;
   return new FakeServer('aws-sts', async (req, body, url) => {
+    const admin = ttlRoute(req, body, url, (s) => (ttlSec = s));
+    if (admin) return admin;
     if (url.pathname === '/_testbed/trust' && req.method === 'POST') {
       const t = JSON.parse(body.toString()) as Trust;
       trusts.set(t.roleArn, t);
@@ -80,6 +93,13 @@ export function stsFront(motoUrl: string, verifier: JwksVerifier, signer?: AwsKe
       const reply = signer
         ? await answer(await signedQuery(motoUrl, 'sts', form, signer))
         : await forward(motoUrl, req, body, url);
+      if (ttlSec !== undefined && reply.status === 200) {
+        const xml = (reply.body as Buffer).toString();
+        reply.body = xml.replace(
+          /<Expiration>[^<]*<\/Expiration>/,
+          `<Expiration>${expiresIn(ttlSec)}</Expiration>`,
+        );
+      }
       return { ...reply, detail: { roleArn, subject: claims.sub } };
     } catch (err) {
       if (!(err instanceof TokenRejected)) throw err;
@@ -94,7 +114,10 @@ const POD_IDENTITY_AUDIENCE = 'pods.eks.amazonaws.com';
 /** EKS Pod Identity agent: `Authorization: <projected SA token>` → temporary credentials. */
 export function podIdentityAgent(motoUrl: string, verifier: JwksVerifier, signer?: AwsKeys): FakeServer {
   const associations = new Map<string, string>(); // system:serviceaccount:<ns>:<sa> → role ARN
+  let ttlSec: number | undefined;
   return new FakeServer('eks-pod-identity', async (req, body, url) => {
+    const admin = ttlRoute(req, body, url, (s) => (ttlSec = s));
+    if (admin) return admin;
     if (url.pathname === '/_testbed/associations' && req.method === 'POST') {
       const a = JSON.parse(body.toString()) as { subject: string; roleArn: string };
       associations.set(a.subject, a.roleArn);
@@ -137,7 +160,7 @@ export function podIdentityAgent(motoUrl: string, verifier: JwksVerifier, signer
         SecretAccessKey: pick('SecretAccessKey'),
         Token: pick('SessionToken'),
         AccountId: /arn:aws:iam::(\d+):/.exec(roleArn)?.[1] ?? '',
-        Expiration: pick('Expiration'),
+        Expiration: ttlSec === undefined ? pick('Expiration') : expiresIn(ttlSec),
       },
       { subject, roleArn },
     );

@@ -14,8 +14,10 @@ export const CONTROLLER_GSA = `secretsync@${TESTBED_PROJECT}.iam.gserviceaccount
 /** Access tokens issued by the fakes, mapped to the principal they stand for. */
 export class GcpTokens {
   private tokens = new Map<string, { principal: string; expires: number }>();
+  /** Lifetime of what the fakes issue: an hour, as Google's; shortened by resilience scenarios. */
+  ttlSec = 3600;
 
-  issue(principal: string, ttlSec = 3600): { token: string; expiresIn: number } {
+  issue(principal: string, ttlSec = this.ttlSec): { token: string; expiresIn: number } {
     const token = `ya29.testbed-${randomBytes(24).toString('base64url')}`;
     this.tokens.set(token, { principal, expires: Date.now() + ttlSec * 1000 });
     return { token, expiresIn: ttlSec };
@@ -38,6 +40,11 @@ export function metadataServer(tokens: GcpTokens): FakeServer {
     if (url.pathname === '/_testbed/identity' && req.method === 'POST') {
       email = (JSON.parse(body.toString()) as { email: string }).email;
       return json(200, { email });
+    }
+    // The lifetime of every token the GCP fakes issue from now on (metadata, STS, IAM Credentials).
+    if (url.pathname === '/_testbed/token-ttl' && req.method === 'POST') {
+      tokens.ttlSec = (JSON.parse(body.toString()) as { seconds: number }).seconds;
+      return json(200, { seconds: tokens.ttlSec });
     }
     const headers = { 'metadata-flavor': 'Google' };
     if (url.pathname === '/' || url.pathname === '/computeMetadata/v1/') {
