@@ -193,7 +193,7 @@ export function startPubSubSource(subscriptionPath: string, sink: SourceSink): E
         connected = false;
         const old = client;
         client = undefined; // a fresh channel next time: the old one may hang or sit in its backoff
-        void old?.close().catch(() => undefined);
+        old?.close().catch(() => undefined);
         const wait = delayMs;
         delayMs = nextReconnectDelay(delayMs);
         await sleep(wait);
