@@ -4,7 +4,7 @@
 // It is written only when it changes.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, STORE_REASON } from '../../api/constants';
-import { kubeRequest } from '../../kube/request';
+import { isApiError, kubeRequest } from '../../kube/request';
 import type { SecretsClient } from '../../providers/types';
 import type { StoreObject } from './reconcile';
 
@@ -86,27 +86,64 @@ export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
-/** Sets one condition of a store's status (keeping the others); writes only on change. */
+/**
+ * The store's conditions with `cond` in place of its type's, or undefined when that condition
+ * already says the same (nothing to write). lastTransitionTime is stamped on a change.
+ */
+export function withCondition(
+  current: StoreCondition[] | undefined,
+  cond: StoreCondition,
+  now: Date,
+): StoreCondition[] | undefined {
+  const prev = current?.find((c) => c.type === cond.type);
+  if (prev && prev.status === cond.status && prev.reason === cond.reason && prev.message === cond.message) {
+    return undefined;
+  }
+  const stamped = { ...cond, lastTransitionTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  return [...(current ?? []).filter((c) => c.type !== cond.type), stamped];
+}
+
+const CONFLICT_RETRIES = 5;
+
+/**
+ * Writes one condition of a store. The conditions list is replaced as a whole, so it is built from
+ * the live object and sent with its resourceVersion: two writers (the Ready check and the store's
+ * rotation-event source, or two replicas) working from stale copies would otherwise each drop the
+ * other's condition. A conflict reads again and retries.
+ */
 export async function writeStoreStatus(
   kc: KubeConfig,
   store: StoreObject & { conditions?: StoreCondition[] },
   cond: StoreCondition,
 ): Promise<boolean> {
-  const prev = store.conditions?.find((c) => c.type === cond.type);
-  if (prev && prev.status === cond.status && prev.reason === cond.reason && prev.message === cond.message) {
-    return false;
-  }
-  const stamped = { ...cond, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
-  const conditions = [...(store.conditions ?? []).filter((c) => c.type !== cond.type), stamped];
-  store.conditions = conditions;
+  // The informer's copy answers the common case (nothing changed) without a request.
+  if (withCondition(store.conditions, cond, new Date()) === undefined) return false;
   const plural = store.kind === 'SecretStore' ? 'secretstores' : 'clustersecretstores';
   const ns = store.kind === 'SecretStore' ? `/namespaces/${store.namespace}` : '';
-  await kubeRequest(kc, {
-    method: 'PATCH',
-    path: `/apis/${API_GROUP}/${API_VERSION}${ns}/${plural}/${store.name}/status`,
-    body: { status: { conditions, capabilities: 'ReadOnly' } },
-    contentType: 'application/merge-patch+json',
-    timeoutMs: 30_000,
-  });
-  return true;
+  const path = `/apis/${API_GROUP}/${API_VERSION}${ns}/${plural}/${store.name}/status`;
+  for (let attempt = 0; ; attempt++) {
+    const live = await kubeRequest<LiveStore>(kc, { method: 'GET', path, timeoutMs: 30_000 });
+    const conditions = withCondition(live.status?.conditions, cond, new Date());
+    if (conditions === undefined) return false;
+    try {
+      await kubeRequest(kc, {
+        method: 'PATCH',
+        path,
+        body: {
+          metadata: { resourceVersion: live.metadata.resourceVersion },
+          status: { conditions, capabilities: 'ReadOnly' },
+        },
+        contentType: 'application/merge-patch+json',
+        timeoutMs: 30_000,
+      });
+      return true;
+    } catch (err) {
+      if (!isApiError(err, 409) || attempt >= CONFLICT_RETRIES) throw err;
+    }
+  }
+}
+
+interface LiveStore {
+  metadata: { resourceVersion: string };
+  status?: { conditions?: StoreCondition[] };
 }

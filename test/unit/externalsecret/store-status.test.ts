@@ -2,7 +2,7 @@
 // optional permissions keep it Ready=True in one line; a rejection is ValidationFailed.
 import { AuthError, UnavailableError } from '../../../src/providers/errors';
 import type { SecretsClient } from '../../../src/providers/types';
-import { oneLine, validateStore } from '../../../src/controllers/externalsecret/store-status';
+import { oneLine, validateStore, withCondition } from '../../../src/controllers/externalsecret/store-status';
 import type { StoreObject } from '../../../src/controllers/externalsecret/reconcile';
 
 const store = (spec: Record<string, unknown> = {}): StoreObject => ({
@@ -78,4 +78,24 @@ test('messages are one line, whatever a provider puts in them', async () => {
     clientThat(() => Promise.reject(new Error('x\ny'))),
   );
   expect(f.message).toBe('x y');
+});
+
+describe('withCondition', () => {
+  const now = new Date('2026-12-05T12:00:00.123Z');
+  const ready = { type: 'Ready', status: 'True', reason: 'Valid', message: 'ok' } as const;
+  const events = { type: 'RotationEvents', status: 'True', reason: 'Subscribed', message: 'on' } as const;
+
+  test('the same condition again: nothing to write', () => {
+    expect(withCondition([{ ...ready, lastTransitionTime: 'x' }], ready, now)).toBeUndefined();
+  });
+
+  test('replaces its own type, keeps the others, stamps the change to the second', () => {
+    expect(withCondition([events, { ...ready, message: 'old' }], ready, now)).toEqual([
+      events,
+      { ...ready, lastTransitionTime: '2026-12-05T12:00:00Z' },
+    ]);
+    expect(withCondition(undefined, ready, now)).toEqual([
+      { ...ready, lastTransitionTime: '2026-12-05T12:00:00Z' },
+    ]);
+  });
 });
