@@ -10,6 +10,7 @@ import { kubeRequest } from '../../kube/request';
 import { inBackground } from '../../observability/background';
 import type { Metrics } from '../../observability/metrics';
 import type { AppLogger } from '../../observability/logger';
+import { decorate } from '../../providers/decorate';
 import { createClient } from '../../providers/registry';
 import type { SecretsClient } from '../../providers/types';
 import { runWorkers, WorkQueue } from '../../runtime/workqueue';
@@ -22,7 +23,7 @@ import { closeAfterCalls } from './closing-client';
 import { countingClient } from './counting-client';
 import { PlannedClient, type FetchPlanMode } from './plan';
 import { storeHandledBy } from './store-access';
-import { validateStore, writeStoreStatus, type StoreCondition } from './store-status';
+import { shouldRecheckStore, validateStore, writeStoreStatus, type StoreCondition } from './store-status';
 import { KubeIO } from './kube-io';
 import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps, type StoreObject } from './reconcile';
 import { normalize } from './spec';
@@ -142,6 +143,8 @@ export class ExternalSecretController {
   private readonly events: RotationEvents;
   private revalidate?: ReturnType<typeof setInterval>;
   private readonly clients = new Map<string, Promise<SecretsClient>>();
+  /** When each store was last re-validated because its client answered (see recheckStore). */
+  private readonly rechecked = new Map<string, number>();
   private readonly lastHash = new Map<string, string>();
   private readonly lastVersions = new Map<string, string>();
   private readonly clock: Clock;
@@ -285,6 +288,7 @@ export class ExternalSecretController {
       // calls in flight settle, and its ExternalSecrets are told it is gone.
       inf.on('delete', (_key, s) => {
         this.events.remove(storeId(s));
+        this.rechecked.delete(storeId(s));
         this.dropClients(storeId(s));
         for (const k of this.storeIndex.keysFor(storeId(s))) this.queue.add(k);
       });
@@ -296,6 +300,18 @@ export class ExternalSecretController {
     };
     this.secrets.on('update', onSecret);
     this.secrets.on('delete', (key, s) => onSecret(key, s));
+  }
+
+  /**
+   * A store whose validation failed is validated again as soon as its client answers a call, so
+   * that its Ready condition recovers with its ExternalSecrets instead of at the next 5-minute round.
+   */
+  private recheckStore(id: string): void {
+    const s = this.storeById(id);
+    const now = this.clock.now();
+    if (!s || !shouldRecheckStore(s.conditions, this.rechecked.get(id), now)) return;
+    this.rechecked.set(id, now);
+    this.reportStore(s);
   }
 
   /** Writes the store's Ready condition (leader only; informers run on every replica). */
@@ -389,7 +405,14 @@ export class ExternalSecretController {
       }).then(
         (cl) =>
           new PlannedClient(
-            closeAfterCalls(countingClient(cl, provider, this.opts.metrics), storeId(store)),
+            closeAfterCalls(
+              decorate(countingClient(cl, provider, this.opts.metrics), async (op, call) => {
+                const answer = await call();
+                if (op !== 'validate' && op !== 'close') this.recheckStore(storeId(store));
+                return answer;
+              }),
+              storeId(store),
+            ),
             {
               mode: this.opts.fetchPlan ?? 'planned',
               clock: this.clock,

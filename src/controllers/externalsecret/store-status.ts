@@ -147,3 +147,22 @@ interface LiveStore {
   metadata: { resourceVersion: string };
   status?: { conditions?: StoreCondition[] };
 }
+
+/** The shortest gap between two rechecks of one store prompted by its client answering. */
+export const STORE_RECHECK_GAP_MS = 30_000;
+
+/**
+ * Whether a store's client answering a call is reason to validate the store again now rather than
+ * at the next periodic round (5 minutes): its Ready condition says validation failed (an outage
+ * that has since ended, credentials fixed since). At most once per STORE_RECHECK_GAP_MS, so a store
+ * whose validation keeps failing while its reads succeed costs one call per gap, not one per read.
+ */
+export function shouldRecheckStore(
+  conditions: StoreCondition[] | undefined,
+  lastRecheckMs: number | undefined,
+  nowMs: number,
+): boolean {
+  const ready = conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status !== 'False' || ready.reason !== STORE_REASON.ValidationFailed) return false;
+  return lastRecheckMs === undefined || nowMs - lastRecheckMs >= STORE_RECHECK_GAP_MS;
+}

@@ -2,7 +2,13 @@
 // optional permissions keep it Ready=True in one line; a rejection is ValidationFailed.
 import { AuthError, UnavailableError } from '../../../src/providers/errors';
 import type { SecretsClient } from '../../../src/providers/types';
-import { oneLine, validateStore, withCondition } from '../../../src/controllers/externalsecret/store-status';
+import {
+  oneLine,
+  shouldRecheckStore,
+  STORE_RECHECK_GAP_MS,
+  validateStore,
+  withCondition,
+} from '../../../src/controllers/externalsecret/store-status';
 import type { StoreObject } from '../../../src/controllers/externalsecret/reconcile';
 
 const store = (spec: Record<string, unknown> = {}): StoreObject => ({
@@ -97,5 +103,30 @@ describe('withCondition', () => {
     expect(withCondition(undefined, ready, now)).toEqual([
       { ...ready, lastTransitionTime: '2026-12-05T12:00:00Z' },
     ]);
+  });
+});
+
+describe('shouldRecheckStore', () => {
+  const failed = [{ type: 'Ready', status: 'False', reason: 'ValidationFailed', message: 'down' }] as const;
+  const cond = (c: readonly { type: string; status: string; reason: string; message: string }[]) =>
+    c as unknown as Parameters<typeof shouldRecheckStore>[0];
+
+  test('a store whose validation failed is rechecked when its client answers', () => {
+    expect(shouldRecheckStore(cond(failed), undefined, 1_000)).toBe(true);
+  });
+
+  test('at most once per gap', () => {
+    expect(shouldRecheckStore(cond(failed), 1_000, 1_000 + STORE_RECHECK_GAP_MS - 1)).toBe(false);
+    expect(shouldRecheckStore(cond(failed), 1_000, 1_000 + STORE_RECHECK_GAP_MS)).toBe(true);
+  });
+
+  test('not a Ready store, an invalid config (a client answering changes nothing there), or no condition yet', () => {
+    expect(shouldRecheckStore(cond([{ ...failed[0], status: 'True', reason: 'Valid' }]), undefined, 0)).toBe(
+      false,
+    );
+    expect(shouldRecheckStore(cond([{ ...failed[0], reason: 'InvalidProviderConfig' }]), undefined, 0)).toBe(
+      false,
+    );
+    expect(shouldRecheckStore(undefined, undefined, 0)).toBe(false);
   });
 });
