@@ -63,6 +63,34 @@ async function call(api: string, method: string, path: string, body?: unknown): 
   return text ? (JSON.parse(text) as unknown) : undefined;
 }
 
+// A disabled proxy closes its listener. Had the kernel picked its port (listen on :0), that port
+// would be in the ephemeral range, where any outgoing connection made meanwhile may take it, and
+// re-enabling would fail with "address already in use" (seen once on a busy machine). Ports below
+// that range are only ever taken by an explicit bind.
+const PROXY_PORTS = { from: 20_000, to: 32_767 };
+const PROXY_PORT_TRIES = 20;
+
+async function createProxy(
+  api: string,
+  name: string,
+  upstream: string,
+): Promise<{ listen: string; upstream: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = PROXY_PORTS.from + Math.floor(Math.random() * (PROXY_PORTS.to - PROXY_PORTS.from + 1));
+    try {
+      return (await call(api, 'POST', '/proxies', {
+        name,
+        listen: `127.0.0.1:${port}`,
+        upstream,
+        enabled: true,
+      })) as { listen: string; upstream: string };
+    } catch (err) {
+      // Taken by another process: try another port (toxiproxy keeps no proxy it could not start).
+      if (attempt >= PROXY_PORT_TRIES || !/address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
 function hostPort(upstream: string): string {
   return upstream.includes('://') ? new URL(upstream).host : upstream;
 }
@@ -99,12 +127,7 @@ export async function startToxiproxy(opts: {
     pid: m.pid,
     logFile,
     async proxy(name, upstream) {
-      const created = (await call(api, 'POST', '/proxies', {
-        name,
-        listen: '127.0.0.1:0',
-        upstream: hostPort(upstream),
-        enabled: true,
-      })) as { listen: string; upstream: string };
+      const created = await createProxy(api, name, hostPort(upstream));
       const path = `/proxies/${encodeURIComponent(name)}`;
       return {
         name,
