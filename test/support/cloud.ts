@@ -53,17 +53,6 @@ export async function grantGcp(
     await fakeAdmin('SECRETSYNC_GCP_ENDPOINT', '/_testbed/grant', { resource: name, member, role });
 }
 
-/** Takes back what grantGcp gave. */
-export async function revokeGcp(
-  resource: string,
-  roles: SecretManagerRole | SecretManagerRole[],
-  member = CONTROLLER_MEMBER,
-): Promise<void> {
-  const name = resource.startsWith('projects/') ? resource : `projects/${resource}`;
-  for (const role of [roles].flat())
-    await fakeAdmin('SECRETSYNC_GCP_ENDPOINT', '/_testbed/revoke', { resource: name, member, role });
-}
-
 export async function fakeRequests(
   envVar: string,
 ): Promise<{ path: string; outcome: number; detail?: Record<string, unknown> }[]> {
