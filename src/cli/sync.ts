@@ -40,7 +40,8 @@ export type WaitOutcome = { done: false } | { done: true; ok: boolean; refreshTi
  * Whether the controller has acted on a force-sync requested at `requestedMs`: a successful sync
  * after it moves status.refreshTime to that second or later (and changes refreshTime or
  * syncedResourceVersion, which hashes the annotations); a failure shows as Ready=False with a
- * condition that changed since the request.
+ * condition that differs from the one read before the request. A sync that fails as before
+ * changes nothing the CLI can see, so it is no answer: the wait ends at its timeout.
  */
 export function syncOutcome(before: ExternalSecret, now: ExternalSecret, requestedMs: number): WaitOutcome {
   const requestedSecond = Math.floor(requestedMs / 1000) * 1000;
@@ -53,9 +54,12 @@ export function syncOutcome(before: ExternalSecret, now: ExternalSecret, request
       now.status?.syncedResourceVersion !== before.status?.syncedResourceVersion);
   if (movedPast && ready.status === 'True') return { done: true, ok: true, refreshTime, ready };
   const prev = readyOf(before);
+  // Compared with the condition read before the request, not with the request's second: a failure
+  // stamped in that same second, before the request, is the old answer (seen in CI).
   const failedSince =
     ready.status === 'False' &&
-    ((ready.lastTransitionTime !== undefined && Date.parse(ready.lastTransitionTime) >= requestedSecond) ||
+    (ready.status !== prev.status ||
+      ready.lastTransitionTime !== prev.lastTransitionTime ||
       ready.reason !== prev.reason ||
       ready.message !== prev.message);
   if (failedSince) return { done: true, ok: false, refreshTime, ready };

@@ -155,4 +155,15 @@ describe('when a forced sync has happened', () => {
     const failing = es(ready('False', 'StoreNotFound', 'no store', '2026-05-01T10:00:00Z'));
     expect(syncOutcome(failing, failing, requested)).toEqual({ done: false });
   });
+
+  test('a failure stamped in the second of the request, but read before it, is not an answer', () => {
+    const failing = es(ready('False', 'StoreNotFound', 'no store', '2026-05-01T12:00:00Z'));
+    expect(syncOutcome(failing, failing, requested)).toEqual({ done: false });
+  });
+
+  test('a failure after an earlier failure in the same second counts when it changed', () => {
+    const first = es(ready('False', 'StoreNotFound', 'no store', '2026-05-01T12:00:00Z'));
+    const second = es(ready('False', 'RemoteKeyNotFound', 'secret db not found', '2026-05-01T12:00:00Z'));
+    expect(syncOutcome(first, second, requested)).toMatchObject({ done: true, ok: false });
+  });
 });
