@@ -15,8 +15,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY test/testbed ./test/testbed
-COPY bench ./bench
 COPY crds ./crds
 COPY scripts/bundle.mjs ./scripts/bundle.mjs
 RUN npm run build && npm run build:bundle
@@ -43,7 +41,7 @@ EXPOSE 8080
 # ExternalSecrets took the controller 95 CPU-s instead of 43 (all Ready 143 s instead of 101 s on
 # a saturated 2-core machine). These figures predate HTTP/1.1 to the apiserver (bb4d872), which
 # added 10-17 MB of RSS and cut the 10,000 converge to 96.5 s (BENCHMARKS.md). Drop the flag (the
-# Deployment's `command`) where the initial sync of many objects matters more than memory. bench/controller.ts launches the controller with
+# Deployment's `command`) where the initial sync of many objects matters more than memory. dev/bench/controller.ts launches the controller with
 # these same flags.
 ENTRYPOINT ["node", "--max-semi-space-size=2", "--optimize-for-size", "dist/bundle/main.js"]
 CMD ["controller"]

@@ -36,7 +36,7 @@ export default tseslint.config(
   {
     // The template evaluator unwinds {{break}} / {{continue}} with two private symbols, caught in
     // the same file.
-    files: ['src/controllers/externalsecret/template/evaluate.ts'],
+    files: ['src/gocompat/template/evaluate.ts'],
     rules: { '@typescript-eslint/only-throw-error': 'off' },
   },
   {

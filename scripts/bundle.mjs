@@ -3,8 +3,7 @@
 // model and API classes, ~80 MB of RSS once required); bundled and tree-shaken, only KubeConfig,
 // Watch and the HTTP pieces the controller uses are left. The provider SDKs and google-auth-library
 // stay external: src/ requires them lazily, when a store or an event source first needs them, and
-// the image's node_modules keeps them for that. The demo (`start` with no cluster) stays in
-// dist/src, which only a developer checkout has.
+// the image's node_modules keeps them for that.
 //   node scripts/bundle.mjs            (npm run build:bundle)
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
@@ -48,17 +47,6 @@ const clientNodePure = {
   },
 };
 
-/** The demo pulls in the local testbed: point its dynamic import at the tsc output instead. */
-const demoOutside = {
-  name: 'demo-outside',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/demo\/index\.js$/ }, () => ({
-      path: '../src/demo/index.js',
-      external: true,
-    }));
-  },
-};
-
 // BUNDLE_META=1 also writes dist/bundle/meta.json (esbuild's metafile: what each input adds).
 const result = await build({
   entryPoints: [join(root, 'src/main.ts')],
@@ -68,7 +56,7 @@ const result = await build({
   format: 'cjs',
   target: 'node22',
   external: LAZY,
-  plugins: [clientNodePure, demoOutside],
+  plugins: [clientNodePure],
   sourcemap: true,
   // Minified: ~5 MB less V8 heap at start than unminified. keepNames keeps functions' and
   // classes' names (stack traces, errors' constructor names); the source map maps the rest.

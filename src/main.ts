@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// secretsync CLI: `controller` runs the controller; `start` runs it against the current cluster,
-// or, with no cluster configured, starts the local testbed and a demo; `validate`, `status` and
-// `sync` (src/cli/); `version`.
+// secretsync CLI: `controller` runs the controller; `validate`, `status` and `sync` (src/cli/);
+// `version`. The development checkout adds `start` (dev/demo/main.ts: with no cluster configured,
+// a local testbed and a demo).
 import { Command, Option } from 'commander';
 import { registerStatus } from './cli/status';
 import { registerSync } from './cli/sync';
@@ -14,7 +14,7 @@ import { Metrics } from './observability/metrics';
 import { installUnexpectedFailurePolicy, summarizeError } from './observability/unexpected';
 import { VERSION } from './version';
 
-function controllerOptions(cmd: Command): Command {
+export function controllerOptions(cmd: Command): Command {
   return cmd
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then in-cluster)')
     .option('--namespace <ns>', 'watch only this namespace (default: all)')
@@ -41,7 +41,7 @@ function controllerOptions(cmd: Command): Command {
     );
 }
 
-async function runFromFlags(flags: RawFlags): Promise<void> {
+export async function runFromFlags(flags: RawFlags): Promise<void> {
   const cfg = buildConfig(flags);
   const kc = loadKubeConfig({ kubeconfig: cfg.kubeconfig });
   if (!kc)
@@ -73,18 +73,6 @@ export function buildCli(): Command {
   controllerOptions(program.command('controller').description('run the controller against a cluster')).action(
     runFromFlags,
   );
-  controllerOptions(
-    program
-      .command('start')
-      .description(
-        'run the controller against the configured cluster; with none, start a local testbed and a demo',
-      ),
-  ).action(async (flags: RawFlags) => {
-    if (loadKubeConfig({ kubeconfig: flags.kubeconfig })) return runFromFlags(flags);
-    // Loaded only here: the demo brings the local testbed, which the container image does not ship.
-    const { runDemo } = await import('./demo/index.js');
-    await runDemo();
-  });
   registerValidate(program);
   registerStatus(program);
   registerSync(program);
@@ -96,8 +84,8 @@ export function buildCli(): Command {
 }
 
 /** Runs the CLI on `argv`; `node dist/src/main.js` and bin/secretsync.js both come here. */
-export function runCli(argv: string[] = process.argv): Promise<void> {
-  return buildCli()
+export function runCli(argv: string[] = process.argv, program: Command = buildCli()): Promise<void> {
+  return program
     .parseAsync(argv)
     .then(() => undefined)
     .catch((err: unknown) => {

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import type { ExternalSecret } from '../api/generated';
 import { ANNOTATION } from '../api/constants';
 import { kubeRequest } from '../kube/request';
-import { parseDuration } from '../util/duration';
+import { parseDuration } from '../gocompat/duration';
 import { connect, esPath, explainApiError, type KubeFlags } from './kube';
 
 export interface SyncFlags extends KubeFlags {

@@ -15,10 +15,10 @@ import { parseAllDocuments } from 'yaml';
 import { ANNOTATION, API_GROUP, API_VERSIONS, KIND, SUPPORTED_PROVIDERS } from '../api/constants';
 import { createManifestValidator, type ManifestValidator } from '../api/schema';
 import { unsupportedFields } from '../controllers/externalsecret/spec';
-import { compileTemplate } from '../controllers/externalsecret/template';
+import { compileTemplate } from '../gocompat/template';
 import type { ExternalSecretSpec } from '../api/generated';
 import { validateCron } from '../runtime/cron';
-import { parseDuration } from '../util/duration';
+import { parseDuration } from '../gocompat/duration';
 import { createCelChecker, type CelChecker } from './cel';
 
 /** One problem, located by file, document (from 1; 0 = the whole file), object and field. */

@@ -2,13 +2,13 @@
 // in FACTORIES; SDK-backed providers load their SDK inside their factory (not at import), so this
 // module stays cheap to import and a controller without, say, a gcpsm store never loads that SDK.
 
-import { withAwsIdentity } from '../identity/aws';
-import { withGcpIdentity } from '../identity/gcp';
+import { withAwsIdentity } from './aws/identity';
+import { withGcpIdentity } from './gcp/identity';
 import { createAwsClient, type AwsClientOptions } from './aws';
-import { InvalidRefError } from './errors';
+import { InvalidRefError } from './core/errors';
 import { createFakeClient } from './fake';
 import { createGcpClient, type GcpClientOptions } from './gcp';
-import type { ProviderContext, ProviderName, SecretsClient } from './types';
+import type { ProviderContext, ProviderName, SecretsClient } from './core/types';
 
 export interface CreateClientOptions {
   /** gcpsm: per-store credentials and the environment to read. */

@@ -4,7 +4,7 @@
 // or "when may this object sync again" and the answers are testable without timers.
 
 import { type CronExpression, CronExpressionParser } from 'cron-parser';
-import { parseDuration } from '../util/duration';
+import { parseDuration } from '../gocompat/duration';
 
 /** Thrown for an invalid cron expression or time zone; the message says what is wrong and shows an example. */
 export class CronError extends Error {

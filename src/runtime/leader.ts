@@ -22,7 +22,7 @@ import {
 } from '../kube/lease';
 import { errorText, type Logger, noopLogger } from '../kube/log';
 import { isApiError, KubeApiError, kubeRequest } from '../kube/request';
-import { type Clock, systemClock, type TimerHandle } from '../util/clock';
+import { type Clock, systemClock, type TimerHandle } from './clock';
 
 export interface LeaderDurations {
   leaseDurationMs: number;

@@ -4,7 +4,7 @@
 // objects created together drift apart instead of coming due in the same second forever.
 
 import { createHash } from 'node:crypto';
-import { type Clock, type TimerHandle } from '../util/clock';
+import { type Clock, type TimerHandle } from './clock';
 
 interface Entry<K> {
   key: K;

@@ -3,7 +3,7 @@
 // Informer events, the refresh scheduler and rotation events all feed it keys; only keys, never
 // objects, so a burst of events for one object costs one reconcile.
 
-import { type Clock, systemClock } from '../util/clock';
+import { type Clock, systemClock } from './clock';
 import { applyDecision, type Decision, type RequeueTarget, retry } from './decision';
 import { RefreshScheduler } from './scheduler';
 

@@ -11,8 +11,8 @@
 // what is tested is that the informers of a process that stays up recover.
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestbed, type Testbed } from '../testbed';
-import { httpsOk } from '../testbed/controlplane';
+import { startTestbed, type Testbed } from '../../dev/testbed';
+import { httpsOk } from '../../dev/testbed/controlplane';
 import { applyFile } from '../support/apply';
 import { installDeploy, startController, type TestController } from '../support/controller';
 import { createObject, patchMerge, readEs } from '../support/es';
@@ -65,7 +65,7 @@ beforeAll(async () => {
   Object.assign(process.env, tb.env);
   // The CRDs are registered here, before anything else. Registering a new CRD group-version can
   // crash kube-apiserver v1.36.3 on a race inside kube-openapi (isOpenApiCacheRace in
-  // test/testbed/controlplane.ts); the testbed restarts it when its log shows that crash and
+  // dev/testbed/controlplane.ts); the testbed restarts it when its log shows that crash and
   // records it in apiserverRespawns. A call cut off by such a restart is made again (surviving); any
   // other failure fails the scenario.
   for (const f of ['externalsecrets', 'secretstores', 'clustersecretstores'])

@@ -11,7 +11,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { startToxiproxy, type Proxy, type Toxiproxy } from '../testbed/toxiproxy';
+import { startToxiproxy, type Proxy, type Toxiproxy } from '../../dev/testbed/toxiproxy';
 import { installDeploy, startController, type TestController } from '../support/controller';
 import { createObject, readEs, ready } from '../support/es';
 import { eventually } from '../support/eventually';

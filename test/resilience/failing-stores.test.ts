@@ -49,7 +49,7 @@ import { controllerKubeConfig, installDeploy } from '../support/controller';
 import { clusterStoreCondition, readEs, ready, storeCondition, type StoreCondition } from '../support/es';
 import { eventually } from '../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../support/kube';
-import { startToxiproxy, type Proxy, type Toxiproxy } from '../testbed/toxiproxy';
+import { startToxiproxy, type Proxy, type Toxiproxy } from '../../dev/testbed/toxiproxy';
 import { attemptSchedule, pendingDelayAt } from './support/backoff';
 import { findCanaries, newCanary, sweepCluster, type Leak } from './support/canary';
 import { counter, losses, managedSecrets, metricsText, writeKubeConfigFile } from './support/cluster';

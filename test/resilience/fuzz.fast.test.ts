@@ -2,7 +2,7 @@
 // validator and the pure reconcile path. RESILIENCE_FAST_FUZZ_RUNS cases in `npm test`,
 // RESILIENCE_FUZZ_RUNS (tens of thousands) under `npm run test:resilience`; RESILIENCE_FUZZ_SEED
 // replays a run. See support/fuzz.ts for the properties.
-import { renderTemplate } from '../../src/controllers/externalsecret/template';
+import { renderTemplate } from '../../src/gocompat/template';
 import { annotationFuzz, cpuMs, reconcileFuzz } from './support/fuzz';
 import { knobs, recordFigures } from './support/knobs';
 

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startToxiproxy, type Proxy, type Toxiproxy } from '../testbed/toxiproxy';
+import { startToxiproxy, type Proxy, type Toxiproxy } from '../../dev/testbed/toxiproxy';
 import { installDeploy, startController, type TestController } from '../support/controller';
 import { createObject, eventsFor, readEs, ready } from '../support/es';
 import { eventually } from '../support/eventually';

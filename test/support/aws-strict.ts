@@ -1,8 +1,8 @@
-// The testbed's IAM-enforcing moto (test/testbed/fakes/aws-strict.ts): identities with exactly the
+// The testbed's IAM-enforcing moto (dev/testbed/fakes/aws-strict.ts): identities with exactly the
 // policies a test grants, an admin client for seeding, and the front's record of who called what.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { STRICT_ADMIN_USER } from '../testbed/fakes/aws-strict';
-import { queryCall, type AwsKeys } from '../testbed/fakes/sigv4';
+import { STRICT_ADMIN_USER } from '../../dev/testbed/fakes/aws-strict';
+import { queryCall, type AwsKeys } from '../../dev/testbed/fakes/sigv4';
 
 export const STRICT_ACCOUNT = '123456789012';
 

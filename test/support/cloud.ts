@@ -1,7 +1,7 @@
 // Clients for the testbed's emulators, configured from the environment the testbed exports.
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { OAuth2Client } from 'google-auth-library';
-import { CONTROLLER_GSA } from '../testbed/fakes/gcp-identity';
+import { CONTROLLER_GSA } from '../../dev/testbed/fakes/gcp-identity';
 
 /**
  * A Secret Manager client for the test's own setup calls, as the testbed's admin (who may do
@@ -31,7 +31,7 @@ export function gcpSecretManager(opts: { ambient?: boolean } = {}): SecretManage
 /** The IAM member the controller's ambient identity (the metadata server's default) acts as. */
 export const CONTROLLER_MEMBER = `serviceAccount:${CONTROLLER_GSA}`;
 
-/** Secret Manager predefined roles the emulator knows (test/testbed/fakes/secretmanager-iam.ts). */
+/** Secret Manager predefined roles the emulator knows (dev/testbed/fakes/secretmanager-iam.ts). */
 export type SecretManagerRole =
   | 'roles/secretmanager.secretAccessor'
   | 'roles/secretmanager.viewer'

@@ -5,10 +5,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RECONNECT } from '../../src/events/source';
-import { findPubSubEmulator } from '../testbed/install';
-import { freePort } from '../testbed/ports';
-import { killGroup, spawnManaged, waitReady, type Managed } from '../testbed/process';
-import type { Proxy } from '../testbed/toxiproxy';
+import { findPubSubEmulator } from '../../dev/testbed/install';
+import { freePort } from '../../dev/testbed/ports';
+import { killGroup, spawnManaged, waitReady, type Managed } from '../../dev/testbed/process';
+import type { Proxy } from '../../dev/testbed/toxiproxy';
 import type { StoreCondition } from './es';
 import { eventually } from './eventually';
 

@@ -1,5 +1,5 @@
 // Starts the shared testbed once per jest run and exports its environment to the test workers.
-import { startTestbed, type Testbed } from '../testbed';
+import { startTestbed, type Testbed } from '../../dev/testbed';
 
 declare global {
   var __SECRETSYNC_TESTBED__: Testbed | undefined;

@@ -10,20 +10,25 @@ import { kubeRequest } from '../../kube/request';
 import { inBackground } from '../../observability/background';
 import type { Metrics } from '../../observability/metrics';
 import type { AppLogger } from '../../observability/logger';
-import { decorate } from '../../providers/decorate';
+import { decorate } from '../../providers/core/decorate';
 import { createClient } from '../../providers/registry';
-import type { SecretsClient } from '../../providers/types';
+import type { SecretsClient } from '../../providers/core/types';
 import { runWorkers, WorkQueue } from '../../runtime/workqueue';
-import { systemClock, type Clock } from '../../util/clock';
-import { contentHash } from '../../util/hash';
-import { ManyToMany } from '../../util/many-to-many';
+import { systemClock, type Clock } from '../../runtime/clock';
+import { contentHash } from '../../api/hash';
+import { ManyToMany } from '../../runtime/many-to-many';
 import { normalizeRemoteName } from '../../events/parse';
 import { RotationEvents } from '../../events/manager';
-import { closeAfterCalls } from './closing-client';
-import { countingClient } from './counting-client';
+import { closeAfterCalls } from '../secretstore/closing-client';
+import { countingClient } from '../secretstore/counting-client';
 import { PlannedClient, type FetchPlanMode } from './plan';
-import { storeHandledBy } from './store-access';
-import { shouldRecheckStore, validateStore, writeStoreStatus, type StoreCondition } from './store-status';
+import { storeHandledBy } from '../secretstore/store-access';
+import {
+  shouldRecheckStore,
+  validateStore,
+  writeStoreStatus,
+  type StoreCondition,
+} from '../secretstore/store-status';
 import { KubeIO } from './kube-io';
 import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps, type StoreObject } from './reconcile';
 import { normalize } from './spec';
@@ -363,8 +368,8 @@ export class ExternalSecretController {
           if (v === undefined) throw new Error(`key ${ref.key} of Secret ${ns}/${ref.name} not found`);
           return Buffer.from(v, 'base64');
         },
-        // Workload identity (src/identity): which namespaces the store may use, and the apiserver
-        // calls behind it. Namespaces arrive resolved by src/identity/refs.ts's rules.
+        // Workload identity (src/providers/credentials, src/providers/<cloud>/identity.ts): which namespaces the store may use, and the apiserver
+        // calls behind it. Namespaces arrive resolved by src/providers/credentials/refs.ts's rules.
         store: {
           kind: store.kind,
           name: store.name,

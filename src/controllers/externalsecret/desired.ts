@@ -3,9 +3,9 @@
 // labels and annotations the controller maintains.
 import type { ExternalSecret } from '../../api/generated';
 import { ANNOTATION, LABEL } from '../../api/constants';
-import { InvalidRefError } from '../../providers/errors';
-import { contentHash } from '../../util/hash';
-import { renderedBytes, renderTemplate } from './template';
+import { InvalidRefError } from '../../providers/core/errors';
+import { contentHash } from '../../api/hash';
+import { renderedBytes, renderTemplate } from '../../gocompat/template';
 
 export interface DesiredSecret {
   name: string;

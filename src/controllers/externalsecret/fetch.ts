@@ -10,12 +10,12 @@ import type {
   ExternalSecretSpec,
   SecretStoreRef,
 } from '../../api/generated';
-import { InvalidRefError } from '../../providers/errors';
-import { decode, extractProperty, jsonToMap, type DecodingStrategy } from '../../providers/json';
-import type { SecretsClient } from '../../providers/types';
+import { InvalidRefError } from '../../providers/core/errors';
+import { decode, extractProperty, jsonToMap, type DecodingStrategy } from '../../gocompat/gjson';
+import type { SecretsClient } from '../../providers/core/types';
 import { replaceAll } from '../../gocompat/regexp';
 import { PlannedClient } from './plan';
-import { renderTemplate } from './template';
+import { renderTemplate } from '../../gocompat/template';
 
 export type ClientFor = (ref: SecretStoreRef | undefined) => Promise<SecretsClient>;
 

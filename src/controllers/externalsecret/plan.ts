@@ -9,9 +9,9 @@
 // list every tag in a few calls (AWS ListSecrets), one listing answers for all keys.
 // `--fetch-plan=naive` turns all of it off (one call per data entry, as ESO does) for the
 // benchmark's baseline.
-import { ThrottledError, UnavailableError } from '../../providers/errors';
-import type { FindQuery, RemoteKey, SecretsClient, VersionSweep } from '../../providers/types';
-import type { Clock } from '../../util/clock';
+import { ThrottledError, UnavailableError } from '../../providers/core/errors';
+import type { FindQuery, RemoteKey, SecretsClient, VersionSweep } from '../../providers/core/types';
+import type { Clock } from '../../runtime/clock';
 
 export type FetchPlanMode = 'planned' | 'naive';
 

@@ -8,20 +8,20 @@ import { ANNOTATION, ES_REASON, LABEL } from '../../api/constants';
 import { KubeApiError } from '../../kube/request';
 import { validateCron, validateSyncWindows } from '../../runtime/cron';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
-import { NoSecretError, ProviderError, ThrottledError, UnavailableError } from '../../providers/errors';
-import type { SecretsClient } from '../../providers/types';
-import type { Clock } from '../../util/clock';
-import { DurationError } from '../../util/duration';
+import { NoSecretError, ProviderError, ThrottledError, UnavailableError } from '../../providers/core/errors';
+import type { SecretsClient } from '../../providers/core/types';
+import type { Clock } from '../../runtime/clock';
+import { DurationError } from '../../gocompat/duration';
 import { buildDesired } from './desired';
 import { fetchValues, sourceVersions, tagsBeforePayloads } from './fetch';
 import { decideRefresh, nextDue, type TargetState } from './refresh';
 import { nextStatus, readyCondition, statusEqual, syncedResourceVersion, type ReadyState } from './status';
 import { normalize, unsupportedFields, type Normalized } from './spec';
-import { clusterStoreAllows, storeHandledBy } from './store-access';
+import { clusterStoreAllows, storeHandledBy } from '../secretstore/store-access';
 import { planRemoveMergedKeys, planWrite, type WritePlan } from './write-plan';
 import { SHARE_HOLD_MS } from './plan';
 import { afterFailure } from './retry-policy';
-import { TemplateError } from './template';
+import { TemplateError } from '../../gocompat/template';
 
 /** What the sync side remembers of a managed Secret: metadata and a content hash, never values. */
 export interface LeanSecret {

@@ -5,8 +5,8 @@
 // provider or the spec rejects, an invalid store config, a template error) are not retried: they
 // wait for a change of the ExternalSecret or its store (both re-enqueue it), a rotation event, or
 // the next periodic refresh — one attempt per refreshInterval instead of one per backoff step.
-import { ProviderError } from '../../providers/errors';
-import { TemplateError } from './template';
+import { ProviderError } from '../../providers/core/errors';
+import { TemplateError } from '../../gocompat/template';
 
 export type AfterFailure =
   | { then: 'backoff' }

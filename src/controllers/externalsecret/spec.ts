@@ -2,7 +2,7 @@
 // secretsync does not implement yet (reported as Ready=False naming the field, never ignored).
 import type { ExternalSecret, ExternalSecretSpec, ExternalSecretSyncWindows } from '../../api/generated';
 import { ANNOTATION } from '../../api/constants';
-import { parseDuration } from '../../util/duration';
+import { parseDuration } from '../../gocompat/duration';
 import type { SyncWindowGroup } from '../../runtime/cron';
 
 export type CreationPolicy = 'Owner' | 'Orphan' | 'Merge' | 'None' | 'CreateOrMerge';

@@ -3,7 +3,7 @@
 // workload last time, decide whether to wait, do nothing, record a hash, or restart its pods.
 // The hash is THE hash (util/hash digestsHash) over `Kind/name/key` → keyDigest entries, written
 // keyed (digest-format.ts sealHash) so that it cannot be used to check guesses at values.
-import { digestsHash, keyDigest, keyedDigest } from '../../util/hash';
+import { digestsHash, keyDigest, keyedDigest } from '../../api/hash';
 import { matchesAny, OBJECT_KINDS, type ObjectKind, type OptIn } from './annotations';
 import type { ConsumedRef, KeySet } from './consumers';
 import { hashFormat, sealHash, type DigestKey } from './digest-format';

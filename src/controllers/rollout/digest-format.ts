@@ -3,7 +3,7 @@
 // plain SHA-256 hex, which anyone who may read a Deployment could test guesses against. The tag
 // lets decide() tell the two apart (and digests made with another key) and move a workload to
 // the keyed form without rolling it. Pure.
-import { digestKeyId, keyedDigest } from '../../util/hash';
+import { digestKeyId, keyedDigest } from '../../api/hash';
 
 export const KEYED_SCHEME = 'hmac-sha256';
 

@@ -12,7 +12,7 @@ import type {
   V1StatefulSet,
 } from '@kubernetes/client-node';
 import { ROLLOUT_ANNOTATION } from '../../api/constants';
-import { keyDigest } from '../../util/hash';
+import { keyDigest } from '../../api/hash';
 import { objectFlags, parseOptIn, type AnnotationProblem, type OptIn } from './annotations';
 import { podConsumers, type ConsumedRef } from './consumers';
 import type { ObjectState } from './decide';

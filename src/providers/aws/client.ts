@@ -17,9 +17,9 @@ import type {
   ListSecretsResponse,
   SecretListEntry,
 } from '@aws-sdk/client-secrets-manager';
-import { NoSecretError, ProviderError, UnavailableError } from '../errors';
-import { compileFind } from '../find';
-import type { FindQuery, RemoteKey, SecretsClient, VersionSweep } from '../types';
+import { NoSecretError, ProviderError, UnavailableError } from '../core/errors';
+import { compileFind } from '../core/find';
+import type { FindQuery, RemoteKey, SecretsClient, VersionSweep } from '../core/types';
 import {
   AWSCURRENT,
   BATCH_MAX,

@@ -3,8 +3,8 @@
 // result keys and the ListSecrets filters for dataFrom.find. Kept apart from the SDK so it can be
 // tested without loading it.
 
-import { InvalidRefError } from '../errors';
-import type { FindQuery, RemoteKey } from '../types';
+import { InvalidRefError } from '../core/errors';
+import type { FindQuery, RemoteKey } from '../core/types';
 
 /** The stage every secret's current value carries; ESO's default `remoteRef.version`. */
 export const AWSCURRENT = 'AWSCURRENT';

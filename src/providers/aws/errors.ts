@@ -11,7 +11,7 @@ import {
   ProviderError,
   ThrottledError,
   UnavailableError,
-} from '../errors';
+} from '../core/errors';
 
 export type AwsOp = 'GetSecretValue' | 'BatchGetSecretValue' | 'DescribeSecret' | 'ListSecrets';
 

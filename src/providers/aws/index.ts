@@ -6,7 +6,7 @@
 // attempts, before errors are mapped.
 
 import type { SecretsManagerClient, SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
-import { InvalidRefError } from '../errors';
+import { InvalidRefError } from '../core/errors';
 import { AwsClient, type SmApi } from './client';
 import { parseAwsSpec, type AwsStoreConfig } from './config';
 

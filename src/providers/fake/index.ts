@@ -3,9 +3,9 @@
 // against the real apiserver, so it honours the same SecretsClient contract as the real providers.
 
 import { createHmac, randomBytes } from 'node:crypto';
-import { InvalidRefError, NoSecretError } from '../errors';
-import { compileFind } from '../find';
-import type { FindQuery, RemoteKey, SecretsClient } from '../types';
+import { InvalidRefError, NoSecretError } from '../core/errors';
+import { compileFind } from '../core/find';
+import type { FindQuery, RemoteKey, SecretsClient } from '../core/types';
 
 interface Entry {
   key: string;

@@ -3,9 +3,9 @@
 // secretVersionSelectionPolicy. It talks to the SDK through the narrow SmApi below, which the real
 // SecretManagerServiceClient satisfies; the SDK itself is loaded lazily by ./index.
 
-import { InvalidRefError, NoSecretError, ProviderError, UnavailableError } from '../errors';
-import { compileFind } from '../find';
-import type { FindQuery, RemoteKey, SecretsClient } from '../types';
+import { InvalidRefError, NoSecretError, ProviderError, UnavailableError } from '../core/errors';
+import { compileFind } from '../core/find';
+import type { FindQuery, RemoteKey, SecretsClient } from '../core/types';
 import { crc32c } from './crc32c';
 import { Code, grpcCode, listDeniedNote, mapGcpError, versionState, type ErrorContext } from './errors';
 import {

@@ -9,7 +9,7 @@ import {
   ProviderError,
   ThrottledError,
   UnavailableError,
-} from '../errors';
+} from '../core/errors';
 
 export const Code = {
   CANCELLED: 1,

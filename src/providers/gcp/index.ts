@@ -4,7 +4,7 @@
 // regional Google endpoint over gRPC; credentials: an injected auth client (per-store identity) or
 // Application Default Credentials (on GKE, Workload Identity through the metadata server).
 
-import { InvalidRefError } from '../errors';
+import { InvalidRefError } from '../core/errors';
 import { GcpClient, type SmApi } from './client';
 import { parseGcpSpec, type GcpStoreConfig } from './names';
 

@@ -2,8 +2,8 @@
 // validated, and a remoteRef (short secret id or full resource name, optional version) turned into
 // the resource names the API takes. Kept apart from the SDK so it can be tested without loading it.
 
-import { InvalidRefError } from '../errors';
-import type { RemoteKey } from '../types';
+import { InvalidRefError } from '../core/errors';
+import type { RemoteKey } from '../core/types';
 
 export type VersionSelectionPolicy = 'LatestOrFail' | 'LatestOrFetch';
 

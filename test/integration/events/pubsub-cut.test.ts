@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PULL_WAIT_MS, startPubSubSource } from '../../../src/events/pubsub';
 import { RECONNECT, type EventSource } from '../../../src/events/source';
-import { startToxiproxy, type Proxy, type Toxiproxy } from '../../testbed/toxiproxy';
+import { startToxiproxy, type Proxy, type Toxiproxy } from '../../../dev/testbed/toxiproxy';
 import { startPubSubEmulator, type PubSubEmulator } from '../../support/events';
 import { eventually } from '../../support/eventually';
 

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RECONNECT } from '../../../src/events/source';
-import { startToxiproxy, type Proxy, type Toxiproxy } from '../../testbed/toxiproxy';
+import { startToxiproxy, type Proxy, type Toxiproxy } from '../../../dev/testbed/toxiproxy';
 import { applyYaml } from '../../support/apply';
 import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { installDeploy, startController, type TestController } from '../../support/controller';

@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RECONNECT, SQS_RECEIVE_TIMEOUT_MS, SQS_WAIT_SECONDS } from '../../../src/events/source';
-import { startToxiproxy, type Proxy, type Toxiproxy } from '../../testbed/toxiproxy';
+import { startToxiproxy, type Proxy, type Toxiproxy } from '../../../dev/testbed/toxiproxy';
 import { applyYaml } from '../../support/apply';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { decoded, readersYaml, readSecret, storeCondition } from '../../support/es';

@@ -3,7 +3,7 @@
 // apiserver: writers holding stale copies keep each other's conditions, and an unchanged condition
 // writes nothing.
 import { randomBytes } from 'node:crypto';
-import { writeStoreStatus, type StoreCondition } from '../../../src/controllers/externalsecret/store-status';
+import { writeStoreStatus, type StoreCondition } from '../../../src/controllers/secretstore/store-status';
 import type { StoreObject } from '../../../src/controllers/externalsecret/reconcile';
 import { applyYaml } from '../../support/apply';
 import { controllerKubeConfig, installDeploy } from '../../support/controller';

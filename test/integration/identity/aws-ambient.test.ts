@@ -2,7 +2,7 @@
 // moto: the controller's ambient identity through the SDK's default chain — IRSA (AWS_ROLE_ARN +
 // AWS_WEB_IDENTITY_TOKEN_FILE holding a real TokenRequest token) and EKS Pod Identity
 // (AWS_CONTAINER_CREDENTIALS_FULL_URI + a token file, audience pods.eks.amazonaws.com) — for which
-// secretsync writes no code, and the role chains src/identity adds (checked with GetCallerIdentity:
+// secretsync writes no code, and the role chains src/providers/aws/identity.ts adds (checked with GetCallerIdentity:
 // the credentials handed to the provider are the last role's).
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -10,9 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { awsStoreIdentity } from '../../../src/identity/aws';
+import { awsStoreIdentity } from '../../../src/providers/aws/identity';
 import { createClient } from '../../../src/providers/registry';
-import type { ProviderContext, SecretsClient } from '../../../src/providers/types';
+import type { ProviderContext, SecretsClient } from '../../../src/providers/core/types';
 import { fakeAdmin, fakeRequests } from '../../support/cloud';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
 

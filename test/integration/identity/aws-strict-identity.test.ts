@@ -1,4 +1,4 @@
-// Assumed-role credentials against the testbed's IAM-enforcing moto (test/testbed/fakes/aws-strict.ts):
+// Assumed-role credentials against the testbed's IAM-enforcing moto (dev/testbed/fakes/aws-strict.ts):
 // moto checks the STS-issued key and session token and the role's own policies, so a role granted
 // only GetSecretValue and DescribeSecret reads values, and everything else is refused as AWS would.
 //  - auth.jwt (per-store IRSA, through the controller): the strict STS front verifies the token,
@@ -12,14 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { createClient } from '../../../src/providers/registry';
-import type { SecretsClient } from '../../../src/providers/types';
+import type { SecretsClient } from '../../../src/providers/core/types';
 import { applyYaml } from '../../support/apply';
 import { strictSecretsManager, strictRole, strictUrl, strictUser } from '../../support/aws-strict';
 import { startController, type TestController } from '../../support/controller';
 import { decoded, eventsFor, readEs, readSecret, ready, storeCondition } from '../../support/es';
 import { eventually } from '../../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
-import { AuthError } from '../../../src/providers/errors';
+import { AuthError } from '../../../src/providers/core/errors';
 
 const run = randomBytes(3).toString('hex');
 const CANARY = `CANARY-${randomBytes(8).toString('hex')}`;

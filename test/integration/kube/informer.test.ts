@@ -5,7 +5,7 @@
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import { Informer, type InformerOptions } from '../../../src/kube/informer';
 import type { Logger } from '../../../src/kube/log';
-import { keyDigest } from '../../../src/util/hash';
+import { keyDigest } from '../../../src/api/hash';
 import { eventually } from '../../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
 

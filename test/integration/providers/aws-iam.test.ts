@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createAwsClient } from '../../../src/providers/aws';
-import { AuthError, ProviderError } from '../../../src/providers/errors';
-import type { SecretsClient } from '../../../src/providers/types';
-import { ensureMoto } from '../../testbed/install';
-import { freePort } from '../../testbed/ports';
-import { killGroup, spawnManaged, waitReady, type Managed } from '../../testbed/process';
+import { AuthError, ProviderError } from '../../../src/providers/core/errors';
+import type { SecretsClient } from '../../../src/providers/core/types';
+import { ensureMoto } from '../../../dev/testbed/install';
+import { freePort } from '../../../dev/testbed/ports';
+import { killGroup, spawnManaged, waitReady, type Managed } from '../../../dev/testbed/process';
 
 const region = 'us-east-1';
 const canary = `CANARY-${randomBytes(8).toString('hex')}`;

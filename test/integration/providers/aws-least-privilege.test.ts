@@ -1,4 +1,4 @@
-// The controller against the testbed's IAM-enforcing moto (test/testbed/fakes/aws-strict.ts:
+// The controller against the testbed's IAM-enforcing moto (dev/testbed/fakes/aws-strict.ts:
 // refusals in AWS's shape, every call recorded with its access key), with identities that hold
 // exactly the policies each case grants:
 //  - no secretsmanager:ListSecrets (the controller's own, ambient identity): the store is Ready=True
@@ -18,7 +18,7 @@ import { startController, type TestController } from '../../support/controller';
 import { decoded, eventsFor, readEs, readSecret, ready, storeCondition } from '../../support/es';
 import { eventually } from '../../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
-import { freePort } from '../../testbed/ports';
+import { freePort } from '../../../dev/testbed/ports';
 
 const run = randomBytes(3).toString('hex');
 const CANARY = `CANARY-${randomBytes(8).toString('hex')}`;

@@ -14,10 +14,10 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { AwsCountingProxy } from '../../../bench/providers';
+import { AwsCountingProxy } from '../../../dev/bench/providers';
 import { createAwsClient } from '../../../src/providers/aws';
-import { NoSecretError } from '../../../src/providers/errors';
-import type { RemoteKey, SecretsClient, VersionSweep } from '../../../src/providers/types';
+import { NoSecretError } from '../../../src/providers/core/errors';
+import type { RemoteKey, SecretsClient, VersionSweep } from '../../../src/providers/core/types';
 
 const M = 120;
 const base = `ss-sweep-${randomBytes(4).toString('hex')}`;

@@ -14,9 +14,9 @@ import {
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
 import { createAwsClient, type AwsClientOptions } from '../../../src/providers/aws';
-import { NoSecretError, ProviderError, UnavailableError } from '../../../src/providers/errors';
-import { extractProperty } from '../../../src/providers/json';
-import type { SecretsClient } from '../../../src/providers/types';
+import { NoSecretError, ProviderError, UnavailableError } from '../../../src/providers/core/errors';
+import { extractProperty } from '../../../src/gocompat/gjson';
+import type { SecretsClient } from '../../../src/providers/core/types';
 
 const sm = new SecretsManagerClient({});
 const run = `ss-aws-${randomBytes(4).toString('hex')}`;

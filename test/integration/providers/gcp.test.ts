@@ -11,9 +11,9 @@ import {
   NoSecretError,
   ProviderError,
   UnavailableError,
-} from '../../../src/providers/errors';
+} from '../../../src/providers/core/errors';
 import { createGcpClient } from '../../../src/providers/gcp';
-import type { SecretsClient } from '../../../src/providers/types';
+import type { SecretsClient } from '../../../src/providers/core/types';
 import { fakeRequests, gcpSecretManager, grantGcp } from '../../support/cloud';
 
 const sm = gcpSecretManager();

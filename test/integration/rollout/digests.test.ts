@@ -4,7 +4,7 @@
 // starting together converge on one key.
 import { randomBytes } from 'node:crypto';
 import { loadDigestKey } from '../../../src/controllers/rollout/digest-key';
-import { digestsHash, keyDigest } from '../../../src/util/hash';
+import { digestsHash, keyDigest } from '../../../src/api/hash';
 import { controllerKubeConfig, startController, type TestController } from '../../support/controller';
 import { eventually } from '../../support/eventually';
 import { createNamespace, deleteNamespace } from '../../support/kube';

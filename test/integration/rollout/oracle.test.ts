@@ -6,7 +6,7 @@
 // all 10⁶ PINs are tried against them in the previous version's plain encodings. A control shows
 // that the same search finds the PIN in the previous version's annotations.
 import { hash, randomInt } from 'node:crypto';
-import { digestsHash, keyDigest } from '../../../src/util/hash';
+import { digestsHash, keyDigest } from '../../../src/api/hash';
 import { startController, type TestController } from '../../support/controller';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
 import { serviceAccountKubeConfig } from '../../resilience/support/cluster';

@@ -11,12 +11,12 @@ import type { ExternalSecret, ExternalSecretStatus } from '../../../src/api/gene
 import { ES_REASON } from '../../../src/api/constants';
 import { createManifestValidator } from '../../../src/api/schema';
 import { KubeApiError } from '../../../src/kube/request';
-import { ProviderError } from '../../../src/providers/errors';
+import { ProviderError } from '../../../src/providers/core/errors';
 import { createClient } from '../../../src/providers/registry';
-import type { SecretsClient } from '../../../src/providers/types';
+import type { SecretsClient } from '../../../src/providers/core/types';
 import type { Decision } from '../../../src/runtime/decision';
-import { systemClock } from '../../../src/util/clock';
-import { DurationError } from '../../../src/util/duration';
+import { systemClock } from '../../../src/runtime/clock';
+import { DurationError } from '../../../src/gocompat/duration';
 import { buildDesired } from '../../../src/controllers/externalsecret/desired';
 import { fetchValues } from '../../../src/controllers/externalsecret/fetch';
 import { PlannedClient } from '../../../src/controllers/externalsecret/plan';
@@ -26,8 +26,8 @@ import {
   type StoreObject,
 } from '../../../src/controllers/externalsecret/reconcile';
 import { normalize } from '../../../src/controllers/externalsecret/spec';
-import { validateStore } from '../../../src/controllers/externalsecret/store-status';
-import { TemplateError } from '../../../src/controllers/externalsecret/template';
+import { validateStore } from '../../../src/controllers/secretstore/store-status';
+import { TemplateError } from '../../../src/gocompat/template';
 import { planWrite } from '../../../src/controllers/externalsecret/write-plan';
 import { matchesAny, parseOptIn } from '../../../src/controllers/rollout/annotations';
 import { ALL_CANARIES, coherentCase, externalSecret, liveSecret, regexBomb, store } from './arbitraries';

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../../testbed/ports';
+import { freePort } from '../../../dev/testbed/ports';
 import { eventually } from '../../support/eventually';
 
 const repo = join(__dirname, '..', '..', '..');

@@ -2,7 +2,7 @@
 // the scenario's Toxiproxy), as the testbed's admin, with calls counted server-side per project.
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { OAuth2Client } from 'google-auth-library';
-import { CONTROLLER_GSA } from '../../testbed/fakes/gcp-identity';
+import { CONTROLLER_GSA } from '../../../dev/testbed/fakes/gcp-identity';
 
 export class SecretManager {
   readonly client: SecretManagerServiceClient;

@@ -12,7 +12,7 @@ import {
   type ApiKind,
   type JsonSchema,
 } from '../../../src/api';
-import { parseDurationNs } from '../../../src/util/duration';
+import { parseDurationNs } from '../../../src/gocompat/duration';
 
 const crds = loadCrds();
 const kinds = Object.keys(KIND) as ApiKind[];

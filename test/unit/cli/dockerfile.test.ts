@@ -90,7 +90,7 @@ test('the exposed port is the container port and the --metrics-port argument', (
 });
 
 test('entrypoint runs the bundled CLI; CMD is the subcommand the Deployment passes first', () => {
-  // V8 flags (bench/controller.ts reads them from here, so the benchmark runs what ships).
+  // V8 flags (dev/bench/controller.ts reads them from here, so the benchmark runs what ships).
   expect(JSON.parse(one(runtime, 'ENTRYPOINT'))).toEqual([
     'node',
     '--max-semi-space-size=2',

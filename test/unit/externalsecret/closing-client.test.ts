@@ -1,9 +1,9 @@
 // closeAfterCalls: the inner client is closed only once every call in flight has settled (a call
 // that fails because its SDK was closed under it is what once took the process down); later calls
 // are refused with a retryable error; closing twice closes once.
-import { closeAfterCalls } from '../../../src/controllers/externalsecret/closing-client';
-import { UnavailableError } from '../../../src/providers/errors';
-import type { SecretsClient } from '../../../src/providers/types';
+import { closeAfterCalls } from '../../../src/controllers/secretstore/closing-client';
+import { UnavailableError } from '../../../src/providers/core/errors';
+import type { SecretsClient } from '../../../src/providers/core/types';
 
 function deferred<T>() {
   let resolve!: (v: T) => void;

@@ -1,9 +1,9 @@
 // countingClient: one count per provider call by op and result; a tagged read counts as a payload
 // read (getSecret), a sweep as sweepVersions, closing not at all; failures by their reason.
-import { countingClient } from '../../../src/controllers/externalsecret/counting-client';
+import { countingClient } from '../../../src/controllers/secretstore/counting-client';
 import { Metrics } from '../../../src/observability/metrics';
-import { NoSecretError } from '../../../src/providers/errors';
-import type { SecretsClient } from '../../../src/providers/types';
+import { NoSecretError } from '../../../src/providers/core/errors';
+import type { SecretsClient } from '../../../src/providers/core/types';
 
 test('calls are counted by op and result; close is not a call', async () => {
   const metrics = new Metrics(false);

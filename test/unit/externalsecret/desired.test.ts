@@ -3,9 +3,9 @@
 import { ANNOTATION, LABEL } from '../../../src/api/constants';
 import type { ExternalSecretTemplate } from '../../../src/api/generated';
 import { buildDesired } from '../../../src/controllers/externalsecret/desired';
-import { TemplateError } from '../../../src/controllers/externalsecret/template';
-import { InvalidRefError } from '../../../src/providers/errors';
-import { contentHash } from '../../../src/util/hash';
+import { TemplateError } from '../../../src/gocompat/template';
+import { InvalidRefError } from '../../../src/providers/core/errors';
+import { contentHash } from '../../../src/api/hash';
 import { externalSecret, text, values } from './helpers';
 
 const CANARY = 'CANARY-7f3a9c-do-not-log';

@@ -3,10 +3,10 @@
 // distinct (store, key, version) fetched once per reconcile.
 import type { ExternalSecretSpec, SecretStoreRef } from '../../../src/api/generated';
 import { applyRewrites, fetchValues, type ClientFor } from '../../../src/controllers/externalsecret/fetch';
-import { TemplateError } from '../../../src/controllers/externalsecret/template';
-import { InvalidRefError, NoSecretError } from '../../../src/providers/errors';
+import { TemplateError } from '../../../src/gocompat/template';
+import { InvalidRefError, NoSecretError } from '../../../src/providers/core/errors';
 import { createFakeClient } from '../../../src/providers/fake';
-import type { SecretsClient } from '../../../src/providers/types';
+import type { SecretsClient } from '../../../src/providers/core/types';
 import { enc, text, values } from './helpers';
 
 type FakeData = { key: string; value: string; version?: string }[];

@@ -6,10 +6,10 @@ import {
   SHARE_HOLD_MS,
   SWEEP_RETRY_AFTER_REFUSAL_MS,
 } from '../../../src/controllers/externalsecret/plan';
-import { AuthError, NoSecretError } from '../../../src/providers/errors';
+import { AuthError, NoSecretError } from '../../../src/providers/core/errors';
 import { createFakeClient } from '../../../src/providers/fake';
-import type { RemoteKey, SecretsClient } from '../../../src/providers/types';
-import { ManualClock } from '../../../src/util/clock';
+import type { RemoteKey, SecretsClient } from '../../../src/providers/core/types';
+import { ManualClock } from '../../../src/runtime/clock';
 
 function counted(inner: SecretsClient, withBatch: boolean) {
   const calls = { getSecret: 0, getSecrets: 0, currentVersion: 0 };

@@ -1,13 +1,13 @@
 // Which failures back off and which wait for a change or the next refresh.
 import { afterFailure, retryable } from '../../../src/controllers/externalsecret/retry-policy';
-import { TemplateError } from '../../../src/controllers/externalsecret/template';
+import { TemplateError } from '../../../src/gocompat/template';
 import {
   AuthError,
   InvalidRefError,
   NoSecretError,
   ThrottledError,
   UnavailableError,
-} from '../../../src/providers/errors';
+} from '../../../src/providers/core/errors';
 
 const NOW = 1_000_000;
 

@@ -3,7 +3,7 @@
 import { ANNOTATION } from '../../../src/api/constants';
 import type { ExternalSecretSpec } from '../../../src/api/generated';
 import { normalize, unsupportedFields } from '../../../src/controllers/externalsecret/spec';
-import { DurationError } from '../../../src/util/duration';
+import { DurationError } from '../../../src/gocompat/duration';
 import { externalSecret } from './helpers';
 
 describe('normalize', () => {

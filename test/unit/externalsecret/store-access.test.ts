@@ -5,7 +5,7 @@ import {
   clusterStoreAllows,
   matchesSelector,
   storeHandledBy,
-} from '../../../src/controllers/externalsecret/store-access';
+} from '../../../src/controllers/secretstore/store-access';
 
 const provider = { fake: { data: [] } };
 const store = (s: Partial<SecretStoreSpec> = {}): SecretStoreSpec => ({ provider, ...s });

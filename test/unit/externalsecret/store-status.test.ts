@@ -1,14 +1,14 @@
 // What a store's Ready condition says, given what its client's validate() reports: notes on
 // optional permissions keep it Ready=True in one line; a rejection is ValidationFailed.
-import { AuthError, UnavailableError } from '../../../src/providers/errors';
-import type { SecretsClient } from '../../../src/providers/types';
+import { AuthError, UnavailableError } from '../../../src/providers/core/errors';
+import type { SecretsClient } from '../../../src/providers/core/types';
 import {
   oneLine,
   shouldRecheckStore,
   STORE_RECHECK_GAP_MS,
   validateStore,
   withCondition,
-} from '../../../src/controllers/externalsecret/store-status';
+} from '../../../src/controllers/secretstore/store-status';
 import type { StoreObject } from '../../../src/controllers/externalsecret/reconcile';
 
 const store = (spec: Record<string, unknown> = {}): StoreObject => ({

@@ -1,7 +1,7 @@
 // The aws provider's pure parts: store spec parsing, remoteRef versions (stage or ESO's uuid/),
 // the store prefix, getSecrets result keys, chunking, and the ListSecrets filters derived from a
 // dataFrom.find query.
-import { InvalidRefError } from '../../../src/providers/errors';
+import { InvalidRefError } from '../../../src/providers/core/errors';
 import { endpointOverride, storeRegion } from '../../../src/providers/aws';
 import {
   chunks,

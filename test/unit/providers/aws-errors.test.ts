@@ -18,7 +18,7 @@ import {
   NoSecretError,
   ThrottledError,
   UnavailableError,
-} from '../../../src/providers/errors';
+} from '../../../src/providers/core/errors';
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 const ctx = (over: Partial<AwsErrorContext> = {}): AwsErrorContext => ({

@@ -16,7 +16,7 @@ import {
   batchStateAfter,
   deniedByAws,
 } from '../../../src/providers/aws/permissions';
-import { AuthError, UnavailableError } from '../../../src/providers/errors';
+import { AuthError, UnavailableError } from '../../../src/providers/core/errors';
 
 const sdkError = (name: string, message: string, status: number) =>
   Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: status } });

@@ -1,9 +1,9 @@
 // The registry builds aws clients and loads the AWS SDK (~127 MB on disk) only when the first aws
 // client is created; the aws factory refuses, before loading it, store specs it cannot honour.
 import { createAwsClient } from '../../../src/providers/aws';
-import { InvalidRefError } from '../../../src/providers/errors';
+import { InvalidRefError } from '../../../src/providers/core/errors';
 import { createClient } from '../../../src/providers/registry';
-import type { ProviderContext } from '../../../src/providers/types';
+import type { ProviderContext } from '../../../src/providers/core/types';
 
 // Counts requires of the SDK through jest's module registry (see registry.test.ts for the GCP twin).
 jest.mock('@aws-sdk/client-secrets-manager', () => {

@@ -12,8 +12,8 @@ import type {
   SecretListEntry,
 } from '@aws-sdk/client-secrets-manager';
 import { AwsClient, type AwsClientDeps, type SmApi } from '../../../src/providers/aws/client';
-import { AuthError, ThrottledError, UnavailableError } from '../../../src/providers/errors';
-import type { RemoteKey, SecretsClient, VersionSweep } from '../../../src/providers/types';
+import { AuthError, ThrottledError, UnavailableError } from '../../../src/providers/core/errors';
+import type { RemoteKey, SecretsClient, VersionSweep } from '../../../src/providers/core/types';
 
 const region = 'eu-west-1';
 const account = '123456789012';

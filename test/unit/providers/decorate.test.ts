@@ -1,8 +1,8 @@
 // decorate(): every method of SecretsClient is forwarded through `around` with its arguments, `this`
 // and result; methods a client lacks stay absent (callers test for them); the method list is the
 // interface's, checked by the compiler and again here.
-import { CLIENT_OPS, decorate, type Around, type ClientOp } from '../../../src/providers/decorate';
-import type { SecretsClient, VersionSweep } from '../../../src/providers/types';
+import { CLIENT_OPS, decorate, type Around, type ClientOp } from '../../../src/providers/core/decorate';
+import type { SecretsClient, VersionSweep } from '../../../src/providers/core/types';
 
 /** What validate() resolves to, whatever the interface says (the test does not look at it). */
 type Validated = Awaited<ReturnType<NonNullable<SecretsClient['validate']>>>;

@@ -1,6 +1,6 @@
 // The fake provider honours the SecretsClient contract with ESO's fake semantics: exact
 // (key, version) matches, valueMap as JSON, find by regexp/path, tags unsupported.
-import { InvalidRefError, NoSecretError } from '../../../src/providers/errors';
+import { InvalidRefError, NoSecretError } from '../../../src/providers/core/errors';
 import { createFakeClient, FakeClient } from '../../../src/providers/fake';
 
 const dec = (b: Uint8Array) => Buffer.from(b).toString('utf8');

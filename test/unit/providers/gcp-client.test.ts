@@ -3,7 +3,7 @@
 // *created* version even when disabled (AccessSecretVersion → FAILED_PRECONDITION), a
 // secretAccessor-only identity may access but not GetSecretVersion, and payloads carry a CRC32C.
 // Everything else is covered against the emulator in test/integration/providers/gcp.test.ts.
-import { AuthError, NoSecretError, UnavailableError } from '../../../src/providers/errors';
+import { AuthError, NoSecretError, UnavailableError } from '../../../src/providers/core/errors';
 import { GcpClient, type SmApi } from '../../../src/providers/gcp/client';
 import { crc32c } from '../../../src/providers/gcp/crc32c';
 

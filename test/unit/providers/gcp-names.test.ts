@@ -6,7 +6,7 @@ import {
   NoSecretError,
   ThrottledError,
   UnavailableError,
-} from '../../../src/providers/errors';
+} from '../../../src/providers/core/errors';
 import { listFilter } from '../../../src/providers/gcp/client';
 import { mapGcpError, type ErrorContext } from '../../../src/providers/gcp/errors';
 import { sdkOptions } from '../../../src/providers/gcp';

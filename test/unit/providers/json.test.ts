@@ -1,9 +1,9 @@
 // remoteRef.property / dataFrom.extract / decodingStrategy with ESO's (gjson, Go) semantics, and
 // the rule that no error message ever carries payload bytes.
 import { randomBytes } from 'node:crypto';
-import { InvalidRefError } from '../../../src/providers/errors';
+import { InvalidRefError } from '../../../src/providers/core/errors';
 import { formatFloat } from '../../../src/gocompat/float';
-import { decode, extractProperty, jsonToMap } from '../../../src/providers/json';
+import { decode, extractProperty, jsonToMap } from '../../../src/gocompat/gjson';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => Buffer.from(b).toString('utf8');

@@ -1,8 +1,8 @@
 // The registry picks the provider named in spec.provider, refuses unsupported ones by name, and
 // never loads the GCP SDK (~18 MB RSS) until a gcpsm client is actually created.
-import { InvalidRefError } from '../../../src/providers/errors';
+import { InvalidRefError } from '../../../src/providers/core/errors';
 import { createClient } from '../../../src/providers/registry';
-import type { ProviderContext } from '../../../src/providers/types';
+import type { ProviderContext } from '../../../src/providers/core/types';
 
 // Counts requires of the SDK through jest's module registry (the factory runs on first require; the
 // count lives on globalThis so that an eager import at module load is counted too, not a crash).

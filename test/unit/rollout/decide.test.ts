@@ -10,7 +10,7 @@ import {
   type RolloutDecision,
 } from '../../../src/controllers/rollout/decide';
 import { digestKey } from '../../../src/controllers/rollout/digest-format';
-import { digestsHash, keyDigest, keyedDigest } from '../../../src/util/hash';
+import { digestsHash, keyDigest, keyedDigest } from '../../../src/api/hash';
 
 type Objects = Partial<
   Record<ObjectKind, Record<string, Partial<ObjectState> & { data?: Record<string, string> }>>

@@ -10,7 +10,7 @@ import {
   type DigestKey,
 } from '../../../src/controllers/rollout/digest-format';
 import { keyFromSecret, newKeySecret } from '../../../src/controllers/rollout/digest-key';
-import { digestsHash, keyDigest } from '../../../src/util/hash';
+import { digestsHash, keyDigest } from '../../../src/api/hash';
 
 const KEY = digestKey(Buffer.alloc(32, 1));
 const OTHER = digestKey(Buffer.alloc(32, 2));

@@ -11,7 +11,7 @@ import {
   projectWorkload,
   workloadChanged,
 } from '../../../src/controllers/rollout/project';
-import { keyDigest } from '../../../src/util/hash';
+import { keyDigest } from '../../../src/api/hash';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 

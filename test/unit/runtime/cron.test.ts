@@ -12,7 +12,7 @@ import {
   validateCron,
   validateSyncWindows,
 } from '../../../src/runtime/cron';
-import { DurationError } from '../../../src/util/duration';
+import { DurationError } from '../../../src/gocompat/duration';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | undefined): string | undefined =>

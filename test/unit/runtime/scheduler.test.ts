@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { jitterUnit, nextRefresh, RefreshScheduler } from '../../../src/runtime/scheduler';
-import { ManualClock } from '../../../src/util/clock';
+import { ManualClock } from '../../../src/runtime/clock';
 
 function setup(start = 0) {
   const clock = new ManualClock(start);

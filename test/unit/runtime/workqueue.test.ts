@@ -3,7 +3,7 @@
 
 import { done, retry, terminal, type Decision } from '../../../src/runtime/decision';
 import { backoffDelay, runWorkers, WorkQueue } from '../../../src/runtime/workqueue';
-import { ManualClock } from '../../../src/util/clock';
+import { ManualClock } from '../../../src/runtime/clock';
 
 /** Lets pending promise callbacks run (no time passes on any clock). */
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 
 import { buildDesired } from '../../../src/controllers/externalsecret/desired';
-import { byteLength, fromBytes, toBytes } from '../../../src/controllers/externalsecret/template/gostring';
+import { byteLength, fromBytes, toBytes } from '../../../src/gocompat/template/gostring';
 import { externalSecret } from '../externalsecret/helpers';
 
 /** Deterministic pseudo-random bytes (xorshift), every byte value included. */

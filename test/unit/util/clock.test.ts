@@ -2,7 +2,7 @@
 // system clock's only logic (chaining delays beyond Node's 2^31-1 ms limit) is checked with
 // jest's fake timers.
 
-import { MAX_NODE_TIMEOUT_MS, ManualClock, systemClock } from '../../../src/util/clock';
+import { MAX_NODE_TIMEOUT_MS, ManualClock, systemClock } from '../../../src/runtime/clock';
 
 describe('ManualClock', () => {
   it('fires due timers in due order, ties in creation order, with now() at each due time', () => {

@@ -2,7 +2,12 @@
 // to the same value here, and what it rejects must be rejected with a message that helps.
 
 import fc from 'fast-check';
-import { DurationError, formatDuration, parseDuration, parseDurationNs } from '../../../src/util/duration';
+import {
+  DurationError,
+  formatDuration,
+  parseDuration,
+  parseDurationNs,
+} from '../../../src/gocompat/duration';
 
 const S = 1000;
 const M = 60 * S;

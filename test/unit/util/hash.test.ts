@@ -4,7 +4,7 @@
 
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { contentHash, digestKeyId, digestsHash, keyDigest, keyedDigest } from '../../../src/util/hash';
+import { contentHash, digestKeyId, digestsHash, keyDigest, keyedDigest } from '../../../src/api/hash';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 const sha = (buf: Buffer): string => createHash('sha256').update(buf).digest('hex');

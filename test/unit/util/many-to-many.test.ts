@@ -1,5 +1,5 @@
 // The shared many-to-many index: lookups both ways, and no empty sets left behind.
-import { ManyToMany } from '../../../src/util/many-to-many';
+import { ManyToMany } from '../../../src/runtime/many-to-many';
 
 describe('ManyToMany', () => {
   test('keysFor finds every key naming a value; set replaces a key’s values', () => {

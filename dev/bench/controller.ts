@@ -1,0 +1,229 @@
+// The controller under measurement runs as its own process (`node dist/bundle/main.js controller`,
+// the artefact the image runs), authenticated as the secretsync ServiceAccount, so that its RSS is
+// its own and a restart is a real restart. RSS comes from /proc/<pid>/status (VmRSS, VmHWM = peak).
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { killGroup, spawnManaged, type Managed } from '../testbed/process';
+import { repoRoot } from '../testbed/paths';
+import { MB, sleep } from './util';
+
+export interface ControllerOptions {
+  name: string;
+  /** Port for its /metrics (a free one, picked by the caller). */
+  metricsPort: number;
+  kubeconfig: string;
+  namespace: string;
+  fetchPlan: 'planned' | 'naive';
+  concurrency: number;
+  logFile: string;
+  env: Record<string, string>;
+}
+
+/**
+ * What runs: the production bundle (npm run build:bundle), as in the image, unless
+ * SECRETSYNC_BENCH_ENTRY names another script (e.g. dist/src/main.js, the tsc output, to compare).
+ */
+export function controllerEntry(): string {
+  return join(repoRoot, process.env.SECRETSYNC_BENCH_ENTRY ?? join('dist', 'bundle', 'main.js'));
+}
+
+/**
+ * The Node flags the image runs with (the Dockerfile's ENTRYPOINT, read so that the two cannot
+ * drift apart), or SECRETSYNC_BENCH_NODE_FLAGS (space-separated; empty for none) to measure others.
+ */
+export function nodeFlags(): string[] {
+  const env = process.env.SECRETSYNC_BENCH_NODE_FLAGS;
+  if (env !== undefined) return env.split(' ').filter(Boolean);
+  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+  const entry = line ? (JSON.parse(line[1]!) as string[]) : [];
+  return entry.slice(1).filter((a) => a.startsWith('--'));
+}
+
+/** Every controller process started and not yet stopped, for cleanup on exit or Ctrl-C. */
+export const running = new Set<ControllerProcess>();
+
+export interface Rss {
+  rss: number;
+  peak: number;
+}
+
+export class ControllerProcess {
+  private constructor(
+    readonly opts: ControllerOptions,
+    readonly proc: Managed,
+    readonly startedAt: number,
+  ) {}
+
+  static start(opts: ControllerOptions): ControllerProcess {
+    const args = [
+      ...nodeFlags(),
+      controllerEntry(),
+      'controller',
+      '--kubeconfig',
+      opts.kubeconfig,
+      '--namespace',
+      opts.namespace,
+      '--metrics-port',
+      String(opts.metricsPort),
+      '--bind-address',
+      '127.0.0.1',
+      '--no-leader-elect',
+      '--fetch-plan',
+      opts.fetchPlan,
+      '--concurrency',
+      String(opts.concurrency),
+      '--log-level',
+      'info',
+    ];
+    const startedAt = Date.now();
+    const proc = spawnManaged({
+      name: opts.name,
+      command: process.execPath,
+      args,
+      logFile: opts.logFile,
+      env: opts.env,
+    });
+    const c = new ControllerProcess(opts, proc, startedAt);
+    running.add(c);
+    return c;
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  /** Resolves when the process logs that its workers started (informers listed); returns the time. */
+  async ready(timeoutMs = 120_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let exited: number | null | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-floating-promises -- exited never rejects (it resolves on 'exit')
+    void this.proc.exited.then((c) => (exited = c));
+    while (Date.now() < deadline) {
+      if (exited !== undefined)
+        throw new Error(`${this.opts.name} exited (${exited}); log: ${this.opts.logFile}`);
+      let log = '';
+      try {
+        log = readFileSync(this.opts.logFile, 'utf8');
+      } catch {
+        /* not yet */
+      }
+      if (log.includes('starting workers')) return Date.now();
+      await sleep(50);
+    }
+    throw new Error(`${this.opts.name} not ready within ${timeoutMs / 1000}s; log: ${this.opts.logFile}`);
+  }
+
+  /** CPU time (user + system) the process has used so far, in seconds. */
+  cpuSeconds(): number {
+    // Fields after the command name (which may contain spaces): utime and stime are 14th and 15th.
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100; // USER_HZ is 100 on Linux
+  }
+
+  /**
+   * The controller's own reconcile-duration histogram (sum, count) for ExternalSecrets. Only used to
+   * explain figures (where the time goes), never as a count of provider calls or writes.
+   */
+  async reconcileStats(): Promise<{ sum: number; count: number } | undefined> {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${this.opts.metricsPort}/metrics`)).text();
+      const get = (suffix: string) =>
+        Number(
+          new RegExp(
+            `^secretsync_reconcile_duration_seconds_${suffix}\\{controller="externalsecret"\\} (\\S+)`,
+            'm',
+          ).exec(text)?.[1] ?? NaN,
+        );
+      const r = { sum: get('sum'), count: get('count') };
+      // A labelled histogram has no lines before its first observation.
+      return Number.isFinite(r.sum) && Number.isFinite(r.count) ? r : { sum: 0, count: 0 };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Current and peak resident set size, in bytes. */
+  rss(): Rss {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss: kb('VmRSS') * 1024, peak: kb('VmHWM') * 1024 };
+  }
+
+  /** RSS after `settleMs`, sampled every second; the last sample (and the peak so far). */
+  async settledRss(settleMs: number): Promise<Rss> {
+    const end = Date.now() + settleMs;
+    let r = this.rss();
+    while (Date.now() < end) {
+      await sleep(1000);
+      r = this.rss();
+    }
+    return r;
+  }
+
+  /** Lines of its log at warn level or above (for the report's notes). */
+  problems(): string[] {
+    let log = '';
+    try {
+      log = readFileSync(this.opts.logFile, 'utf8');
+    } catch {
+      return [];
+    }
+    return log
+      .split('\n')
+      .filter((l) => /"level":(40|50|60)/.test(l))
+      .map((l) => {
+        try {
+          const o = JSON.parse(l) as { msg?: string; err?: string; reason?: string };
+          return [o.msg, o.reason, o.err].filter(Boolean).join(': ');
+        } catch {
+          return l.slice(0, 200);
+        }
+      });
+  }
+
+  async stop(): Promise<void> {
+    running.delete(this);
+    await killGroup(this.pid, 10_000);
+  }
+}
+
+/**
+ * RSS of a fresh Node process after requiring, in order, what the controller loads: the floor
+ * under every memory figure, measured rather than assumed. Two processes: what ships (the bundle,
+ * then the provider SDKs it loads lazily), and the tsc output with client-node whole, to compare.
+ */
+export function moduleFloor(): { step: string; rss: number }[] {
+  const shipped = [
+    [
+      'the controller as shipped (dist/bundle/main.js: CLI, sync + rollout controllers, client-node tree-shaken)',
+      './dist/bundle/main.js',
+    ],
+    ['+ @google-cloud/pubsub (a store with a Pub/Sub subscription)', '@google-cloud/pubsub'],
+    ['+ @google-cloud/secret-manager (first gcpsm store)', '@google-cloud/secret-manager'],
+    ['+ @aws-sdk/client-secrets-manager (first aws store)', '@aws-sdk/client-secrets-manager'],
+  ];
+  const unbundled = [
+    ['unbundled: @kubernetes/client-node alone', '@kubernetes/client-node'],
+    ['unbundled: + the tsc output (dist/src/main.js)', './dist/src/main.js'],
+  ];
+  return [...requireSteps(shipped, true), ...requireSteps(unbundled, false)];
+}
+
+function requireSteps(steps: string[][], bare: boolean): { step: string; rss: number }[] {
+  const script = `
+    const path = require('node:path');
+    const out = ${bare} ? [['bare node', process.memoryUsage().rss]] : [];
+    for (const [label, mod] of ${JSON.stringify(steps)}) {
+      require(mod.startsWith('.') ? path.resolve(mod) : mod);
+      out.push([label, process.memoryUsage().rss]);
+    }
+    console.log(JSON.stringify(out));`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) return [];
+  const rows = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as [string, number][];
+  return rows.map(([step, rss]) => ({ step, rss }));
+}
+
+export const mb = (bytes: number | undefined) => (bytes === undefined ? undefined : bytes / MB);
