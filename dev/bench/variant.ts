@@ -8,7 +8,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Informer } from '../../src/kube/informer';
+import { Informer } from '../../src/runtime/informer';
 import { freePort } from '../testbed/ports';
 import type { AuditLog, WriteCounts } from './audit';
 import { ControllerProcess, type Rss } from './controller';

@@ -3,7 +3,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { isIPv6 } from 'node:net';
 import { delimiter } from 'node:path';
-import { errorName, errorText } from './log';
+import { errorName, errorText } from '../observability/log';
 import { isApiError, kubeRequest, serverUrl } from './request';
 import { newKubeConfig } from './kubeconfig';
 

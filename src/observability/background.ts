@@ -1,7 +1,7 @@
 // Work that a caller starts and does not wait for (an Event, a store's status, closing a client it
 // dropped) still has an owner for its failure: it is logged with what it was for and counted by
 // task (secretsync_background_failures_total), never left to become an unhandled rejection.
-import { errorText, type Logger } from '../kube/log';
+import { errorText, type Logger } from './log';
 import type { Metrics } from './metrics';
 
 export type BackgroundTask = 'event' | 'store-status' | 'client-close' | 'event-source-stop';

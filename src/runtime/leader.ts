@@ -20,7 +20,7 @@ import {
   releasedSpec,
   validHolder,
 } from '../kube/lease';
-import { errorText, type Logger, noopLogger } from '../kube/log';
+import { errorText, type Logger, noopLogger } from '../observability/log';
 import { isApiError, KubeApiError, kubeRequest } from '../kube/request';
 import { type Clock, systemClock, type TimerHandle } from './clock';
 

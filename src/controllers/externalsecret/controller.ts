@@ -4,8 +4,8 @@
 import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret, SecretStoreSpec } from '../../api/generated';
 import { ANNOTATION, API_GROUP, API_VERSION, LABEL } from '../../api/constants';
-import { Informer } from '../../kube/informer';
-import { errorText } from '../../kube/log';
+import { Informer } from '../../runtime/informer';
+import { errorText } from '../../observability/log';
 import { kubeRequest } from '../../kube/request';
 import { inBackground } from '../../observability/background';
 import type { Metrics } from '../../observability/metrics';

@@ -6,8 +6,8 @@
 // Same shape as ExternalSecretController: start() → synced() → run() (leader) → stop().
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ROLLOUT_REASON } from '../../api/constants';
-import { Informer } from '../../kube/informer';
-import { errorText } from '../../kube/log';
+import { Informer } from '../../runtime/informer';
+import { errorText } from '../../observability/log';
 import { isApiError } from '../../kube/request';
 import type { AppLogger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';

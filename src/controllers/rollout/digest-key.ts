@@ -7,7 +7,7 @@
 import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorText } from '../../kube/log';
+import { errorText } from '../../observability/log';
 import { isApiError, kubeRequest } from '../../kube/request';
 import type { AppLogger } from '../../observability/logger';
 import { digestKey, type DigestKey } from './digest-format';

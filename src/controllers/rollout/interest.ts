@@ -6,7 +6,7 @@
 // keeps only its key and resourceVersion). When a workload starts reading an untracked object,
 // reconcile reads it once (fillTracked); from then on, watch events keep it current.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { Informer } from '../../kube/informer';
+import type { Informer } from '../../runtime/informer';
 import { kubeRequest } from '../../kube/request';
 import type { ObjectKind } from './annotations';
 import type { ObjectState } from './decide';

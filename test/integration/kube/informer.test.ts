@@ -3,8 +3,8 @@
 // holds every event since it started, so it never answers 410 here; the 410 relist path is
 // covered against a scripted apiserver in test/unit/kube/informer.test.ts.)
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
-import { Informer, type InformerOptions } from '../../../src/kube/informer';
-import type { Logger } from '../../../src/kube/log';
+import { Informer, type InformerOptions } from '../../../src/runtime/informer';
+import type { Logger } from '../../../src/observability/log';
 import { keyDigest } from '../../../src/api/hash';
 import { eventually } from '../../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';

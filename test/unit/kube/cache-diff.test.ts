@@ -1,6 +1,6 @@
 // The relist diff behind the informer's 410 Gone recovery: every change between the old cache and
 // the fresh list becomes exactly one event, and unchanged objects none.
-import { diffCaches, type Versioned } from '../../../src/kube/cache-diff';
+import { diffCaches, type Versioned } from '../../../src/runtime/cache-diff';
 
 const cache = (entries: Record<string, string>): Map<string, Versioned> =>
   new Map(Object.entries(entries).map(([k, rv]) => [k, { resourceVersion: rv }]));

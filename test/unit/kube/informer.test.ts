@@ -3,8 +3,8 @@
 // bookmarks, a server closing the watch, 5xx answers, and replays of already-seen events.
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Informer } from '../../../src/kube/informer';
-import type { Logger } from '../../../src/kube/log';
+import { Informer } from '../../../src/runtime/informer';
+import type { Logger } from '../../../src/observability/log';
 import { eventually } from '../../support/eventually';
 import { newKubeConfig } from '../../../src/kube/kubeconfig';
 

@@ -1,6 +1,6 @@
 // errorText turns fetch's opaque "fetch failed" into the cause that matters.
 import pino from 'pino';
-import { errorName, errorText, type Logger, noopLogger } from '../../../src/kube/log';
+import { errorName, errorText, type Logger, noopLogger } from '../../../src/observability/log';
 
 test('a network cause code replaces the opaque fetch message', () => {
   const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });

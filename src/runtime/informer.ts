@@ -5,8 +5,8 @@
 // on 410 Gone and emits the difference, and never re-announces an unchanged resourceVersion.
 import { type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/client-node';
 import { diffCaches } from './cache-diff';
-import { errorName, errorText, type Logger, noopLogger } from './log';
-import { isApiError, kubeRequest } from './request';
+import { errorName, errorText, type Logger, noopLogger } from '../observability/log';
+import { isApiError, kubeRequest } from '../kube/request';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
