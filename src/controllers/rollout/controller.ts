@@ -1,6 +1,6 @@
 // The rollout (Reloader) side: lean informers over every Secret and ConfigMap (per-key digests of
-// the ones opted-in workloads read, nothing for the rest: interest.ts) and over Deployments,
-// StatefulSets and DaemonSets (only opted-in ones kept), indexes from
+// the ones opted-in workloads read, nothing for the rest: interest.ts) and over every workload
+// kind in kinds.ts (only opted-in workloads kept), indexes from
 // objects to the workloads that read them, and a work queue keyed by workload with a debounce, so
 // a burst of changes makes one patch. Informers run on every replica; workers on the leader only.
 // Same shape as ExternalSecretController: start() → synced() → run() (leader) → stop().
@@ -22,18 +22,16 @@ import { ManyToMany } from '../../runtime/many-to-many';
 import { digestKey, shortHash, type DigestKey } from './digest-format';
 import { loadDigestKey, type DigestKeySecret } from './digest-key';
 import { fillTracked, isTracked, namesIn, UNTRACKED, type CachedObject } from './interest';
+import { perKind, WORKLOAD_KINDS, WORKLOADS, workloadsPath, type WorkloadKind } from './kinds';
 import { classifyPatchError, eventTarget, patchWorkload, type PatchContent } from './patch';
 import {
   isLean,
   projectConfigMap,
   projectSecret,
   projectWorkload,
-  WORKLOAD_KINDS,
-  WORKLOAD_PLURAL,
   workloadChanged,
   type LeanWorkload,
   type WorkloadEntry,
-  type WorkloadKind,
 } from './project';
 
 export interface RolloutControllerOptions {
@@ -87,8 +85,6 @@ export class RolloutController {
     this.log = opts.logger.child({ controller: 'rollout' });
     const ns = opts.namespace;
     const core = (plural: string) => (ns ? `/api/v1/namespaces/${ns}/${plural}` : `/api/v1/${plural}`);
-    const apps = (plural: string) =>
-      ns ? `/apis/apps/v1/namespaces/${ns}/${plural}` : `/apis/apps/v1/${plural}`;
     const pageSize = opts.objectPageSize ?? 100;
     this.objects = {
       Secret: new Informer<CachedObject>(opts.kc, {
@@ -106,15 +102,11 @@ export class RolloutController {
     };
     const workload = (kind: WorkloadKind) =>
       new Informer<WorkloadEntry>(opts.kc, {
-        path: apps(WORKLOAD_PLURAL[kind]),
+        path: workloadsPath(kind, ns || undefined),
         project: projectWorkload(kind),
         logger: this.log,
       });
-    this.workloads = {
-      Deployment: workload('Deployment'),
-      StatefulSet: workload('StatefulSet'),
-      DaemonSet: workload('DaemonSet'),
-    };
+    this.workloads = perKind(workload);
     this.wire();
   }
 
@@ -318,7 +310,7 @@ export class RolloutController {
         target,
         'Normal',
         ROLLOUT_REASON.Paused,
-        'Deployment is paused: its pod template is updated and pods change when it is resumed',
+        `${w.kind} is paused: its pod template is updated and pods change when it is resumed`,
       );
     if (w.onDelete)
       void this.io.event(
@@ -355,7 +347,7 @@ export class RolloutController {
         const key = `${wk}#forbidden`;
         if (this.reported.get(key) === undefined) {
           this.reported.set(key, '1');
-          const message = `secretsync may not patch ${WORKLOAD_PLURAL[w.kind]} in ${w.namespace} (RBAC): ${errorText(err)}`;
+          const message = `secretsync may not patch ${WORKLOADS[w.kind].plural} in ${w.namespace} (RBAC): ${errorText(err)}`;
           this.log.error({ workload: wk, err: errorText(err) }, 'rollout forbidden; trying again in 5 min');
           void this.io.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Forbidden, message);
         }

@@ -7,7 +7,8 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ROLLOUT_ANNOTATION } from '../../api/constants';
 import { isApiError, kubeRequest } from '../../kube/request';
-import { WORKLOAD_PLURAL, type LeanWorkload } from './project';
+import { apiVersionOf, atPodTemplate, workloadsPath } from './kinds';
+import type { LeanWorkload } from './project';
 
 export interface PatchContent {
   hash: string;
@@ -16,7 +17,7 @@ export interface PatchContent {
   restartedAt?: string;
 }
 
-export function patchBody(w: Pick<LeanWorkload, 'resourceVersion'>, p: PatchContent): object {
+export function patchBody(w: Pick<LeanWorkload, 'kind' | 'resourceVersion'>, p: PatchContent): object {
   const body: Record<string, unknown> = {
     metadata: {
       resourceVersion: w.resourceVersion,
@@ -24,22 +25,23 @@ export function patchBody(w: Pick<LeanWorkload, 'resourceVersion'>, p: PatchCont
     },
   };
   if (p.restartedAt !== undefined) {
-    body.spec = {
-      template: {
+    Object.assign(
+      body,
+      atPodTemplate(w.kind, {
         metadata: {
           annotations: {
             [ROLLOUT_ANNOTATION.restartedAt]: p.restartedAt,
             [ROLLOUT_ANNOTATION.templateHash]: p.hash,
           },
         },
-      },
-    };
+      }),
+    );
   }
   return body;
 }
 
 export function workloadPath(w: Pick<LeanWorkload, 'kind' | 'namespace' | 'name'>): string {
-  return `/apis/apps/v1/namespaces/${encodeURIComponent(w.namespace)}/${WORKLOAD_PLURAL[w.kind]}/${encodeURIComponent(w.name)}`;
+  return workloadsPath(w.kind, w.namespace, w.name);
 }
 
 /** Sends the patch; throws KubeApiError (409 conflict, 403 forbidden, 404 gone, …). */
@@ -56,7 +58,7 @@ export async function patchWorkload(kc: KubeConfig, w: LeanWorkload, p: PatchCon
 /** The workload as an Event's involvedObject. */
 export function eventTarget(w: LeanWorkload): KubernetesObject {
   return {
-    apiVersion: 'apps/v1',
+    apiVersion: apiVersionOf(w.kind),
     kind: w.kind,
     metadata: { name: w.name, namespace: w.namespace, uid: w.uid, resourceVersion: w.resourceVersion },
   };

@@ -2,28 +2,13 @@
 // watched, so each is cut down to per-key digests and two flags at once (values are hashed, then
 // dropped); workloads that do not opt in are cut down to nothing at all, and opted-in ones keep
 // their parsed opt-in and the references derived from the pod spec, not the pod template.
-import type {
-  KubernetesObject,
-  V1ConfigMap,
-  V1DaemonSet,
-  V1Deployment,
-  V1PodTemplateSpec,
-  V1Secret,
-  V1StatefulSet,
-} from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1PodTemplateSpec, V1Secret } from '@kubernetes/client-node';
 import { ROLLOUT_ANNOTATION } from '../../api/constants';
 import { keyDigest } from '../../api/hash';
 import { objectFlags, parseOptIn, type AnnotationProblem, type OptIn } from './annotations';
 import { podConsumers, type ConsumedRef } from './consumers';
 import type { ObjectState } from './decide';
-
-export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
-export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
-export const WORKLOAD_PLURAL: Record<WorkloadKind, string> = {
-  Deployment: 'deployments',
-  StatefulSet: 'statefulsets',
-  DaemonSet: 'daemonsets',
-};
+import { podTemplateOf, WORKLOADS, type WorkloadKind } from './kinds';
 
 export function projectSecret(obj: KubernetesObject): ObjectState {
   const s = obj as V1Secret;
@@ -52,9 +37,9 @@ export interface LeanWorkload {
   consumers: ConsumedRef[];
   recordedHash?: string;
   recordedObjects?: string;
-  /** Deployment spec.paused. */
+  /** A template change waits until it is resumed (kinds.ts: Deployment spec.paused). */
   paused: boolean;
-  /** StatefulSet updateStrategy OnDelete (DaemonSets too). */
+  /** Pods change only when deleted (kinds.ts: updateStrategy OnDelete). */
   onDelete: boolean;
 }
 
@@ -68,21 +53,13 @@ export function isLean(w: WorkloadEntry | undefined): w is LeanWorkload {
   return w !== undefined && 'kind' in w;
 }
 
-type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
-
 export function projectWorkload(kind: WorkloadKind) {
-  return (obj: KubernetesObject): WorkloadEntry => {
-    const w = obj as Workload;
-    const template: V1PodTemplateSpec | undefined = w.spec?.template;
+  const info = WORKLOADS[kind];
+  return (w: KubernetesObject): WorkloadEntry => {
+    const template = podTemplateOf(kind, w) as V1PodTemplateSpec | undefined;
     const meta = w.metadata?.annotations;
     const parsed = parseOptIn(meta, template?.metadata?.annotations);
     if (!parsed.annotated) return NOT_OPTED_IN;
-    const strategy =
-      kind === 'StatefulSet'
-        ? (w as V1StatefulSet).spec?.updateStrategy?.type
-        : kind === 'DaemonSet'
-          ? (w as V1DaemonSet).spec?.updateStrategy?.type
-          : undefined;
     const lean: LeanWorkload = {
       kind,
       namespace: w.metadata?.namespace ?? '',
@@ -91,8 +68,8 @@ export function projectWorkload(kind: WorkloadKind) {
       resourceVersion: w.metadata?.resourceVersion ?? '',
       problems: parsed.problems,
       consumers: parsed.optIn ? podConsumers(template?.spec) : [],
-      paused: kind === 'Deployment' && (w as V1Deployment).spec?.paused === true,
-      onDelete: strategy === 'OnDelete',
+      paused: info.paused(w),
+      onDelete: info.onDelete(w),
     };
     if (parsed.optIn) lean.optIn = parsed.optIn;
     const hash = meta?.[ROLLOUT_ANNOTATION.lastHash];

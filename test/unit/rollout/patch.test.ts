@@ -4,7 +4,7 @@ import { classifyPatchError, patchBody, workloadPath } from '../../../src/contro
 import { KubeApiError } from '../../../src/kube/request';
 
 test('record only: metadata annotations and the resourceVersion; no pod template change', () => {
-  expect(patchBody({ resourceVersion: '42' }, { hash: 'h', objects: 'o' })).toEqual({
+  expect(patchBody({ kind: 'Deployment', resourceVersion: '42' }, { hash: 'h', objects: 'o' })).toEqual({
     metadata: {
       resourceVersion: '42',
       annotations: { 'secretsync.io/last-reload-hash': 'h', 'secretsync.io/last-reload-objects': 'o' },
@@ -13,7 +13,9 @@ test('record only: metadata annotations and the resourceVersion; no pod template
 });
 
 test('restart: the same request also stamps the pod template', () => {
-  expect(patchBody({ resourceVersion: '42' }, { hash: 'h', objects: 'o', restartedAt: 't' })).toMatchObject({
+  expect(
+    patchBody({ kind: 'Deployment', resourceVersion: '42' }, { hash: 'h', objects: 'o', restartedAt: 't' }),
+  ).toMatchObject({
     metadata: { resourceVersion: '42' },
     spec: {
       template: {

@@ -1,0 +1,91 @@
+// Every workload kind the rollout side rolls, one entry each (as Reloader keeps one table per
+// kind): where its API lives, where its pod template sits, and what can hold a restart back.
+// The informers, the patch path, the restart patch, Events and error messages all read this
+// table, so adding a kind (CronJob, Job, Argo Rollout) is one entry here, its test in
+// test/unit/rollout/kinds.test.ts, and its resource in deploy/rbac.yaml (that test checks it).
+import type { KubernetesObject, V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+
+export interface WorkloadKindInfo {
+  /** API group ('' for the core group). */
+  group: string;
+  version: string;
+  /** Resource name in REST paths and RBAC rules. */
+  plural: string;
+  /**
+   * Field path from the object to its pod template: the template's annotations opt in too, its
+   * spec names what the workload reads, and a restart stamps its annotations.
+   */
+  podTemplatePath: readonly string[];
+  /** Whether a template change waits until the workload is resumed (Deployment spec.paused). */
+  paused(obj: KubernetesObject): boolean;
+  /** Whether pods change only when they are deleted (updateStrategy OnDelete). */
+  onDelete(obj: KubernetesObject): boolean;
+}
+
+const never = () => false;
+
+export const WORKLOADS = {
+  Deployment: {
+    group: 'apps',
+    version: 'v1',
+    plural: 'deployments',
+    podTemplatePath: ['spec', 'template'],
+    paused: (obj) => (obj as V1Deployment).spec?.paused === true,
+    onDelete: never,
+  },
+  StatefulSet: {
+    group: 'apps',
+    version: 'v1',
+    plural: 'statefulsets',
+    podTemplatePath: ['spec', 'template'],
+    paused: never,
+    onDelete: (obj) => (obj as V1StatefulSet).spec?.updateStrategy?.type === 'OnDelete',
+  },
+  DaemonSet: {
+    group: 'apps',
+    version: 'v1',
+    plural: 'daemonsets',
+    podTemplatePath: ['spec', 'template'],
+    paused: never,
+    onDelete: (obj) => (obj as V1DaemonSet).spec?.updateStrategy?.type === 'OnDelete',
+  },
+} as const satisfies Record<string, WorkloadKindInfo>;
+
+export type WorkloadKind = keyof typeof WORKLOADS;
+export const WORKLOAD_KINDS = Object.keys(WORKLOADS) as readonly WorkloadKind[];
+
+/** One value per kind in the table (e.g. an informer each). */
+export function perKind<T>(make: (kind: WorkloadKind) => T): Record<WorkloadKind, T> {
+  return Object.fromEntries(WORKLOAD_KINDS.map((k) => [k, make(k)])) as Record<WorkloadKind, T>;
+}
+
+/** `apps/v1` (or `v1` for the core group): the apiVersion of objects of the kind. */
+export function apiVersionOf(kind: WorkloadKind): string {
+  const { group, version } = WORKLOADS[kind];
+  return group ? `${group}/${version}` : version;
+}
+
+/** The REST path of the kind's collection (in one namespace, or cluster-wide), or of one object. */
+export function workloadsPath(kind: WorkloadKind, namespace?: string, name?: string): string {
+  const { group, version, plural } = WORKLOADS[kind];
+  const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
+  const ns = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  return `${base}${ns}/${plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+/** The value at the kind's pod-template path, if every step of it is an object. */
+export function podTemplateOf(kind: WorkloadKind, obj: KubernetesObject): unknown {
+  let at: unknown = obj;
+  for (const field of WORKLOADS[kind].podTemplatePath) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    at = (at as Record<string, unknown>)[field];
+  }
+  return at;
+}
+
+/** `value` nested at the kind's pod-template path: the spec part of a patch. */
+export function atPodTemplate(kind: WorkloadKind, value: object): Record<string, unknown> {
+  let at: Record<string, unknown> = value as Record<string, unknown>;
+  for (const field of [...WORKLOADS[kind].podTemplatePath].reverse()) at = { [field]: at };
+  return at;
+}

@@ -1,0 +1,154 @@
+// The workload kind table: every entry complete, its pod-template path the same for reading the
+// opt-in and for stamping a restart, each kind's own pause/OnDelete reading, and deploy/ RBAC
+// granting the controller what it does to every kind (informer list + watch, patch).
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import {
+  apiVersionOf,
+  atPodTemplate,
+  perKind,
+  podTemplateOf,
+  WORKLOAD_KINDS,
+  WORKLOADS,
+  workloadsPath,
+  type WorkloadKind,
+} from '../../../src/controllers/rollout/kinds';
+import { eventTarget, patchBody } from '../../../src/controllers/rollout/patch';
+import { isLean, projectWorkload, type LeanWorkload } from '../../../src/controllers/rollout/project';
+
+type Spec = Record<string, unknown>;
+
+/**
+ * Each kind as written by hand (not derived from the table): where its pod template sits, and
+ * what holds a restart back. One entry per kind in the table.
+ */
+const CASES: Record<
+  WorkloadKind,
+  {
+    withTemplate(template: object): { spec: Spec };
+    heldBack: { spec: Spec; paused: boolean; onDelete: boolean }[];
+  }
+> = {
+  Deployment: {
+    withTemplate: (template) => ({ spec: { template } }),
+    heldBack: [
+      { spec: { paused: true }, paused: true, onDelete: false },
+      { spec: { paused: false, strategy: { type: 'Recreate' } }, paused: false, onDelete: false },
+    ],
+  },
+  StatefulSet: {
+    withTemplate: (template) => ({ spec: { template } }),
+    heldBack: [
+      { spec: { updateStrategy: { type: 'OnDelete' } }, paused: false, onDelete: true },
+      { spec: { updateStrategy: { type: 'RollingUpdate' } }, paused: false, onDelete: false },
+    ],
+  },
+  DaemonSet: {
+    withTemplate: (template) => ({ spec: { template } }),
+    heldBack: [
+      { spec: { updateStrategy: { type: 'OnDelete' } }, paused: false, onDelete: true },
+      { spec: { updateStrategy: { type: 'RollingUpdate' } }, paused: false, onDelete: false },
+    ],
+  },
+};
+
+/** A workload of `kind` reading Secret `db`, opted in on its pod template, with `spec` merged in. */
+function workload(kind: WorkloadKind, spec: Spec = {}): KubernetesObject {
+  const template = {
+    metadata: { annotations: { 'reloader.stakater.com/auto': 'true' } },
+    spec: { containers: [{ name: 'c', image: 'x', envFrom: [{ secretRef: { name: 'db' } }] }] },
+  };
+  return {
+    apiVersion: apiVersionOf(kind),
+    kind,
+    metadata: { name: 'w', namespace: 'a', uid: 'u', resourceVersion: '3' },
+    spec: { ...CASES[kind].withTemplate(template).spec, ...spec },
+  } as KubernetesObject;
+}
+
+test('every entry is complete', () => {
+  expect(WORKLOAD_KINDS.length).toBeGreaterThan(0);
+  for (const kind of WORKLOAD_KINDS) {
+    const k = WORKLOADS[kind];
+    expect(kind).toMatch(/^[A-Z][A-Za-z]+$/);
+    expect(k.group).toMatch(/^([a-z0-9]+(\.[a-z0-9-]+)*)?$/);
+    expect(k.version).toMatch(/^v[0-9]+((alpha|beta)[0-9]+)?$/);
+    expect(k.plural).toMatch(/^[a-z]+$/);
+    expect(k.podTemplatePath.length).toBeGreaterThan(0);
+    expect(k.paused({ metadata: {} })).toBe(false);
+    expect(k.onDelete({ metadata: {} })).toBe(false);
+  }
+  expect(new Set(WORKLOAD_KINDS.map((k) => `${WORKLOADS[k].group}/${WORKLOADS[k].plural}`)).size).toBe(
+    WORKLOAD_KINDS.length,
+  );
+  expect(perKind((k) => k.length)).toEqual(Object.fromEntries(WORKLOAD_KINDS.map((k) => [k, k.length])));
+});
+
+test.each(WORKLOAD_KINDS)('%s: paths and the Event target follow the entry', (kind) => {
+  const { group, version, plural } = WORKLOADS[kind];
+  const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
+  expect(workloadsPath(kind)).toBe(`${base}/${plural}`);
+  expect(workloadsPath(kind, 'ns-1')).toBe(`${base}/namespaces/ns-1/${plural}`);
+  expect(workloadsPath(kind, 'ns-1', 'web')).toBe(`${base}/namespaces/ns-1/${plural}/web`);
+  const lean = projectWorkload(kind)(workload(kind)) as LeanWorkload;
+  expect(eventTarget(lean)).toMatchObject({ apiVersion: group ? `${group}/${version}` : version, kind });
+});
+
+test.each(WORKLOAD_KINDS)(
+  '%s: the opt-in is read from, and a restart stamped on, one pod template',
+  (kind) => {
+    const w = projectWorkload(kind)(workload(kind));
+    expect(isLean(w)).toBe(true);
+    expect(w).toMatchObject({ kind, optIn: { Secret: { auto: true } } });
+    expect(isLean(w) && w.consumers).toEqual([{ kind: 'Secret', name: 'db', keys: '*', optional: false }]);
+    const restart = patchBody({ kind, resourceVersion: '3' }, { hash: 'h', objects: 'o', restartedAt: 't' });
+    const stamp = {
+      metadata: { annotations: { 'secretsync.io/restartedAt': 't', 'secretsync.io/reload-hash': 'h' } },
+    };
+    expect(restart).toMatchObject(CASES[kind].withTemplate(stamp));
+    expect(podTemplateOf(kind, restart as KubernetesObject)).toEqual(stamp);
+    expect(atPodTemplate(kind, stamp)).toEqual(CASES[kind].withTemplate(stamp));
+  },
+);
+
+test.each(WORKLOAD_KINDS)('%s: paused and OnDelete', (kind) => {
+  for (const c of CASES[kind].heldBack)
+    expect(projectWorkload(kind)(workload(kind, c.spec))).toMatchObject({
+      paused: c.paused,
+      onDelete: c.onDelete,
+    });
+});
+
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  verbs?: string[];
+}
+
+test('deploy/ ClusterRole grants list, watch and patch on every kind in the table', () => {
+  const dir = join(__dirname, '..', '..', '..', 'deploy');
+  const rules = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJSON()))
+    .filter((d): d is { kind: string; rules?: Rule[] } => d?.kind === 'ClusterRole')
+    .flatMap((d) => d.rules ?? []);
+  expect(rules.length).toBeGreaterThan(0);
+  // What the controller does to each kind: its informer lists and watches, a rollout patches.
+  // No get: decisions read the informer cache.
+  const needed = ['list', 'watch', 'patch'];
+  const grants = (group: string, plural: string, verb: string) =>
+    rules.some(
+      (r) =>
+        r.apiGroups?.includes(group) &&
+        r.resources?.includes(plural) &&
+        r.resourceNames === undefined &&
+        r.verbs?.includes(verb),
+    );
+  for (const kind of WORKLOAD_KINDS) {
+    const { group, plural } = WORKLOADS[kind];
+    expect(needed.filter((verb) => !grants(group, plural, verb)).map((v) => `${kind}: ${v}`)).toEqual([]);
+  }
+});
