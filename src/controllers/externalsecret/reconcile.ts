@@ -69,6 +69,10 @@ export interface ReconcileDeps {
   onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped'): void;
 }
 
+/**
+ * The phases below, in order. Each either hands its result to the next or ends the reconcile: a
+ * Failure (Ready=False, then what the failure table says; report.ts) or a Decision.
+ */
 export async function reconcileExternalSecret(
   deps: ReconcileDeps,
   ns: string,
