@@ -7,6 +7,7 @@ import { type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/clien
 import { diffCaches } from './cache-diff';
 import { errorName, errorText, type Logger, noopLogger } from '../observability/log';
 import { isApiError, kubeRequest } from '../kube/request';
+import { systemClock, type Clock } from './clock';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
@@ -34,6 +35,8 @@ export interface InformerOptions<T> {
   watchTimeoutSeconds?: number;
   /** Timeout of each list page request; default 60 s. */
   listTimeoutMs?: number;
+  /** Backoff sleeps and watch durations; default the system clock. */
+  clock?: Clock;
 }
 
 /** namespace/name, or name for cluster-scoped objects (client-go's MetaNamespaceKeyFunc). */
@@ -221,9 +224,10 @@ export class Informer<T> {
         this.resourceVersion = this.pendingResourceVersion;
         this.pendingResourceVersion = undefined;
       }
-      const started = Date.now();
+      const clock = this.opts.clock ?? systemClock;
+      const started = clock.now();
       const { outcome, events } = await this.watchOnce();
-      const lasted = Date.now() - started;
+      const lasted = clock.now() - started;
       if (events > 0 || lasted >= HEALTHY_WATCH_MS) this.failures = 0;
       switch (outcome.kind) {
         case 'stopped':
@@ -456,10 +460,11 @@ export class Informer<T> {
 
   private sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    const clock = this.opts.clock ?? systemClock;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = clock.setTimeout(done, ms);
       function done(): void {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve();
       }
       this.wake = done;

@@ -11,7 +11,7 @@
 // benchmark's baseline.
 import { ThrottledError, UnavailableError } from '../../providers/core/errors';
 import type { FindQuery, RemoteKey, SecretsClient, VersionSweep } from '../../providers/core/types';
-import type { Clock } from '../../runtime/clock';
+import type { Clock, TimerHandle } from '../../runtime/clock';
 
 export type FetchPlanMode = 'planned' | 'naive';
 
@@ -62,7 +62,7 @@ interface SharedRead {
   value: Promise<Uint8Array>;
   arrived: boolean;
   takers: number;
-  timer?: ReturnType<typeof setTimeout>;
+  timer?: TimerHandle;
 }
 
 interface Waiter {
@@ -85,7 +85,7 @@ export class PlannedClient implements SecretsClient {
   /** When a listing was last refused (clock ms). */
   private sweepRefusedAt?: number;
   private batch: Waiter[] = [];
-  private batchTimer?: ReturnType<typeof setTimeout>;
+  private batchTimer?: TimerHandle;
 
   constructor(
     readonly inner: SecretsClient,
@@ -118,7 +118,7 @@ export class PlannedClient implements SecretsClient {
         read.arrived = true;
         read.takers = this.opts.shareWith?.(ref.key) ?? 0;
         if (read.takers <= 0) this.release(id, read);
-        else read.timer = setTimeout(() => this.release(id, read), SHARE_HOLD_MS);
+        else read.timer = this.opts.clock.setTimeout(() => this.release(id, read), SHARE_HOLD_MS);
       },
       () => this.release(id, read),
     );
@@ -126,7 +126,7 @@ export class PlannedClient implements SecretsClient {
   }
 
   private release(id: string, read: SharedRead): void {
-    clearTimeout(read.timer);
+    if (read.timer) this.opts.clock.clearTimeout(read.timer);
     if (this.reads.get(id) === read) this.reads.delete(id);
   }
 
@@ -143,7 +143,7 @@ export class PlannedClient implements SecretsClient {
     return new Promise((resolve, reject) => {
       this.batch.push({ ref, resolve, reject });
       // eslint-disable-next-line @typescript-eslint/no-floating-promises -- flush() settles every waiter itself: it cannot reject
-      this.batchTimer ??= setTimeout(() => void this.flush(), this.opts.batchWindowMs ?? 10);
+      this.batchTimer ??= this.opts.clock.setTimeout(() => void this.flush(), this.opts.batchWindowMs ?? 10);
     });
   }
 

@@ -1,27 +1,34 @@
-// One reconcile of one ExternalSecret: resolve the store, decide whether to refresh, fetch, build
-// the desired Secret, write it only if it differs, report status. I/O goes through `deps` (the
-// apiserver and providers at the edges); the decisions are the pure functions beside this file.
-// A provider failure never touches the last good Secret.
+// One reconcile of one ExternalSecret, as named phases: check the spec, resolve the stores, decide
+// whether to refresh, check version tags, fetch, plan the write, write, remember. I/O goes through
+// `deps` (the apiserver and providers at the edges); the decisions are the pure functions beside
+// this file, and what each failure means is one table (retry-policy.ts). A provider failure never
+// touches the last good Secret.
 import type { V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret, SecretStoreRef, SecretStoreSpec } from '../../api/generated';
 import { ANNOTATION, ES_REASON, LABEL } from '../../api/constants';
 import { KubeApiError } from '../../kube/request';
 import { validateCron, validateSyncWindows } from '../../runtime/cron';
-import { done, retry, terminal, type Decision } from '../../runtime/decision';
-import { NoSecretError, ProviderError, ThrottledError, UnavailableError } from '../../providers/core/errors';
+import { done, retry, type Decision } from '../../runtime/decision';
+import type { NoSecretError } from '../../providers/core/errors';
 import type { SecretsClient } from '../../providers/core/types';
 import type { Clock } from '../../runtime/clock';
-import { DurationError } from '../../gocompat/duration';
 import { buildDesired } from './desired';
-import { fetchValues, sourceVersions, tagsBeforePayloads } from './fetch';
-import { decideRefresh, nextDue, type TargetState } from './refresh';
-import { nextStatus, readyCondition, statusEqual, syncedResourceVersion, type ReadyState } from './status';
+import { fetchValues, sourceVersions, tagsBeforePayloads, type ClientFor } from './fetch';
+import { decideRefresh, RefreshReason, type RefreshDecision, type TargetState } from './refresh';
+import { readyCondition, syncedResourceVersion } from './status';
 import { normalize, unsupportedFields, type Normalized } from './spec';
 import { clusterStoreAllows, storeHandledBy } from '../secretstore/store-access';
 import { planRemoveMergedKeys, planWrite, type WritePlan } from './write-plan';
 import { SHARE_HOLD_MS } from './plan';
-import { afterFailure } from './retry-policy';
-import { TemplateError } from '../../gocompat/template';
+import {
+  Blocked,
+  failureFor,
+  isFailure,
+  requeueForRefresh,
+  type Failure,
+  type FailureOutcome,
+} from './retry-policy';
+import { reportFailure, reportSynced, setStatus, type SyncContext } from './report';
 
 /** What the sync side remembers of a managed Secret: metadata and a content hash, never values. */
 export interface LeanSecret {
@@ -62,15 +69,87 @@ export interface ReconcileDeps {
   onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped'): void;
 }
 
-function successMessage(spec: Normalized): string {
-  return spec.creationPolicy === 'None'
-    ? 'values fetched; creationPolicy None writes no Secret'
-    : 'Secret was synced';
+/**
+ * The phases below, in order. Each either hands its result to the next or ends the reconcile: a
+ * Failure (Ready=False, then what the failure table says; report.ts) or a Decision.
+ */
+export async function reconcileExternalSecret(
+  deps: ReconcileDeps,
+  ns: string,
+  name: string,
+): Promise<Decision> {
+  const es = deps.externalSecret(ns, name);
+  if (!es || es.metadata?.deletionTimestamp) return done();
+  const ctx: SyncContext = { deps, es, ns, name, key: `${ns}/${name}`, now: deps.clock.now() };
+
+  const spec = checkSpec(es);
+  if (isFailure(spec)) return reportFailure(ctx, spec);
+  const stores = new StoreResolver(ctx, spec);
+  const primary = await resolveStores(stores, es, spec);
+  if (isFailure(primary)) return reportFailure(ctx, primary, spec);
+  if (primary && !storeHandledBy(primary.spec, deps.controllerClass)) {
+    deps.onSync?.('skipped');
+    return done();
+  }
+
+  const target = observeTarget(ctx, spec);
+  const syncedVersion = syncedResourceVersion(es.metadata ?? {}, stores.generations());
+  const forced = takeForcedRefresh(deps, ctx.key);
+  const refresh = decideRefresh(refreshInput(ctx, spec, target, syncedVersion, forced));
+  if (!refresh.refresh) return waitForNextCheck(ctx, target, refresh);
+
+  const clientFor: ClientFor = async (ref) => deps.client(await stores.resolve(ref), ns);
+  const tags = await checkVersionTags(ctx, spec, refresh, clientFor);
+  if (isFailure(tags)) return reportFailure(ctx, tags, spec);
+  if (tags.unchanged) {
+    deps.onSync?.('unchanged');
+    return reportSynced(ctx, spec, syncedVersion);
+  }
+
+  const values = await fetchSourceValues(ctx, clientFor);
+  if (isFailure(values)) return reportFailure(ctx, values, spec);
+  if ('remoteGone' in values) return applyDeletionPolicy(ctx, spec, values.remoteGone);
+  const planned = await planWriteAgainstLive(ctx, spec, target, values);
+  if (isFailure(planned)) return reportFailure(ctx, planned, spec);
+  const written = await writeTargetSecret(ctx, spec, planned);
+  if (isFailure(written)) return reportFailure(ctx, written, spec);
+
+  await rememberSync(ctx, spec, target, planned.desiredHash, tags, clientFor);
+  deps.onSync?.(written.kind === 'none' ? 'unchanged' : 'synced');
+  return reportSynced(ctx, spec, syncedVersion);
 }
 
-/** metav1.Time has one-second resolution. */
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** An error the failure table names, as its failure; any other error is thrown on. */
+function knownFailure(err: unknown, outcome: FailureOutcome): Failure {
+  if (isFailure(outcome)) return outcome;
+  throw err;
+}
+
+/** Phase 1: the spec with defaults applied, or why it cannot work (terminal: a change is needed). */
+function checkSpec(es: ExternalSecret): Normalized | Failure {
+  let spec: Normalized;
+  try {
+    spec = normalize(es);
+  } catch (err) {
+    return knownFailure(err, failureFor('spec', err));
+  }
+  const scheduleProblems = [
+    ...(spec.refreshSchedule
+      ? cronProblems(spec.refreshSchedule, `annotation ${ANNOTATION.refreshSchedule}`)
+      : []),
+    ...(spec.syncWindows ? validateSyncWindows(spec.syncWindows).map((p) => `spec.syncWindows: ${p}`) : []),
+  ];
+  if (scheduleProblems.length > 0)
+    return { reason: ES_REASON.InvalidSpec, message: scheduleProblems.join('; '), after: 'terminal' };
+  const unsupported = unsupportedFields(es.spec);
+  if (unsupported.length > 0) {
+    return {
+      reason: ES_REASON.UnsupportedField,
+      message: `not supported by secretsync yet: ${unsupported.join(', ')}`,
+      after: 'terminal',
+    };
+  }
+  return spec;
 }
 
 function cronProblems(expr: string, where: string): string[] {
@@ -82,62 +161,26 @@ function cronProblems(expr: string, where: string): string[] {
   }
 }
 
-class Blocked extends Error {
+/** The stores this reconcile reads from, each looked up (and access-checked) once. */
+class StoreResolver {
+  private readonly resolved = new Map<string, StoreObject>();
+
   constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+    private readonly ctx: SyncContext,
+    private readonly spec: Normalized,
+  ) {}
 
-export async function reconcileExternalSecret(
-  deps: ReconcileDeps,
-  ns: string,
-  name: string,
-): Promise<Decision> {
-  const es = deps.externalSecret(ns, name);
-  if (!es || es.metadata?.deletionTimestamp) return done();
-  const key = `${ns}/${name}`;
-  const now = deps.clock.now();
-
-  let spec: Normalized;
-  try {
-    spec = normalize(es);
-  } catch (err) {
-    if (!(err instanceof DurationError)) throw err;
-    return fail(deps, es, ES_REASON.InvalidSpec, `spec.refreshInterval: ${err.message}`, 'terminal');
-  }
-  const scheduleProblems = [
-    ...(spec.refreshSchedule
-      ? cronProblems(spec.refreshSchedule, `annotation ${ANNOTATION.refreshSchedule}`)
-      : []),
-    ...(spec.syncWindows ? validateSyncWindows(spec.syncWindows).map((p) => `spec.syncWindows: ${p}`) : []),
-  ];
-  if (scheduleProblems.length > 0)
-    return fail(deps, es, ES_REASON.InvalidSpec, scheduleProblems.join('; '), 'terminal');
-  const unsupported = unsupportedFields(es.spec);
-  if (unsupported.length > 0) {
-    return fail(
-      deps,
-      es,
-      ES_REASON.UnsupportedField,
-      `not supported by secretsync yet: ${unsupported.join(', ')}`,
-      'terminal',
-    );
-  }
-
-  // Store resolution happens before anything is fetched; stores of another controller class are not ours.
-  const resolved = new Map<string, StoreObject>();
-  const resolve = async (ref: SecretStoreRef | undefined): Promise<StoreObject> => {
-    const r = ref?.name ? { name: ref.name, kind: ref.kind ?? 'SecretStore' } : spec.storeRef;
+  /** The store `ref` names (none: spec.secretStoreRef); throws Blocked when it cannot be used. */
+  async resolve(ref: SecretStoreRef | undefined): Promise<StoreObject> {
+    const { deps, ns } = this.ctx;
+    const r = ref?.name ? { name: ref.name, kind: ref.kind ?? 'SecretStore' } : this.spec.storeRef;
     if (!r)
       throw new Blocked(
         ES_REASON.InvalidSpec,
         'spec.secretStoreRef.name is required when an entry has no sourceRef.storeRef',
       );
     const id = `${r.kind}/${r.name}`;
-    const hit = resolved.get(id);
+    const hit = this.resolved.get(id);
     if (hit) return hit;
     const store = deps.store(r.kind, ns, r.name);
     if (!store) {
@@ -151,106 +194,173 @@ export async function reconcileExternalSecret(
       const access = clusterStoreAllows(store.name, store.spec, ns, await deps.namespaceLabels(ns));
       if (!access.ok) throw new Blocked(ES_REASON.StoreNotAllowed, access.message);
     }
-    resolved.set(id, store);
+    this.resolved.set(id, store);
     return store;
-  };
+  }
 
-  let primary: StoreObject | undefined;
+  /** `kind/name@generation` of the stores resolved so far (part of syncedResourceVersion). */
+  generations(): string[] {
+    return [...this.resolved.values()].map((st) => `${st.kind}/${st.name}@${st.generation}`);
+  }
+}
+
+/**
+ * Phase 2: every store the spec names, before anything is fetched; returns the primary store
+ * (spec.secretStoreRef), if any, whose controller class says whether the ExternalSecret is ours.
+ */
+async function resolveStores(
+  stores: StoreResolver,
+  es: ExternalSecret,
+  spec: Normalized,
+): Promise<StoreObject | undefined | Failure> {
   try {
-    primary = spec.storeRef ? await resolve(undefined) : undefined;
+    const primary = spec.storeRef ? await stores.resolve(undefined) : undefined;
     for (const entry of [...(es.spec.data ?? []), ...(es.spec.dataFrom ?? [])]) {
-      if (entry.sourceRef?.storeRef?.name) await resolve(entry.sourceRef.storeRef);
+      if (entry.sourceRef?.storeRef?.name) await stores.resolve(entry.sourceRef.storeRef);
     }
+    return primary;
   } catch (err) {
-    if (err instanceof Blocked) return fail(deps, es, err.reason, err.message, 'done');
-    throw err;
+    return knownFailure(err, failureFor('stores', err));
   }
-  if (primary && !storeHandledBy(primary.spec, deps.controllerClass)) {
-    deps.onSync?.('skipped');
-    return done();
-  }
+}
 
+/** What the informer shows of the target Secret, against what this process last wrote. */
+interface TargetView {
+  lean: LeanSecret | undefined;
+  /** Merge policies share the Secret with others: its hash is not ours to compare. */
+  merging: boolean;
+  state: TargetState;
+}
+
+/** Phase 3: the target Secret's state (present, missing, drifted, not applicable). */
+function observeTarget(ctx: SyncContext, spec: Normalized): TargetView {
+  const { deps, ns, key } = ctx;
   const lean = deps.cachedSecret(ns, spec.targetName);
   const merging = spec.creationPolicy === 'Merge' || spec.creationPolicy === 'CreateOrMerge';
-  let target: TargetState = 'present';
-  if (spec.creationPolicy === 'None') target = 'not-applicable';
-  else if (!lean) target = 'missing';
+  let state: TargetState = 'present';
+  if (spec.creationPolicy === 'None') state = 'not-applicable';
+  else if (!lean) state = 'missing';
   else if (
     !merging &&
     lean.contentHash !== (deps.lastHash.get(key) ?? lean.annotations[ANNOTATION.dataHash])
   ) {
-    target = 'drifted';
+    state = 'drifted';
   }
-  const ready = readyCondition(es.status);
-  const storeGenerations = [...resolved.values()].map((st) => `${st.kind}/${st.name}@${st.generation}`);
-  const currentVersion = syncedResourceVersion(es.metadata ?? {}, storeGenerations);
-  const lastRefreshMs = es.status?.refreshTime ? Date.parse(es.status.refreshTime) : undefined;
-  const decision = decideRefresh({
-    nowMs: now,
-    key,
+  return { lean, merging, state };
+}
+
+/** Effect: takes this ExternalSecret's pending rotation-event request (at most once). */
+function takeForcedRefresh(deps: ReconcileDeps, key: string): boolean {
+  return deps.forced?.delete(key) ?? false;
+}
+
+function lastRefreshMs(es: ExternalSecret): number | undefined {
+  return es.status?.refreshTime ? Date.parse(es.status.refreshTime) : undefined;
+}
+
+/** Phase 4 input: plain values only (decideRefresh is pure). */
+function refreshInput(
+  ctx: SyncContext,
+  spec: Normalized,
+  target: TargetView,
+  currentSyncedVersion: string,
+  forced: boolean,
+): Parameters<typeof decideRefresh>[0] {
+  const { es } = ctx;
+  return {
+    nowMs: ctx.now,
+    key: ctx.key,
     spec,
-    currentSyncedVersion: currentVersion,
+    currentSyncedVersion,
     lastSyncedVersion: es.status?.syncedResourceVersion,
-    lastRefreshMs,
-    lastSyncFailed: ready?.status === 'False',
-    target,
-    forced: deps.forced?.delete(key) ?? false,
-  });
-  if (!decision.refresh) {
-    if (lean && target === 'present' && !merging) deps.lastHash.set(key, lean.contentHash);
-    return done(decision.nextCheckMs === undefined ? undefined : Math.max(0, decision.nextCheckMs - now));
-  }
+    lastRefreshMs: lastRefreshMs(es),
+    lastSyncFailed: readyCondition(es.status)?.status === 'False',
+    target: target.state,
+    forced,
+  };
+}
 
-  const clientFor = async (ref: SecretStoreRef | undefined) => deps.client(await resolve(ref), ns);
-  // Planned mode: a periodic refresh whose sources' version tags did not move fetches no payload
-  // and writes nothing; only refreshTime moves. Other syncs record the tags for the next check:
-  // from the payload reads themselves where the provider names versions, else read first.
+/**
+ * No refresh now: a Secret found as this process left it confirms its hash (so that a later
+ * change by someone else shows as drift); look again when the decision says.
+ */
+function waitForNextCheck(ctx: SyncContext, target: TargetView, refresh: RefreshDecision): Decision {
+  if (target.lean && target.state === 'present' && !target.merging)
+    ctx.deps.lastHash.set(ctx.key, target.lean.contentHash);
+  return done(requeueForRefresh(ctx.now, refresh.nextCheckMs));
+}
+
+interface TagCheck {
+  /** Tags were read before the payloads (else the payload reads record them). */
+  tagsFirst: boolean;
+  versions?: string;
+  /** A periodic refresh whose sources' tags did not move: nothing to fetch or write. */
+  unchanged: boolean;
+}
+
+/**
+ * Phase 5 (planned mode): a periodic refresh whose sources' version tags did not move fetches no
+ * payload and writes nothing; only refreshTime moves. Other syncs record the tags for the next
+ * check: from the payload reads themselves where the provider names versions, else read first.
+ */
+async function checkVersionTags(
+  ctx: SyncContext,
+  spec: Normalized,
+  refresh: RefreshDecision,
+  clientFor: ClientFor,
+): Promise<TagCheck | Failure> {
+  const { deps, es, key, now } = ctx;
+  if (!deps.lastVersions) return { tagsFirst: false, unchanged: false };
+  const due = refresh.reason === RefreshReason.Due;
+  const tagsFirst = due || (await tagsBeforePayloads(es.spec, clientFor).catch(() => true));
+  if (!tagsFirst) return { tagsFirst, unchanged: false };
+  // A tag another ExternalSecret fetched since this one last looked is as good as asking again
+  // (status.refreshTime has whole seconds, hence the extra second).
+  const last = lastRefreshMs(es);
+  const fetchedAfterMs = last !== undefined ? last + 1000 : now - spec.refreshIntervalMs;
   let versions: string | undefined;
-  const tagsFirst = deps.lastVersions
-    ? decision.why === 'refresh due' || (await tagsBeforePayloads(es.spec, clientFor).catch(() => true))
-    : false;
-  if (tagsFirst) {
-    // A tag another ExternalSecret fetched since this one last looked is as good as asking again
-    // (status.refreshTime has whole seconds, hence the extra second).
-    const fetchedAfterMs = lastRefreshMs !== undefined ? lastRefreshMs + 1000 : now - spec.refreshIntervalMs;
-    try {
-      versions = await sourceVersions(es.spec, clientFor, fetchedAfterMs);
-    } catch (err) {
-      // A store that is down or throttling fails the attempt here: asking it again for the payloads
-      // would double both the wait (each call runs to its deadline) and the calls. Other failures
-      // fall back to fetching, which reports them precisely.
-      if (err instanceof UnavailableError || err instanceof ThrottledError)
-        return fail(deps, es, err.reason, err.message, 'retry', err);
-    }
-    if (
-      decision.why === 'refresh due' &&
-      versions !== undefined &&
-      versions === deps.lastVersions!.get(key)
-    ) {
-      deps.onSync?.('unchanged');
-      return synced(deps, es, spec, key, now, currentVersion);
-    }
-  }
-
-  let values: Map<string, Uint8Array>;
   try {
-    values = await fetchValues(es.spec, clientFor);
+    versions = await sourceVersions(es.spec, clientFor, fetchedAfterMs);
   } catch (err) {
-    if (err instanceof Blocked) return fail(deps, es, err.reason, err.message, 'done');
-    if (err instanceof NoSecretError) return remoteGone(deps, es, spec, err);
-    if (err instanceof ProviderError) return failAfter(deps, es, spec, key, now, err.reason, err);
-    if (err instanceof TemplateError)
-      return failAfter(deps, es, spec, key, now, ES_REASON.TemplateError, err);
-    throw err;
+    const outcome = failureFor('tags', err);
+    if (isFailure(outcome)) return outcome;
   }
+  const unchanged = due && versions !== undefined && versions === deps.lastVersions.get(key);
+  return { tagsFirst, versions, unchanged };
+}
 
-  let plan: WritePlan;
-  let desiredHash: string;
-  let planAgainst: (live: V1Secret | undefined) => WritePlan;
+/** Phase 6: every value the spec asks for; or the failure; or the confirmed absence of a remote key. */
+async function fetchSourceValues(
+  ctx: SyncContext,
+  clientFor: ClientFor,
+): Promise<Map<string, Uint8Array> | { remoteGone: NoSecretError } | Failure> {
+  try {
+    return await fetchValues(ctx.es.spec, clientFor);
+  } catch (err) {
+    const outcome = failureFor('fetch', err);
+    if (outcome === 'remote-gone') return { remoteGone: err as NoSecretError };
+    return knownFailure(err, outcome);
+  }
+}
+
+interface PlannedWrite {
+  plan: WritePlan;
+  desiredHash: string;
+  /** The same desired Secret planned against another live one (after a create conflict). */
+  planAgainst(live: V1Secret | undefined): WritePlan;
+}
+
+/** Phase 7: the desired Secret, and what writing it takes given the live one. */
+async function planWriteAgainstLive(
+  ctx: SyncContext,
+  spec: Normalized,
+  target: TargetView,
+  values: Map<string, Uint8Array>,
+): Promise<PlannedWrite | Failure> {
+  const { deps, es, ns, name } = ctx;
   try {
     const desired = buildDesired(es, spec.targetName, values);
-    desiredHash = desired.annotations[ANNOTATION.dataHash]!;
-    planAgainst = (live) =>
+    const planAgainst = (live: V1Secret | undefined) =>
       planWrite({
         policy: spec.creationPolicy,
         desired,
@@ -267,98 +377,12 @@ export async function reconcileExternalSecret(
     // overwrites, and one that already exists (unmanaged, or not yet seen) answers 409, re-planned
     // below against what is there.
     const creates = spec.creationPolicy === 'Owner' || spec.creationPolicy === 'Orphan';
-    const skipRead = spec.creationPolicy === 'None' || (creates && !lean);
-    plan = planAgainst(skipRead ? undefined : await deps.readSecret(ns, spec.targetName));
+    const skipRead = spec.creationPolicy === 'None' || (creates && !target.lean);
+    const plan = planAgainst(skipRead ? undefined : await deps.readSecret(ns, spec.targetName));
+    return { plan, desiredHash: desired.annotations[ANNOTATION.dataHash]!, planAgainst };
   } catch (err) {
-    if (err instanceof TemplateError)
-      return failAfter(deps, es, spec, key, now, ES_REASON.TemplateError, err);
-    if (err instanceof ProviderError) return failAfter(deps, es, spec, key, now, err.reason, err);
-    throw err;
+    return knownFailure(err, failureFor('build', err));
   }
-  if (plan.kind === 'blocked') return fail(deps, es, plan.reason, plan.message, 'retry');
-  if (plan.kind !== 'none') {
-    const bytes = secretDataBytes(plan.secret);
-    if (bytes > MAX_SECRET_DATA_BYTES) {
-      // The apiserver would refuse it every time: retrying cannot help until the values or the
-      // spec change, so no backoff retries — the next periodic refresh (or a change) tries again.
-      await fail(
-        deps,
-        es,
-        ES_REASON.UpdateFailed,
-        `Secret ${ns}/${spec.targetName} would hold ${bytes} bytes of data, more than the 1 MiB ` +
-          `(${MAX_SECRET_DATA_BYTES} bytes) a Kubernetes Secret can hold: collect fewer or smaller values`,
-        'done',
-      );
-      const due = nextDue(spec, now, key);
-      return done(due === undefined ? undefined : Math.max(0, due - now));
-    }
-    try {
-      try {
-        await deps.writeSecret(ns, plan);
-      } catch (err) {
-        if (!(plan.kind === 'create' && err instanceof KubeApiError && err.code === 409)) throw err;
-        plan = planAgainst(await deps.readSecret(ns, spec.targetName));
-        if (plan.kind === 'blocked') return fail(deps, es, plan.reason, plan.message, 'retry');
-        if (plan.kind !== 'none') await deps.writeSecret(ns, plan);
-      }
-    } catch (err) {
-      // The apiserver's answer names the problem (size limit, forbidden, invalid key), never a value.
-      if (!(err instanceof KubeApiError)) throw err;
-      const hint =
-        err.code === 422
-          ? ' (a Secret holds at most 1 MiB of data)'
-          : err.code === 403
-            ? ' (check deploy/rbac.yaml)'
-            : '';
-      return fail(
-        deps,
-        es,
-        ES_REASON.UpdateFailed,
-        `writing Secret ${ns}/${spec.targetName} failed: ${err.message}${hint}`,
-        'retry',
-        err,
-      );
-    }
-    if (plan.kind !== 'none')
-      deps.event(
-        es,
-        'Normal',
-        plan.kind === 'create' ? 'Created' : 'Updated',
-        `Secret ${spec.targetName} ${plan.kind === 'create' ? 'created' : 'updated'}`,
-      );
-  }
-  if (!merging && spec.creationPolicy !== 'None') deps.lastHash.set(key, desiredHash);
-  // Tags the payload reads of this reconcile recorded (no provider call when they are cached). A
-  // read shared with this ExternalSecret may have arrived up to SHARE_HOLD_MS before it started.
-  if (deps.lastVersions && !tagsFirst)
-    versions = await sourceVersions(es.spec, clientFor, now - SHARE_HOLD_MS - 1).catch(() => undefined);
-  if (versions !== undefined) deps.lastVersions?.set(key, versions);
-  deps.onSync?.(plan.kind === 'none' ? 'unchanged' : 'synced');
-
-  return synced(deps, es, spec, key, now, currentVersion);
-}
-
-/** Ready=True with this refresh's time, then wait for the next periodic refresh (if any). */
-async function synced(
-  deps: ReconcileDeps,
-  es: ExternalSecret,
-  spec: Normalized,
-  key: string,
-  now: number,
-  syncedVersion: string,
-): Promise<Decision> {
-  await setStatus(
-    deps,
-    es,
-    { status: 'True', reason: ES_REASON.SecretSynced, message: successMessage(spec) },
-    {
-      refreshTime: isoSeconds(now),
-      syncedResourceVersion: syncedVersion,
-      bindingName: spec.creationPolicy === 'None' ? undefined : spec.targetName,
-    },
-  );
-  const due = nextDue(spec, now, key);
-  return done(due === undefined ? undefined : Math.max(0, due - now));
 }
 
 /** What the apiserver allows in a Secret's data: the values' bytes, summed (1 MiB). */
@@ -370,14 +394,81 @@ function secretDataBytes(s: V1Secret): number {
   return n;
 }
 
+/** A plan that must not be carried out (a Secret not ours, a Merge target missing): retried. */
+function blockedWrite(plan: Extract<WritePlan, { kind: 'blocked' }>): Failure {
+  return { reason: plan.reason, message: plan.message, after: 'backoff' };
+}
+
+/** Phase 8: writes the plan (a create that meets an existing Secret is planned again against it). */
+async function writeTargetSecret(
+  ctx: SyncContext,
+  spec: Normalized,
+  planned: PlannedWrite,
+): Promise<WritePlan | Failure> {
+  const { deps, es, ns } = ctx;
+  let plan = planned.plan;
+  if (plan.kind === 'blocked') return blockedWrite(plan);
+  if (plan.kind === 'none') return plan;
+  const bytes = secretDataBytes(plan.secret);
+  if (bytes > MAX_SECRET_DATA_BYTES) {
+    // The apiserver would refuse it every time: retrying cannot help until the values or the
+    // spec change, so no backoff retries — the next periodic refresh (or a change) tries again.
+    return {
+      reason: ES_REASON.UpdateFailed,
+      message:
+        `Secret ${ns}/${spec.targetName} would hold ${bytes} bytes of data, more than the 1 MiB ` +
+        `(${MAX_SECRET_DATA_BYTES} bytes) a Kubernetes Secret can hold: collect fewer or smaller values`,
+      after: 'wait-for-refresh',
+    };
+  }
+  try {
+    try {
+      await deps.writeSecret(ns, plan);
+    } catch (err) {
+      if (!(plan.kind === 'create' && err instanceof KubeApiError && err.code === 409)) throw err;
+      plan = planned.planAgainst(await deps.readSecret(ns, spec.targetName));
+      if (plan.kind === 'blocked') return blockedWrite(plan);
+      if (plan.kind !== 'none') await deps.writeSecret(ns, plan);
+    }
+  } catch (err) {
+    return knownFailure(err, failureFor('write', err, `${ns}/${spec.targetName}`));
+  }
+  if (plan.kind !== 'none')
+    deps.event(
+      es,
+      'Normal',
+      plan.kind === 'create' ? 'Created' : 'Updated',
+      `Secret ${spec.targetName} ${plan.kind === 'create' ? 'created' : 'updated'}`,
+    );
+  return plan;
+}
+
+/** Phase 9, effects: the hash this process wrote and the sources' version tags, for next time. */
+async function rememberSync(
+  ctx: SyncContext,
+  spec: Normalized,
+  target: TargetView,
+  desiredHash: string,
+  tags: TagCheck,
+  clientFor: ClientFor,
+): Promise<void> {
+  const { deps, es, key, now } = ctx;
+  if (!target.merging && spec.creationPolicy !== 'None') deps.lastHash.set(key, desiredHash);
+  // Tags the payload reads of this reconcile recorded (no provider call when they are cached). A
+  // read shared with this ExternalSecret may have arrived up to SHARE_HOLD_MS before it started.
+  let versions = tags.versions;
+  if (deps.lastVersions && !tags.tagsFirst)
+    versions = await sourceVersions(es.spec, clientFor, now - SHARE_HOLD_MS - 1).catch(() => undefined);
+  if (versions !== undefined) deps.lastVersions?.set(key, versions);
+}
+
 /** A confirmed NotFound: only deletionPolicy Delete / Merge act on the Secret, as in ESO. */
-async function remoteGone(
-  deps: ReconcileDeps,
-  es: ExternalSecret,
+async function applyDeletionPolicy(
+  ctx: SyncContext,
   spec: Normalized,
   err: NoSecretError,
 ): Promise<Decision> {
-  const ns = es.metadata!.namespace!;
+  const { deps, es, ns } = ctx;
   if (
     spec.deletionPolicy === 'Delete' &&
     (spec.creationPolicy === 'Owner' || spec.creationPolicy === 'Orphan')
@@ -397,7 +488,7 @@ async function remoteGone(
         `Secret ${spec.targetName} deleted: ${err.message} (deletionPolicy Delete)`,
       );
     }
-    await setStatus(deps, es, {
+    await setStatus(ctx, {
       status: 'False',
       reason: ES_REASON.SecretDeleted,
       message: `${err.message}; Secret deleted (deletionPolicy Delete)`,
@@ -409,61 +500,14 @@ async function remoteGone(
     const next = live && planRemoveMergedKeys(live);
     if (next) await deps.replaceSecret(ns, next);
   }
-  return fail(
-    deps,
-    es,
-    ES_REASON.RemoteKeyNotFound,
-    `${err.message}; the last synced Secret is kept`,
-    'retry',
-    err,
-  );
-}
-
-/** Ready=False, then back off or wait for a change or the next refresh (retry-policy.ts). */
-async function failAfter(
-  deps: ReconcileDeps,
-  es: ExternalSecret,
-  spec: Normalized,
-  key: string,
-  now: number,
-  reason: string,
-  err: Error,
-): Promise<Decision> {
-  const next = afterFailure(err, now, nextDue(spec, now, key));
-  if (next.then === 'backoff') return fail(deps, es, reason, err.message, 'retry', err);
-  await fail(deps, es, reason, err.message, 'done');
-  return done(next.requeueAfterMs);
-}
-
-async function fail(
-  deps: ReconcileDeps,
-  es: ExternalSecret,
-  reason: string,
-  message: string,
-  then: 'retry' | 'terminal' | 'done',
-  cause?: unknown,
-): Promise<Decision> {
-  deps.onSync?.('error');
-  const changed = await setStatus(deps, es, { status: 'False', reason, message });
-  if (changed) deps.event(es, 'Warning', reason, message);
-  if (then === 'terminal') return terminal(`${reason}: ${message}`);
-  if (then === 'done') return done();
-  return retry(cause ?? new Error(`${reason}: ${message}`));
-}
-
-/** Patches status only when it differs; returns whether the Ready condition changed. */
-async function setStatus(
-  deps: ReconcileDeps,
-  es: ExternalSecret,
-  ready: ReadyState,
-  synced?: { refreshTime: string; syncedResourceVersion: string; bindingName?: string },
-): Promise<boolean> {
-  const nowIso = isoSeconds(deps.clock.now());
-  const next = nextStatus(es.status, ready, nowIso, synced);
-  if (statusEqual(es.status, next)) return false;
-  const prev = readyCondition(es.status);
-  await deps.patchStatus(es, next);
-  return (
-    !prev || prev.status !== ready.status || prev.reason !== ready.reason || prev.message !== ready.message
+  return reportFailure(
+    ctx,
+    {
+      reason: ES_REASON.RemoteKeyNotFound,
+      message: `${err.message}; the last synced Secret is kept`,
+      after: 'backoff',
+      cause: err,
+    },
+    spec,
   );
 }

@@ -22,38 +22,71 @@ export interface RefreshInput {
   forced?: boolean;
 }
 
+/** Why a refresh happens now, or why it does not. Logic branches on these; text derives from them. */
+export const RefreshReason = {
+  OutsideSyncWindow: 'outside-sync-window',
+  FirstSync: 'first-sync',
+  CreatedOnceDone: 'created-once-done',
+  SpecChanged: 'spec-changed',
+  TargetMissing: 'target-missing',
+  LastSyncFailed: 'last-sync-failed',
+  RotationEvent: 'rotation-event',
+  TargetDrifted: 'target-drifted',
+  OnChangeOnly: 'on-change-only',
+  FetchedOnce: 'fetched-once',
+  Due: 'due',
+  NotDue: 'not-due',
+} as const;
+export type RefreshReason = (typeof RefreshReason)[keyof typeof RefreshReason];
+
+/** For logs and messages only. */
+export const REFRESH_REASON_TEXT: Record<RefreshReason, string> = {
+  'outside-sync-window': 'outside sync window',
+  'first-sync': 'first sync',
+  'created-once-done': 'refreshPolicy CreatedOnce: already created',
+  'spec-changed': 'spec or metadata changed',
+  'target-missing': 'target Secret missing',
+  'last-sync-failed': 'last sync failed',
+  'rotation-event': 'rotation event',
+  'target-drifted': 'target Secret changed outside the controller',
+  // CreatedOnce never gets this far (decided above), so the only policy left is OnChange.
+  'on-change-only': 'refreshPolicy OnChange',
+  'fetched-once': 'refreshInterval 0s: fetched once',
+  due: 'refresh due',
+  'not-due': 'not due',
+};
+
 export interface RefreshDecision {
   refresh: boolean;
-  why: string;
+  reason: RefreshReason;
   /** Absolute time to reconsider; undefined = only when something changes. */
   nextCheckMs?: number;
 }
 
 export function decideRefresh(i: RefreshInput): RefreshDecision {
+  const R = RefreshReason;
   // Sync windows limit periodic refreshes only (ESO); OnChange/CreatedOnce are not periodic.
   if (i.spec.syncWindows && i.spec.refreshPolicy === 'Periodic') {
     const w = inSyncWindow(i.spec.syncWindows, i.nowMs);
-    if (!w.allowed) return { refresh: false, why: 'outside sync window', nextCheckMs: w.nextChangeMs };
+    if (!w.allowed) return { refresh: false, reason: R.OutsideSyncWindow, nextCheckMs: w.nextChangeMs };
   }
-  if (i.lastRefreshMs === undefined || !i.lastSyncedVersion) return { refresh: true, why: 'first sync' };
+  if (i.lastRefreshMs === undefined || !i.lastSyncedVersion) return { refresh: true, reason: R.FirstSync };
   // CreatedOnce: once the Secret exists, nothing (not even a spec change) rewrites it, as in ESO.
   if (i.spec.refreshPolicy === 'CreatedOnce' && i.target !== 'missing' && !i.lastSyncFailed) {
-    return { refresh: false, why: 'refreshPolicy CreatedOnce: already created' };
+    return { refresh: false, reason: R.CreatedOnceDone };
   }
-  if (i.lastSyncedVersion !== i.currentSyncedVersion)
-    return { refresh: true, why: 'spec or metadata changed' };
-  if (i.target === 'missing') return { refresh: true, why: 'target Secret missing' };
-  if (i.lastSyncFailed) return { refresh: true, why: 'last sync failed' };
-  if (i.forced && i.spec.refreshPolicy === 'Periodic') return { refresh: true, why: 'rotation event' };
+  if (i.lastSyncedVersion !== i.currentSyncedVersion) return { refresh: true, reason: R.SpecChanged };
+  if (i.target === 'missing') return { refresh: true, reason: R.TargetMissing };
+  if (i.lastSyncFailed) return { refresh: true, reason: R.LastSyncFailed };
+  if (i.forced && i.spec.refreshPolicy === 'Periodic') return { refresh: true, reason: R.RotationEvent };
   if (i.target === 'drifted' && i.spec.refreshPolicy !== 'CreatedOnce') {
-    return { refresh: true, why: 'target Secret changed outside the controller' };
+    return { refresh: true, reason: R.TargetDrifted };
   }
-  if (i.spec.refreshPolicy !== 'Periodic')
-    return { refresh: false, why: `refreshPolicy ${i.spec.refreshPolicy}` };
+  if (i.spec.refreshPolicy !== 'Periodic') return { refresh: false, reason: R.OnChangeOnly };
   const due = nextDue(i.spec, i.lastRefreshMs, i.key);
-  if (due === undefined) return { refresh: false, why: 'refreshInterval 0s: fetched once' };
-  if (i.nowMs >= due) return { refresh: true, why: 'refresh due' };
-  return { refresh: false, why: 'not due', nextCheckMs: due };
+  if (due === undefined) return { refresh: false, reason: R.FetchedOnce };
+  if (i.nowMs >= due) return { refresh: true, reason: R.Due };
+  return { refresh: false, reason: R.NotDue, nextCheckMs: due };
 }
 
 /** Next periodic refresh after a success at `lastMs`: cron schedule if set, else the jittered interval. */

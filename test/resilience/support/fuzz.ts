@@ -7,7 +7,7 @@
 // message.
 import fc from 'fast-check';
 import type { V1Secret } from '@kubernetes/client-node';
-import type { ExternalSecret, ExternalSecretStatus } from '../../../src/api/generated';
+import type { ExternalSecret } from '../../../src/api/generated';
 import { ES_REASON } from '../../../src/api/constants';
 import { createManifestValidator } from '../../../src/api/schema';
 import { KubeApiError } from '../../../src/kube/request';
@@ -20,16 +20,13 @@ import { DurationError } from '../../../src/gocompat/duration';
 import { buildDesired } from '../../../src/controllers/externalsecret/desired';
 import { fetchValues } from '../../../src/controllers/externalsecret/fetch';
 import { PlannedClient } from '../../../src/controllers/externalsecret/plan';
-import {
-  reconcileExternalSecret,
-  type ReconcileDeps,
-  type StoreObject,
-} from '../../../src/controllers/externalsecret/reconcile';
+import { reconcileExternalSecret, type StoreObject } from '../../../src/controllers/externalsecret/reconcile';
 import { normalize } from '../../../src/controllers/externalsecret/spec';
 import { validateStore } from '../../../src/controllers/secretstore/store-status';
 import { TemplateError } from '../../../src/gocompat/template';
 import { planWrite } from '../../../src/controllers/externalsecret/write-plan';
 import { matchesAny, parseOptIn } from '../../../src/controllers/rollout/annotations';
+import { fakeReconcileDeps } from '../../support/reconcile-deps';
 import { ALL_CANARIES, coherentCase, externalSecret, liveSecret, regexBomb, store } from './arbitraries';
 
 /** Reasons a Ready=False condition may carry: the API's own and the providers' typed errors. */
@@ -290,29 +287,17 @@ export async function reconcileCase(
   }
 
   // The whole reconcile, I/O in memory.
-  const statuses: ExternalSecretStatus[] = [];
-  const messages: string[] = [];
-  let current = es;
-  const deps: ReconcileDeps = {
+  const liveTarget = live(liveKind, targetName);
+  const { deps, record } = fakeReconcileDeps({
+    es,
     clock: systemClock,
-    externalSecret: () => current,
     store: () => storeObj,
-    namespaceLabels: async () => ({}),
     client: (s) => client(s),
-    cachedSecret: () => undefined,
-    readSecret: async (_ns, n) => live(liveKind, n),
-    writeSecret: async (_ns, plan) => apiserverWrite(plan.secret),
-    replaceSecret: async (_ns, s) => apiserverWrite(s),
-    deleteSecret: async () => undefined,
-    patchStatus: async (_es, st) => {
-      statuses.push(st);
-      current = { ...current, status: st };
-    },
-    event: (_es, _type, reason, message) => void messages.push(`${reason}: ${message}`),
-    lastHash: new Map(),
+    secrets: new Map(liveTarget ? [[targetName, liveTarget]] : []),
+    admit: apiserverWrite,
     lastVersions: new Map(),
-    forced: new Set(),
-  };
+  });
+  const statuses = record.statuses;
   let decision: Decision | undefined;
   try {
     decision = await notHung(reconcileExternalSecret(deps, NS, name));
@@ -348,7 +333,7 @@ export async function reconcileCase(
     fail(`${decision.kind} with no Ready condition`);
   const said = [
     ...statuses.flatMap((s) => (s.conditions ?? []).map((c) => c.message ?? '')),
-    ...messages,
+    ...record.events.map((e) => `${e.reason}: ${e.message}`),
     decision.kind === 'terminal' ? decision.reason : '',
     decision.kind === 'retry' ? String((decision.error as Error)?.message ?? decision.error) : '',
   ];

@@ -54,8 +54,6 @@ test('concurrent requests for one key share one call; payloads are not kept afte
 });
 
 describe('sharing a read with the ExternalSecrets that came due with it', () => {
-  afterEach(() => jest.useRealTimers());
-
   it('serves as many later requests as shareWith named, then reads again', async () => {
     const { c, calls } = counted(fake(), false);
     const asked: string[] = [];
@@ -78,14 +76,14 @@ describe('sharing a read with the ExternalSecrets that came due with it', () => 
   });
 
   it('holds a value at most SHARE_HOLD_MS, and not at all once its key is invalidated', async () => {
-    jest.useFakeTimers();
+    const clock = new ManualClock();
     const { c, calls } = counted(fake(), false);
-    const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(), shareWith: () => 5 });
+    const p = new PlannedClient(c, { mode: 'planned', clock, shareWith: () => 5 });
     await p.getSecret({ key: 'a' });
-    jest.advanceTimersByTime(SHARE_HOLD_MS - 1);
+    clock.advance(SHARE_HOLD_MS - 1);
     await p.getSecret({ key: 'a' });
     expect(calls.getSecret).toBe(1);
-    jest.advanceTimersByTime(1);
+    clock.advance(1);
     await p.getSecret({ key: 'a' });
     expect(calls.getSecret).toBe(2);
     p.invalidate('a');
@@ -112,13 +110,16 @@ describe('sharing a read with the ExternalSecrets that came due with it', () => 
 
 test('providers that batch get one getSecrets call for requests made together', async () => {
   const { c, calls } = counted(fake(), true);
-  const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(), batchWindowMs: 5 });
-  const got = await Promise.all([p.getSecret({ key: 'a' }), p.getSecret({ key: 'b' })]);
+  const clock = new ManualClock();
+  const p = new PlannedClient(c, { mode: 'planned', clock, batchWindowMs: 5 });
+  const both = Promise.all([p.getSecret({ key: 'a' }), p.getSecret({ key: 'b' })]);
+  clock.advance(5);
+  const got = await both;
   expect(got.map((v) => Buffer.from(v).toString())).toEqual(['1', '2']);
   expect(calls).toMatchObject({ getSecrets: 1, getSecret: 0 });
-  await expect(Promise.all([p.getSecret({ key: 'a' }), p.getSecret({ key: 'missing' })])).rejects.toThrow(
-    /missing/,
-  );
+  const failing = Promise.all([p.getSecret({ key: 'a' }), p.getSecret({ key: 'missing' })]);
+  clock.advance(5);
+  await expect(failing).rejects.toThrow(/missing/);
 });
 
 test('a provider that throws instead of rejecting fails the batched read, not the process', async () => {
@@ -132,8 +133,10 @@ test('a provider that throws instead of rejecting fails the batched read, not th
     close: async () => undefined,
   };
   for (const keys of [['a'], ['a', 'b']]) {
-    const p = new PlannedClient(c, { mode: 'planned', clock: new ManualClock(), batchWindowMs: 0 });
+    const clock = new ManualClock();
+    const p = new PlannedClient(c, { mode: 'planned', clock, batchWindowMs: 0 });
     const reads = keys.map((key) => p.getSecret({ key }));
+    clock.advance(0);
     for (const r of reads) await expect(r).rejects.toThrow('getSecret threw');
   }
 });

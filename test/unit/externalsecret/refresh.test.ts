@@ -5,6 +5,8 @@ import type { ExternalSecretSpec } from '../../../src/api/generated';
 import {
   decideRefresh,
   nextDue,
+  REFRESH_REASON_TEXT,
+  RefreshReason,
   type RefreshInput,
   type TargetState,
 } from '../../../src/controllers/externalsecret/refresh';
@@ -43,15 +45,18 @@ describe('decideRefresh: reasons to fetch now', () => {
   test('a synced object that is not due is left alone until its due time', () => {
     const d = decideRefresh(input());
     expect(d.refresh).toBe(false);
-    expect(d.why).toBe('not due');
+    expect(d.reason).toBe(RefreshReason.NotDue);
     expect(d.nextCheckMs).toBe(nextDue(spec(), T0, KEY));
   });
 
   test('first sync: no refreshTime or no syncedResourceVersion in status', () => {
-    expect(decideRefresh(input({ lastRefreshMs: undefined }))).toEqual({ refresh: true, why: 'first sync' });
+    expect(decideRefresh(input({ lastRefreshMs: undefined }))).toEqual({
+      refresh: true,
+      reason: RefreshReason.FirstSync,
+    });
     expect(decideRefresh(input({ lastSyncedVersion: undefined }))).toEqual({
       refresh: true,
-      why: 'first sync',
+      reason: RefreshReason.FirstSync,
     });
     expect(decideRefresh(input({ lastSyncedVersion: '' })).refresh).toBe(true);
   });
@@ -62,7 +67,7 @@ describe('decideRefresh: reasons to fetch now', () => {
     const same = syncedResourceVersion({ generation: 3, annotations: { [ANNOTATION.forceSync]: '1' } });
     expect(decideRefresh(input({ lastSyncedVersion: before, currentSyncedVersion: after }))).toEqual({
       refresh: true,
-      why: 'spec or metadata changed',
+      reason: RefreshReason.SpecChanged,
     });
     expect(decideRefresh(input({ lastSyncedVersion: before, currentSyncedVersion: same })).refresh).toBe(
       false,
@@ -76,7 +81,7 @@ describe('decideRefresh: reasons to fetch now', () => {
       const d = decideRefresh(
         input({ spec: spec({ refreshPolicy }), lastSyncedVersion: g1, currentSyncedVersion: g2 }),
       );
-      expect(d).toEqual({ refresh: true, why: 'spec or metadata changed' });
+      expect(d).toEqual({ refresh: true, reason: RefreshReason.SpecChanged });
     }
   });
 
@@ -89,7 +94,7 @@ describe('decideRefresh: reasons to fetch now', () => {
     ]) {
       expect(decideRefresh(input({ spec: s, target: 'missing' }))).toEqual({
         refresh: true,
-        why: 'target Secret missing',
+        reason: RefreshReason.TargetMissing,
       });
     }
   });
@@ -98,7 +103,7 @@ describe('decideRefresh: reasons to fetch now', () => {
     for (const refreshPolicy of ['Periodic', 'OnChange'] as const) {
       expect(decideRefresh(input({ spec: spec({ refreshPolicy }), target: 'drifted' }))).toEqual({
         refresh: true,
-        why: 'target Secret changed outside the controller',
+        reason: RefreshReason.TargetDrifted,
       });
     }
     const createdOnce = decideRefresh(
@@ -111,7 +116,7 @@ describe('decideRefresh: reasons to fetch now', () => {
   test('a failed last sync is retried now, even when the interval has not passed', () => {
     expect(decideRefresh(input({ lastSyncFailed: true }))).toEqual({
       refresh: true,
-      why: 'last sync failed',
+      reason: RefreshReason.LastSyncFailed,
     });
   });
 
@@ -143,8 +148,8 @@ describe('decideRefresh: Periodic with jitter', () => {
     for (const key of keys.slice(0, 10)) {
       const due = nextDue(spec(), T0, key)!;
       const before = decideRefresh(input({ key, nowMs: due - 1 }));
-      expect(before).toEqual({ refresh: false, why: 'not due', nextCheckMs: due });
-      expect(decideRefresh(input({ key, nowMs: due }))).toEqual({ refresh: true, why: 'refresh due' });
+      expect(before).toEqual({ refresh: false, reason: RefreshReason.NotDue, nextCheckMs: due });
+      expect(decideRefresh(input({ key, nowMs: due }))).toEqual({ refresh: true, reason: RefreshReason.Due });
       expect(decideRefresh(input({ key, nowMs: T0 + HOUR })).refresh).toBe(true);
     }
   });
@@ -162,7 +167,7 @@ describe('decideRefresh: Periodic with jitter', () => {
     const s = spec({ refreshInterval: '0s' });
     expect(decideRefresh(input({ spec: s, lastRefreshMs: undefined })).refresh).toBe(true);
     const later = decideRefresh(input({ spec: s, nowMs: T0 + 10_000 * HOUR }));
-    expect(later).toEqual({ refresh: false, why: 'refreshInterval 0s: fetched once' });
+    expect(later).toEqual({ refresh: false, reason: RefreshReason.FetchedOnce });
     expect(nextDue(s, T0, KEY)).toBeUndefined();
   });
 });
@@ -173,7 +178,7 @@ describe('decideRefresh: OnChange and CreatedOnce', () => {
     expect(nextDue(s, T0, KEY)).toBeUndefined();
     const d = decideRefresh(input({ spec: s, nowMs: T0 + 10_000 * HOUR }));
     expect(d.refresh).toBe(false);
-    expect(d.why).toContain(`refreshPolicy ${refreshPolicy}`);
+    expect(REFRESH_REASON_TEXT[d.reason]).toContain(`refreshPolicy ${refreshPolicy}`);
     expect(d.nextCheckMs).toBeUndefined();
   });
 
@@ -213,7 +218,7 @@ describe('decideRefresh: secretsync.io/refresh-schedule', () => {
     expect(nextDue(daily3, T0, 'other/key')).toBe(fire);
     expect(decideRefresh(input({ spec: daily3, nowMs: fire - 1000 }))).toEqual({
       refresh: false,
-      why: 'not due',
+      reason: RefreshReason.NotDue,
       nextCheckMs: fire,
     });
     expect(decideRefresh(input({ spec: daily3, nowMs: fire })).refresh).toBe(true);
@@ -240,7 +245,7 @@ describe('decideRefresh: syncWindows', () => {
     );
     expect(d).toEqual({
       refresh: false,
-      why: 'outside sync window',
+      reason: RefreshReason.OutsideSyncWindow,
       nextCheckMs: at('2026-03-02T03:00:00Z'),
     });
   });
@@ -249,7 +254,7 @@ describe('decideRefresh: syncWindows', () => {
     const now = at('2026-03-02T02:00:00Z');
     expect(decideRefresh(input({ spec: deny2to3, nowMs: now, lastSyncFailed: true }))).toEqual({
       refresh: false,
-      why: 'outside sync window',
+      reason: RefreshReason.OutsideSyncWindow,
       nextCheckMs: at('2026-03-02T03:00:00Z'),
     });
   });
@@ -271,7 +276,7 @@ describe('decideRefresh: syncWindows', () => {
         currentSyncedVersion: syncedResourceVersion({ generation: 2 }),
       }),
     );
-    expect(d).toEqual({ refresh: true, why: 'spec or metadata changed' });
+    expect(d).toEqual({ refresh: true, reason: RefreshReason.SpecChanged });
   });
 
   test('outside the deny window the normal rules apply', () => {
@@ -282,7 +287,7 @@ describe('decideRefresh: syncWindows', () => {
     );
     expect(after.refresh).toBe(true);
     const notDue = decideRefresh(input({ spec: deny2to3, lastRefreshMs: last, nowMs: last + MIN }));
-    expect(notDue).toEqual({ refresh: false, why: 'not due', nextCheckMs: due });
+    expect(notDue).toEqual({ refresh: false, reason: RefreshReason.NotDue, nextCheckMs: due });
   });
 
   test('allow windows: blocked outside them until the next opening, refreshed inside when due', () => {
@@ -294,13 +299,13 @@ describe('decideRefresh: syncWindows', () => {
       decideRefresh(input({ spec: weekdays, nowMs: saturday, lastRefreshMs: saturday - 5 * HOUR })),
     ).toEqual({
       refresh: false,
-      why: 'outside sync window',
+      reason: RefreshReason.OutsideSyncWindow,
       nextCheckMs: at('2026-03-09T09:00:00Z'),
     });
     const mondayMorning = at('2026-03-09T09:30:00Z');
     expect(
       decideRefresh(input({ spec: weekdays, nowMs: mondayMorning, lastRefreshMs: saturday - 5 * HOUR })),
-    ).toEqual({ refresh: true, why: 'refresh due' });
+    ).toEqual({ refresh: true, reason: RefreshReason.Due });
     expect(decideRefresh(input({ spec: weekdays, nowMs: at('2026-03-09T17:00:00Z') })).refresh).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import { Informer } from '../../../src/runtime/informer';
 import type { Logger } from '../../../src/observability/log';
 import { eventually } from '../../support/eventually';
 import { newKubeConfig } from '../../../src/kube/kubeconfig';
+import { ManualClock, type Clock } from '../../../src/runtime/clock';
 
 interface Obj {
   name: string;
@@ -106,13 +107,14 @@ afterEach(async () => {
   await api.stop();
 });
 
-function start(): { inf: Informer<Obj>; seen: string[]; msgs: string[] } {
+function start(clock?: Clock): { inf: Informer<Obj>; seen: string[]; msgs: string[] } {
   const { logger, msgs } = recorder();
   const inf = new Informer<Obj>(api.kubeConfig(), {
     path: '/api/v1/namespaces/ns/secrets',
     project: (o) => ({ name: o.metadata!.name!, rv: o.metadata!.resourceVersion! }),
     logger,
     backoff: { initialMs: 10, maxMs: 50 },
+    clock,
   });
   const seen: string[] = [];
   inf.on('add', (k, item) => seen.push(`add ${k} ${item.rv}`));
@@ -176,6 +178,18 @@ test('a failing watch is retried with backoff from the same resourceVersion', as
   await eventually(() => expect(seen).toEqual(['add ns/a 1', 'add ns/b 2']), { timeoutMs: 5000 });
   expect(api.watchRequests().map((u) => u.searchParams.get('resourceVersion'))).toEqual(['10', '10', '10']);
   expect(msgs.filter((m) => m === 'watch failed; resuming')).toHaveLength(2);
+});
+
+test('the backoff after a failed watch is a timer of the injected clock', async () => {
+  api.lists.push(list('10', [a1]));
+  api.watches.push(status(500), events([['ADDED', secret(b2)]]));
+  const clock = new ManualClock();
+  const { inf, seen } = start(clock);
+  await inf.start();
+  await eventually(() => expect(clock.pendingTimers()).toBe(1), { timeoutMs: 5000 });
+  expect(api.watchRequests()).toHaveLength(1);
+  clock.advance(50);
+  await eventually(() => expect(seen).toEqual(['add ns/a 1', 'add ns/b 2']), { timeoutMs: 5000 });
 });
 
 test('replayed events (same resourceVersion) and deletes of unknown keys are not announced', async () => {

@@ -1,0 +1,99 @@
+// In-memory ReconcileDeps for the reconcile without an apiserver: the fuzz harness
+// (test/resilience/support/fuzz.ts) and the table-driven reconcile suite
+// (test/unit/externalsecret/reconcile.test.ts). A status patch is applied as the watch would deliver
+// it: a new ExternalSecret object replaces the cached one. Every object the reconcile gets from the
+// "informer caches" (the ExternalSecret, stores, lean Secrets) is deeply frozen, so a reconcile that
+// edits a cached object in place throws instead of passing.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { ExternalSecret, ExternalSecretStatus } from '../../src/api/generated';
+import { KubeApiError } from '../../src/kube/request';
+import type { SecretsClient } from '../../src/providers/core/types';
+import type { Clock } from '../../src/runtime/clock';
+import type { LeanSecret, ReconcileDeps, StoreObject } from '../../src/controllers/externalsecret/reconcile';
+
+export function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+export interface FakeWorld {
+  es: ExternalSecret;
+  clock: Clock;
+  /** The store a reference resolves to (undefined: not found). */
+  store(kind: StoreObject['kind'], ns: string, name: string): StoreObject | undefined;
+  client(store: StoreObject): Promise<SecretsClient>;
+  /** Live Secrets by name (the apiserver); writes land here. */
+  secrets?: Map<string, V1Secret>;
+  /** What the Secret informer shows (lean projection), by name. */
+  cached?: Map<string, LeanSecret>;
+  namespaceLabels?: Record<string, string>;
+  /** Checks a Secret write as the apiserver would (throw a KubeApiError to refuse it). */
+  admit?(secret: V1Secret): void;
+  controllerClass?: string;
+  lastHash?: Map<string, string>;
+  lastVersions?: Map<string, string>;
+  forced?: Set<string>;
+}
+
+/** Everything the reconcile did through its deps, in order. */
+export interface FakeRecord {
+  statuses: ExternalSecretStatus[];
+  events: { type: 'Normal' | 'Warning'; reason: string; message: string }[];
+  /** `create <name>`, `update <name>`, `recreate <name>`, `replace <name>`, `delete <name>`. */
+  writes: string[];
+  syncs: string[];
+  /** The ExternalSecret as the cache holds it now (with the last status patch applied). */
+  current(): ExternalSecret;
+}
+
+export function fakeReconcileDeps(world: FakeWorld): { deps: ReconcileDeps; record: FakeRecord } {
+  let current = deepFreeze(world.es);
+  const secrets = world.secrets ?? new Map<string, V1Secret>();
+  const cached = world.cached ?? new Map<string, LeanSecret>();
+  deepFreeze([...cached.values()]);
+  const record: FakeRecord = { statuses: [], events: [], writes: [], syncs: [], current: () => current };
+  const store = (kind: StoreObject['kind'], ns: string, name: string) =>
+    deepFreeze(world.store(kind, ns, name));
+  const put = (secret: V1Secret) => {
+    world.admit?.(secret);
+    secrets.set(secret.metadata!.name!, secret);
+  };
+  const deps: ReconcileDeps = {
+    clock: world.clock,
+    controllerClass: world.controllerClass,
+    externalSecret: () => current,
+    store,
+    namespaceLabels: async () => world.namespaceLabels ?? {},
+    client: (s) => world.client(s),
+    cachedSecret: (_ns, name) => cached.get(name),
+    readSecret: async (_ns, name) => structuredClone(secrets.get(name)),
+    writeSecret: async (_ns, plan) => {
+      const name = plan.secret.metadata!.name!;
+      if (plan.kind === 'create' && secrets.has(name))
+        throw new KubeApiError(409, 'AlreadyExists', `secrets "${name}" already exists`);
+      put(plan.secret);
+      record.writes.push(`${plan.kind === 'update' && plan.recreate ? 'recreate' : plan.kind} ${name}`);
+    },
+    replaceSecret: async (_ns, s) => {
+      put(s);
+      record.writes.push(`replace ${s.metadata!.name!}`);
+    },
+    deleteSecret: async (_ns, name) => {
+      secrets.delete(name);
+      record.writes.push(`delete ${name}`);
+    },
+    patchStatus: async (_es, status) => {
+      record.statuses.push(status);
+      current = deepFreeze({ ...current, status });
+    },
+    event: (_es, type, reason, message) => void record.events.push({ type, reason, message }),
+    lastHash: world.lastHash ?? new Map(),
+    lastVersions: world.lastVersions,
+    forced: world.forced ?? new Set(),
+    onSync: (result) => void record.syncs.push(result),
+  };
+  return { deps, record };
+}

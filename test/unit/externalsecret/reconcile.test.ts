@@ -1,0 +1,512 @@
+// reconcileExternalSecret as a table: given the ExternalSecret, its store, the provider and the
+// Secrets (live and as the informer shows them) → the Decision for the queue, the Ready condition
+// written (or none), the Secret writes and Events. In memory (test/support/reconcile-deps.ts, the
+// fuzz harness's fakes), on a ManualClock. Rows marked `afterSync` first run one successful sync,
+// then change the world, and describe the second reconcile.
+import type { V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
+import type { ExternalSecretSpec, ExternalSecretStatus } from '../../../src/api/generated';
+import { ANNOTATION } from '../../../src/api/constants';
+import { contentHash } from '../../../src/api/hash';
+import { PlannedClient } from '../../../src/controllers/externalsecret/plan';
+import {
+  MAX_SECRET_DATA_BYTES,
+  reconcileExternalSecret,
+  type LeanSecret,
+  type StoreObject,
+} from '../../../src/controllers/externalsecret/reconcile';
+import { nextDue } from '../../../src/controllers/externalsecret/refresh';
+import { normalize } from '../../../src/controllers/externalsecret/spec';
+import { KubeApiError } from '../../../src/kube/request';
+import {
+  InvalidRefError,
+  NoSecretError,
+  ThrottledError,
+  UnavailableError,
+} from '../../../src/providers/core/errors';
+import type { FindQuery, RemoteKey, SecretsClient } from '../../../src/providers/core/types';
+import { ManualClock } from '../../../src/runtime/clock';
+import type { Decision } from '../../../src/runtime/decision';
+import { fakeReconcileDeps, type FakeRecord } from '../../support/reconcile-deps';
+import { enc, ES_NAME, ES_UID, externalSecret, NS } from './helpers';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+const MIN = 60_000;
+const KEY = `${NS}/${ES_NAME}`;
+
+/** A provider whose data and failures the rows change between reconciles. */
+class Provider implements SecretsClient {
+  readonly data = new Map<string, string>([['db-password', 's3cr3t']]);
+  /** Thrown by payload reads / by version-tag reads. */
+  failReads?: Error;
+  failTags?: Error;
+  reads = 0;
+
+  async getSecret(ref: RemoteKey): Promise<Uint8Array> {
+    this.reads++;
+    if (this.failReads) throw this.failReads;
+    const v = this.data.get(ref.key);
+    if (v === undefined) throw new NoSecretError(`no key "${ref.key}"`);
+    return enc(v);
+  }
+
+  async currentVersion(ref: RemoteKey): Promise<string> {
+    if (this.failTags) throw this.failTags;
+    const v = this.data.get(ref.key);
+    if (v === undefined) throw new NoSecretError(`no key "${ref.key}"`);
+    return `v-${v.length}-${v.slice(0, 3)}`;
+  }
+
+  async findSecrets(_q: FindQuery): Promise<Map<string, Uint8Array>> {
+    return new Map();
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface World {
+  clock: ManualClock;
+  spec: Partial<ExternalSecretSpec>;
+  meta: V1ObjectMeta;
+  store: StoreObject | undefined;
+  provider: Provider;
+  /** Live Secrets by name. */
+  secrets: Map<string, V1Secret>;
+  /** What the Secret informer shows; refreshed from `secrets` after each reconcile unless frozen. */
+  cached: Map<string, LeanSecret>;
+  lastHash: Map<string, string>;
+  lastVersions: Map<string, string>;
+  forced: Set<string>;
+  controllerClass?: string;
+  /** Refuses Secret writes with this error. */
+  refuseWrites?: Error;
+  /** The ExternalSecret's status, carried from one reconcile to the next as its informer would. */
+  status?: ExternalSecretStatus;
+}
+
+function world(): World {
+  return {
+    clock: new ManualClock(T0),
+    spec: { data: [{ secretKey: 'password', remoteRef: { key: 'db-password' } }] },
+    meta: {},
+    store: {
+      kind: 'SecretStore',
+      name: 'vault-ish',
+      namespace: NS,
+      generation: 1,
+      spec: { provider: { fake: { data: [] } } } as unknown as StoreObject['spec'],
+    },
+    provider: new Provider(),
+    secrets: new Map(),
+    cached: new Map(),
+    lastHash: new Map(),
+    lastVersions: new Map(),
+    forced: new Set(),
+  };
+}
+
+/** The Secret informer's lean projection of the live Secrets (as controller.ts projects them). */
+function informerView(secrets: Map<string, V1Secret>): Map<string, LeanSecret> {
+  const out = new Map<string, LeanSecret>();
+  for (const [name, s] of secrets) {
+    const data = Object.fromEntries(
+      Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+    );
+    out.set(name, {
+      uid: s.metadata?.uid ?? `uid-${name}`,
+      labels: s.metadata?.labels ?? {},
+      annotations: s.metadata?.annotations ?? {},
+      contentHash: contentHash(data, s.type ?? 'Opaque'),
+    });
+  }
+  return out;
+}
+
+async function reconcile(w: World): Promise<{ decision: Decision; record: FakeRecord }> {
+  const client = new PlannedClient(w.provider, { mode: 'planned', clock: w.clock });
+  const { deps, record } = fakeReconcileDeps({
+    es: { ...externalSecret(w.spec, w.meta), status: w.status },
+    clock: w.clock,
+    store: (kind, _ns, name) =>
+      w.store && w.store.kind === kind && w.store.name === name ? w.store : undefined,
+    client: async () => client,
+    secrets: w.secrets,
+    cached: new Map(w.cached),
+    admit: () => {
+      if (w.refuseWrites) throw w.refuseWrites;
+    },
+    controllerClass: w.controllerClass,
+    lastHash: w.lastHash,
+    lastVersions: w.lastVersions,
+    forced: w.forced,
+  });
+  const decision = await reconcileExternalSecret(deps, NS, ES_NAME);
+  w.status = record.current().status;
+  w.cached = informerView(w.secrets);
+  return { decision, record };
+}
+
+/** The Decision in the table's words. */
+function summary(d: Decision, w: World): string {
+  switch (d.kind) {
+    case 'done': {
+      if (d.requeueAfterMs === undefined) return 'done';
+      const due = nextDue(normalize(externalSecret(w.spec, w.meta)), w.clock.now(), KEY);
+      if (due !== undefined && d.requeueAfterMs === due - w.clock.now()) return 'done until next refresh';
+      return `done in ${d.requeueAfterMs} ms`;
+    }
+    case 'retry':
+      return `retry ${(d.error as Error).name}`;
+    case 'terminal':
+      return `terminal ${d.reason.split(':')[0]}`;
+  }
+}
+
+interface Row {
+  name: string;
+  /** Changes before the (first) reconcile. */
+  given?: (w: World) => void;
+  /** Run one successful sync first, then these changes; the row describes the second reconcile. */
+  afterSync?: (w: World) => void;
+  /** The Decision in summary()'s words (a function where it depends on the key's jitter). */
+  decision: string | ((w: World) => string);
+  /** `<status> <reason>` of the Ready condition written, or null when no status is written. */
+  ready: string | null;
+  message?: RegExp;
+  writes: string[];
+  /** `<type> <reason>` of each Event. */
+  events: string[];
+  syncs: string[];
+  /** Further checks on the world after the reconcile. */
+  then?: (w: World) => void;
+}
+
+const ownedLive = (w: World): V1Secret => ({
+  metadata: {
+    name: ES_NAME,
+    namespace: NS,
+    uid: 'uid-live',
+    labels: { 'reconcile.external-secrets.io/managed': 'true' },
+    ownerReferences: [
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        name: ES_NAME,
+        uid: ES_UID,
+        controller: true,
+      },
+    ],
+  },
+  data: { password: Buffer.from(w.provider.data.get('db-password') ?? '').toString('base64') },
+});
+
+const ROWS: Row[] = [
+  {
+    name: 'first sync creates the Secret and waits for the next refresh',
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    message: /^Secret was synced$/,
+    writes: [`create ${ES_NAME}`],
+    events: ['Normal Created'],
+    syncs: ['synced'],
+    then: (w) => {
+      expect(w.lastHash.get(KEY)).toBe(w.cached.get(ES_NAME)!.contentHash);
+      expect(w.lastVersions.has(KEY)).toBe(true);
+    },
+  },
+  {
+    name: 'an ExternalSecret being deleted is left alone',
+    given: (w) => (w.meta = { deletionTimestamp: new Date(T0) }),
+    decision: 'done',
+    ready: null,
+    writes: [],
+    events: [],
+    syncs: [],
+  },
+  {
+    name: 'an invalid refreshInterval is terminal',
+    given: (w) => (w.spec.refreshInterval = '1x'),
+    decision: 'terminal InvalidSpec',
+    ready: 'False InvalidSpec',
+    message: /^spec\.refreshInterval: invalid duration "1x"/,
+    writes: [],
+    events: ['Warning InvalidSpec'],
+    syncs: ['error'],
+  },
+  {
+    name: 'an invalid refresh-schedule annotation is terminal',
+    given: (w) => (w.meta = { annotations: { [ANNOTATION.refreshSchedule]: 'every hour' } }),
+    decision: 'terminal InvalidSpec',
+    ready: 'False InvalidSpec',
+    message: /^annotation secretsync\.io\/refresh-schedule: /,
+    writes: [],
+    events: ['Warning InvalidSpec'],
+    syncs: ['error'],
+  },
+  {
+    name: 'an unsupported field is terminal and named',
+    given: (w) => (w.spec.target = { manifest: { apiVersion: 'v1', kind: 'ConfigMap' } }),
+    decision: 'terminal UnsupportedField',
+    ready: 'False UnsupportedField',
+    message: /^not supported by secretsync yet: spec\.target\.manifest$/,
+    writes: [],
+    events: ['Warning UnsupportedField'],
+    syncs: ['error'],
+  },
+  {
+    name: 'a missing store waits for a change (no requeue)',
+    given: (w) => (w.store = undefined),
+    decision: 'done',
+    ready: 'False StoreNotFound',
+    message: /^SecretStore vault-ish in namespace team-a not found/,
+    writes: [],
+    events: ['Warning StoreNotFound'],
+    syncs: ['error'],
+  },
+  {
+    name: 'a store of another controller class is not ours: skipped, no status',
+    given: (w) => {
+      w.store = { ...w.store!, spec: { ...w.store!.spec, controller: 'other' } };
+      w.controllerClass = 'mine';
+    },
+    decision: 'done',
+    ready: null,
+    writes: [],
+    events: [],
+    syncs: ['skipped'],
+  },
+  {
+    name: 'synced and not due: nothing fetched or written; look again at the due time',
+    afterSync: (w) => w.clock.advance(MIN),
+    decision: (w) => `done in ${nextDue(normalize(externalSecret(w.spec)), T0, KEY)! - w.clock.now()} ms`,
+    ready: null,
+    writes: [],
+    events: [],
+    syncs: [],
+    then: (w) => expect(w.provider.reads).toBe(1),
+  },
+  {
+    name: 'a rotation event refreshes at once, and is taken',
+    afterSync: (w) => {
+      w.clock.advance(MIN);
+      w.provider.data.set('db-password', 'rotated');
+      w.forced.add(KEY);
+    },
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    writes: [`update ${ES_NAME}`],
+    events: ['Normal Updated'],
+    syncs: ['synced'],
+    then: (w) => expect(w.forced.has(KEY)).toBe(false),
+  },
+  {
+    name: 'a rotation event waits while the store is missing: it is taken only when a refresh is decided',
+    afterSync: (w) => {
+      w.forced.add(KEY);
+      w.store = undefined;
+    },
+    decision: 'done',
+    ready: 'False StoreNotFound',
+    writes: [],
+    events: ['Warning StoreNotFound'],
+    syncs: ['error'],
+    then: (w) => expect(w.forced.has(KEY)).toBe(true),
+  },
+  {
+    name: 'due, tags unchanged: no payload read, no write; refreshTime moves',
+    afterSync: (w) => w.clock.advance(61 * MIN),
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    writes: [],
+    events: [],
+    syncs: ['unchanged'],
+    then: (w) => expect(w.provider.reads).toBe(1),
+  },
+  {
+    name: 'due, tags moved: fetched and updated',
+    afterSync: (w) => {
+      w.clock.advance(61 * MIN);
+      w.provider.data.set('db-password', 'rotated');
+    },
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    writes: [`update ${ES_NAME}`],
+    events: ['Normal Updated'],
+    syncs: ['synced'],
+  },
+  {
+    name: 'due, the store throttles the tag check: back off without asking for payloads',
+    afterSync: (w) => {
+      w.clock.advance(61 * MIN);
+      w.provider.failTags = new ThrottledError('slow down');
+    },
+    decision: 'retry ThrottledError',
+    ready: 'False ProviderThrottled',
+    message: /^slow down$/,
+    writes: [],
+    events: ['Warning ProviderThrottled'],
+    syncs: ['error'],
+    then: (w) => expect(w.provider.reads).toBe(1),
+  },
+  {
+    name: 'the Secret changed by someone else is rewritten',
+    afterSync: (w) => {
+      w.clock.advance(MIN);
+      w.secrets.set(ES_NAME, { ...w.secrets.get(ES_NAME)!, data: { password: 'dGFtcGVyZWQ=' } });
+      w.cached = informerView(w.secrets);
+    },
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    writes: [`update ${ES_NAME}`],
+    events: ['Normal Updated'],
+    syncs: ['synced'],
+  },
+  {
+    name: 'provider unavailable: back off, the Secret untouched',
+    given: (w) => (w.provider.failReads = new UnavailableError('down')),
+    decision: 'retry UnavailableError',
+    ready: 'False ProviderUnavailable',
+    writes: [],
+    events: ['Warning ProviderUnavailable'],
+    syncs: ['error'],
+  },
+  {
+    name: 'a reference the provider rejects waits for the next refresh',
+    given: (w) => (w.provider.failReads = new InvalidRefError('bad name')),
+    decision: 'done until next refresh',
+    ready: 'False InvalidRemoteRef',
+    message: /^bad name$/,
+    writes: [],
+    events: ['Warning InvalidRemoteRef'],
+    syncs: ['error'],
+  },
+  {
+    name: 'a template error waits for the next refresh',
+    given: (w) => (w.spec.target = { template: { data: { x: '{{ .nope.deeper }}' } } }),
+    decision: 'done until next refresh',
+    ready: 'False TemplateError',
+    writes: [],
+    events: ['Warning TemplateError'],
+    syncs: ['error'],
+  },
+  {
+    name: 'remote key gone, deletionPolicy Retain: back off, the last Secret kept',
+    afterSync: (w) => {
+      w.provider.data.delete('db-password');
+      w.meta = { generation: 2 };
+    },
+    decision: 'retry NoSecretError',
+    ready: 'False RemoteKeyNotFound',
+    message: /; the last synced Secret is kept$/,
+    writes: [],
+    events: ['Warning RemoteKeyNotFound'],
+    syncs: ['error'],
+  },
+  {
+    name: 'remote key gone, deletionPolicy Delete: our Secret deleted',
+    given: (w) => {
+      w.spec.target = { deletionPolicy: 'Delete' };
+      w.provider.data.delete('db-password');
+      w.secrets.set(ES_NAME, ownedLive(w));
+    },
+    decision: 'retry NoSecretError',
+    ready: 'False SecretDeleted',
+    message: /; Secret deleted \(deletionPolicy Delete\)$/,
+    writes: [`delete ${ES_NAME}`],
+    events: ['Normal SecretDeleted'],
+    syncs: [],
+  },
+  {
+    name: 'an existing Secret not ours (create answers 409): not overwritten, backed off',
+    given: (w) => w.secrets.set(ES_NAME, { metadata: { name: ES_NAME, namespace: NS }, data: {} }),
+    decision: 'retry Error',
+    ready: 'False SecretNotOwned',
+    writes: [],
+    events: ['Warning SecretNotOwned'],
+    syncs: ['error'],
+  },
+  {
+    name: 'creationPolicy Merge without a Secret to merge into: backed off',
+    given: (w) => (w.spec.target = { creationPolicy: 'Merge' }),
+    decision: 'retry Error',
+    ready: 'False SecretMissing',
+    writes: [],
+    events: ['Warning SecretMissing'],
+    syncs: ['error'],
+  },
+  {
+    name: 'more than 1 MiB of data: not written, no backoff, wait for the next refresh',
+    given: (w) => w.provider.data.set('db-password', 'x'.repeat(MAX_SECRET_DATA_BYTES + 1)),
+    decision: 'done until next refresh',
+    ready: 'False UpdateFailed',
+    message: /more than the 1 MiB/,
+    writes: [],
+    events: ['Warning UpdateFailed'],
+    syncs: ['error'],
+  },
+  {
+    name: 'a write the apiserver forbids backs off with a hint',
+    given: (w) => (w.refuseWrites = new KubeApiError(403, 'Forbidden', 'secrets is forbidden')),
+    decision: 'retry KubeApiError',
+    ready: 'False UpdateFailed',
+    message: /^writing Secret team-a\/db-creds failed: secrets is forbidden \(check deploy\/rbac\.yaml\)$/,
+    writes: [],
+    events: ['Warning UpdateFailed'],
+    syncs: ['error'],
+  },
+  {
+    name: 'refreshPolicy OnChange, synced: nothing until a change',
+    given: (w) => (w.spec.refreshPolicy = 'OnChange'),
+    afterSync: (w) => w.clock.advance(1000 * MIN),
+    decision: 'done',
+    ready: null,
+    writes: [],
+    events: [],
+    syncs: [],
+  },
+  {
+    name: 'a changed spec (new generation) refreshes OnChange at once',
+    given: (w) => (w.spec.refreshPolicy = 'OnChange'),
+    afterSync: (w) => {
+      w.meta = { generation: 2 };
+      w.provider.data.set('db-password', 'rotated');
+    },
+    decision: 'done',
+    ready: 'True SecretSynced',
+    writes: [`update ${ES_NAME}`],
+    events: ['Normal Updated'],
+    syncs: ['synced'],
+  },
+  {
+    name: 'inside a deny sync window nothing is fetched; look again when it closes',
+    given: (w) =>
+      (w.spec.syncWindows = { kind: 'deny', windows: [{ schedule: '0 10 * * *', duration: '1h' }] }),
+    decision: `done in ${60 * MIN} ms`,
+    ready: null,
+    writes: [],
+    events: [],
+    syncs: [],
+    then: (w) => expect(w.provider.reads).toBe(0),
+  },
+];
+
+test.each(ROWS)('$name', async (row) => {
+  const w = world();
+  row.given?.(w);
+  if (row.afterSync) {
+    const first = await reconcile(w);
+    expect(first.record.statuses.at(-1)?.conditions?.[0]?.reason).toBe('SecretSynced');
+    row.afterSync(w);
+  }
+  const { decision, record } = await reconcile(w);
+  expect(summary(decision, w)).toBe(typeof row.decision === 'function' ? row.decision(w) : row.decision);
+  const ready = record.statuses.at(-1)?.conditions?.find((c) => c.type === 'Ready');
+  expect(ready ? `${ready.status} ${ready.reason}` : null).toBe(row.ready);
+  if (row.message) expect(ready?.message).toMatch(row.message);
+  expect(record.writes).toEqual(row.writes);
+  expect(record.events.map((e) => `${e.type} ${e.reason}`)).toEqual(row.events);
+  expect(record.syncs).toEqual(row.syncs);
+  // Values never reach a status, an Event or the decision.
+  const said = JSON.stringify([record.statuses, record.events, summary(decision, w)]);
+  for (const v of ['s3cr3t', 'rotated']) expect(said).not.toContain(v);
+  row.then?.(w);
+});
