@@ -14,7 +14,7 @@ import { RE2JS } from 're2js';
 import { parseAllDocuments } from 'yaml';
 import { ANNOTATION, API_GROUP, API_VERSIONS, KIND, SUPPORTED_PROVIDERS } from '../api/constants';
 import { createManifestValidator, type ManifestValidator } from '../api/schema';
-import { unsupportedFields } from '../controllers/externalsecret/spec';
+import { unsupportedFields } from '../api/unsupported-fields';
 import { compileTemplate } from '../gocompat/template';
 import type { ExternalSecretSpec } from '../api/generated';
 import { validateCron } from '../runtime/cron';
