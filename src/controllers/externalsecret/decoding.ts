@@ -2,29 +2,15 @@
 // value (after property extraction). ESO's behaviour, so it lives with the fetch that uses it.
 // No message built here ever contains value bytes.
 
+import { decodeBase64 } from '../../gocompat/base64';
 import { InvalidRefError } from '../../providers/core/errors';
 
 export type DecodingStrategy = 'None' | 'Base64' | 'Base64URL' | 'Auto';
 
-const STD = /^[A-Za-z0-9+/]*$/;
-const URL_SAFE = /^[A-Za-z0-9_-]*$/;
-
-/**
- * Go's base64.StdEncoding / URLEncoding DecodeString: padded, CR and LF ignored, anything else
- * outside the alphabet rejected (Node's Buffer decoder accepts nearly anything, so validate first).
- */
-function strictBase64(bytes: Uint8Array, url: boolean): Uint8Array | undefined {
-  let s = Buffer.from(bytes)
-    .toString('latin1')
-    .replace(/[\r\n]/g, '');
-  if (s.length % 4 !== 0) return undefined;
-  let pad = 0;
-  while (pad < 3 && s.endsWith('=')) {
-    s = s.slice(0, -1);
-    pad++;
-  }
-  if (pad > 2 || !(url ? URL_SAFE : STD).test(s)) return undefined;
-  return new Uint8Array(Buffer.from(s, url ? 'base64url' : 'base64'));
+/** Go's base64 DecodeString as ESO calls it; undefined where Go returns an error. */
+function base64(bytes: Uint8Array, encoding: 'std' | 'url'): Uint8Array | undefined {
+  const out = decodeBase64(bytes, encoding);
+  return typeof out === 'number' ? undefined : out;
 }
 
 /**
@@ -42,7 +28,7 @@ export function decode(
       return bytes;
     case 'Base64':
     case 'Base64URL': {
-      const out = strictBase64(bytes, strategy === 'Base64URL');
+      const out = base64(bytes, strategy === 'Base64' ? 'std' : 'url');
       if (!out) {
         const alphabet = strategy === 'Base64' ? 'standard (+/)' : 'URL-safe (-_)';
         throw new InvalidRefError(
@@ -53,7 +39,7 @@ export function decode(
       return out;
     }
     case 'Auto':
-      return strictBase64(bytes, false) ?? strictBase64(bytes, true) ?? bytes;
+      return base64(bytes, 'std') ?? base64(bytes, 'url') ?? bytes;
     default:
       throw new InvalidRefError(
         `decodingStrategy "${String(strategy)}" is not supported; use None, Base64, Base64URL or Auto`,
