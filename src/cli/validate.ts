@@ -14,7 +14,8 @@ import { RE2JS } from 're2js';
 import { parseAllDocuments } from 'yaml';
 import { ANNOTATION, API_GROUP, API_VERSIONS, KIND, SUPPORTED_PROVIDERS } from '../api/constants';
 import { createManifestValidator, type ManifestValidator } from '../api/schema';
-import { unsupportedFields } from '../controllers/externalsecret/spec';
+import { secretKeyProblem } from '../api/secret-key';
+import { unsupportedFields } from '../api/unsupported-fields';
 import { compileTemplate } from '../gocompat/template';
 import type { ExternalSecretSpec } from '../api/generated';
 import { validateCron } from '../runtime/cron';
@@ -158,20 +159,6 @@ function regexProblem(value: unknown, path: string): FieldProblem[] {
 }
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-/**
- * Why a key cannot be a key of the Secret, or undefined if it can: the rule the controller applies
- * to the Secret it builds (src/controllers/externalsecret/desired.ts) and the API server applies to
- * Secret data — letters, digits, '-', '_' and '.', at most 253 characters, not '.' or '..…'.
- */
-export function secretKeyProblem(k: string): string | undefined {
-  if (k.length > 253) return `is ${k.length} characters long; a Secret key may have at most 253`;
-  if (!/^[-._a-zA-Z0-9]+$/.test(k))
-    return "is not a valid Secret key (letters, digits, '-', '_' and '.' only)";
-  if (k === '.' || k.startsWith('..'))
-    return "is not a valid Secret key ('.' and names starting with '..' are reserved)";
-  return undefined;
-}
 
 /** A map key as shown in a field path: long keys are cut (the path stays readable). */
 const shownKey = (k: string) => (k.length > 64 ? `${k.slice(0, 64)}…` : k);

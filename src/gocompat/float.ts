@@ -1,5 +1,6 @@
 // Go's strconv.FormatFloat(x, fmt, prec, 64) for the 'e', 'E', 'f', 'F', 'g', 'G' formats: the
-// template engine's printf/print and gjson-style property values (providers/json.ts) both use it.
+// one Go float formatter, for the template engine's printf/print and toJson (template/format.ts,
+// template/json.ts) and gjson-style property values (gjson.ts).
 
 interface Digits {
   /** significant digits without leading or trailing zeros; '' for zero */

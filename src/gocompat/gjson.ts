@@ -1,14 +1,21 @@
-// Byte-level helpers every provider result goes through, with ESO's semantics so that Secrets ESO
-// wrote are reproduced byte for byte (and adopted without a rewrite):
+// gjson paths and Go's JSON as ESO reads secret payloads, so that Secrets ESO wrote are reproduced
+// byte for byte (and adopted without a rewrite):
 //   - extractProperty: remoteRef.property, a gjson path into a JSON payload;
-//   - jsonToMap: dataFrom.extract, a top-level JSON object split into keys;
-//   - decode: remoteRef.decodingStrategy (None | Base64 | Base64URL | Auto).
+//   - jsonToMap: dataFrom.extract, a top-level JSON object split into keys.
 // The JSON scanner works on the payload's bytes and keeps every value's raw span, because ESO
 // returns objects, arrays and integers exactly as written (whitespace and all), not re-serialised.
 // No message built here ever contains payload bytes.
 
 import { formatFloat } from './float';
-import { InvalidRefError } from '../providers/core/errors';
+
+/**
+ * A payload or property that cannot give a value (not JSON, not an object, path not found or not
+ * supported). The message names the key and property, never payload bytes; the controller reports
+ * it as the user's reference problem (controllers/externalsecret/fetch.ts).
+ */
+export class GjsonError extends Error {
+  override readonly name = 'GjsonError';
+}
 
 const MAX_DEPTH = 1000;
 const utf8 = new TextDecoder();
@@ -358,23 +365,23 @@ function resultBytes(b: Uint8Array, r: Result): Uint8Array {
 export function extractProperty(bytes: Uint8Array, property: string, key = 'the remote secret'): Uint8Array {
   const doc = parse(bytes);
   if (doc instanceof NotJson) {
-    throw new InvalidRefError(
+    throw new GjsonError(
       `payload of ${key} is not JSON (${doc.message}), so property "${property}" cannot be read`,
     );
   }
-  if (property === '') throw new InvalidRefError(`property of ${key} is empty`);
+  if (property === '') throw new GjsonError(`property of ${key} is empty`);
   if (property.includes('.') && !property.includes('\\') && doc.kind === 'object') {
     const literal = doc.entries.find(([k]) => k === property);
     if (literal) return resultBytes(bytes, { node: literal[1] });
   }
   const comps = splitPath(property, (what) => {
-    throw new InvalidRefError(
+    throw new GjsonError(
       `property "${property}" of ${key} uses gjson ${what}, which secretsync does not support; ` +
         'use a dotted path (a.b.c), array indexes (items.0), # and \\ escapes',
     );
   });
   const r = lookup(bytes, doc, comps, 0);
-  if (!r) throw new InvalidRefError(`property "${property}" not found in ${key}`);
+  if (!r) throw new GjsonError(`property "${property}" not found in ${key}`);
   return resultBytes(bytes, r);
 }
 
@@ -386,68 +393,11 @@ export function jsonToMap(bytes: Uint8Array, key: string): Record<string, Uint8A
   const doc = parse(bytes);
   if (doc instanceof NotJson || doc.kind !== 'object') {
     const why = doc instanceof NotJson ? `not JSON (${doc.message})` : `a JSON ${doc.kind}, not an object`;
-    throw new InvalidRefError(`payload of ${key} is ${why}, so dataFrom.extract cannot split it into keys`);
+    throw new GjsonError(`payload of ${key} is ${why}, so dataFrom.extract cannot split it into keys`);
   }
   const out = Object.create(null) as Record<string, Uint8Array>;
   for (const [k, v] of doc.entries) {
     out[k] = v.kind === 'string' ? encoder.encode(stringValue(bytes, v)) : raw(bytes, v);
   }
   return out;
-}
-
-export type DecodingStrategy = 'None' | 'Base64' | 'Base64URL' | 'Auto';
-
-const STD = /^[A-Za-z0-9+/]*$/;
-const URL_SAFE = /^[A-Za-z0-9_-]*$/;
-
-/**
- * Go's base64.StdEncoding / URLEncoding DecodeString: padded, CR and LF ignored, anything else
- * outside the alphabet rejected (Node's Buffer decoder accepts nearly anything, so validate first).
- */
-function strictBase64(bytes: Uint8Array, url: boolean): Uint8Array | undefined {
-  let s = Buffer.from(bytes)
-    .toString('latin1')
-    .replace(/[\r\n]/g, '');
-  if (s.length % 4 !== 0) return undefined;
-  let pad = 0;
-  while (pad < 3 && s.endsWith('=')) {
-    s = s.slice(0, -1);
-    pad++;
-  }
-  if (pad > 2 || !(url ? URL_SAFE : STD).test(s)) return undefined;
-  return new Uint8Array(Buffer.from(s, url ? 'base64url' : 'base64'));
-}
-
-/**
- * remoteRef.decodingStrategy, as ESO applies it: None keeps the bytes; Base64 / Base64URL decode
- * (padded) or fail; Auto tries Base64, then Base64URL, else keeps the bytes.
- * @param key the remote key, named in error messages.
- */
-export function decode(
-  bytes: Uint8Array,
-  strategy: DecodingStrategy | undefined,
-  key = 'the remote secret',
-): Uint8Array {
-  switch (strategy ?? 'None') {
-    case 'None':
-      return bytes;
-    case 'Base64':
-    case 'Base64URL': {
-      const out = strictBase64(bytes, strategy === 'Base64URL');
-      if (!out) {
-        const alphabet = strategy === 'Base64' ? 'standard (+/)' : 'URL-safe (-_)';
-        throw new InvalidRefError(
-          `value of ${key} is not valid padded ${alphabet} base64, as decodingStrategy ${strategy} requires ` +
-            '(use Auto to accept either alphabet and raw values, or None)',
-        );
-      }
-      return out;
-    }
-    case 'Auto':
-      return strictBase64(bytes, false) ?? strictBase64(bytes, true) ?? bytes;
-    default:
-      throw new InvalidRefError(
-        `decodingStrategy "${String(strategy)}" is not supported; use None, Base64, Base64URL or Auto`,
-      );
-  }
 }

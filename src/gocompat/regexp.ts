@@ -63,7 +63,16 @@ function extract(t: string): { name: string; num: number; rest: string } | undef
     if (str[i] !== '}') return undefined;
     i++;
   }
-  let num = /^\d+$/.test(name) && name.length < 9 ? Number(name) : -1;
+  // A group number as Go reads one: ASCII digits, no leading zero, and `num >= 1e8` checked before
+  // each digit (so up to nine digits); any other name is a group name.
+  let num = 0;
+  for (const c of name) {
+    if (c < '0' || c > '9' || num >= 1e8) {
+      num = -1;
+      break;
+    }
+    num = num * 10 + Number(c);
+  }
   if (name[0] === '0' && name.length > 1) num = -1;
   return { name, num, rest: str.slice(i) };
 }

@@ -5,6 +5,7 @@ import type { ExternalSecret } from '../../api/generated';
 import { ANNOTATION, LABEL } from '../../api/constants';
 import { InvalidRefError } from '../../providers/core/errors';
 import { contentHash } from '../../api/hash';
+import { secretKeyProblem } from '../../api/secret-key';
 import { renderedBytes, renderTemplate } from '../../gocompat/template';
 
 export interface DesiredSecret {
@@ -15,8 +16,6 @@ export interface DesiredSecret {
   annotations: Record<string, string>;
   immutable: boolean;
 }
-
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 export function buildDesired(
   es: ExternalSecret,
@@ -51,7 +50,7 @@ export function buildDesired(
     }
   }
   for (const k of data.keys()) {
-    if (!SECRET_KEY.test(k) || k.length > 253 || k === '.' || k.startsWith('..')) {
+    if (secretKeyProblem(k) !== undefined) {
       throw new InvalidRefError(
         `"${k.slice(0, 100)}" is not a valid Secret key (letters, digits, '-', '_', '.'): rename it with dataFrom.rewrite or template`,
       );

@@ -11,7 +11,8 @@ import type {
   SecretStoreRef,
 } from '../../api/generated';
 import { InvalidRefError } from '../../providers/core/errors';
-import { decode, extractProperty, jsonToMap, type DecodingStrategy } from '../../gocompat/gjson';
+import { extractProperty as gjsonProperty, jsonToMap as gjsonToMap, GjsonError } from '../../gocompat/gjson';
+import { decode, type DecodingStrategy } from './decoding';
 import type { SecretsClient } from '../../providers/core/types';
 import { replaceAll } from '../../gocompat/regexp';
 import { PlannedClient } from './plan';
@@ -33,6 +34,20 @@ export class FetchSession {
     return p;
   }
 }
+
+/** A payload or property gjson cannot serve is the user's reference problem: same message. */
+function asRefError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof GjsonError) throw new InvalidRefError(err.message);
+    throw err;
+  }
+}
+
+const extractProperty = (raw: Uint8Array, property: string, key: string) =>
+  asRefError(() => gjsonProperty(raw, property, key));
+const jsonToMap = (raw: Uint8Array, key: string) => asRefError(() => gjsonToMap(raw, key));
 
 function checkNullBytes(value: Uint8Array, ref: { nullBytePolicy?: string }, where: string): void {
   if (ref.nullBytePolicy === 'Fail' && value.includes(0)) {

@@ -2,6 +2,7 @@
 // indented output, map keys sorted, HTML-safe escaping of <, > and & unless raw, U+2028/U+2029
 // escaped, floats in Go's format. Also the JSON -> value decoder used by fromJson.
 
+import { formatFloat } from '../float';
 import { FuncError } from './errors';
 import { Sink, type Budget } from './limits';
 import { isMap, isNil, sortedKeys } from './values';
@@ -62,12 +63,12 @@ function encodeString(s: string, escapeHtml: boolean): string {
   return out + s.slice(start) + '"';
 }
 
+/** encoding/json's float64 encoder: shortest 'f', or 'e' below 1e-6 and from 1e21 (e-07 as e-7). */
 function encodeFloat(x: number): string {
   if (!Number.isFinite(x)) throw new FuncError('json: unsupported value (NaN or Inf)');
-  if (Object.is(x, -0)) return '-0';
-  // JavaScript's shortest round-trip formatting uses the same exponent thresholds (1e-6, 1e21)
-  // and exponent spelling as Go's encoder.
-  return String(x);
+  const abs = Math.abs(x);
+  if (abs !== 0 && (abs < 1e-6 || abs >= 1e21)) return formatFloat(x, 'e', -1).replace(/e-0(\d)$/, 'e-$1');
+  return formatFloat(x, 'f', -1);
 }
 
 function encode(v: unknown, opts: JsonOptions, out: Sink, budget: Budget, depth: number): void {

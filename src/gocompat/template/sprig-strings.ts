@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 
+import { decodeBase64 } from '../base64';
 import { FuncError } from './errors';
 import { fn, type FuncTable } from './funcdef';
 import { formatValue, goQuote } from './format';
@@ -203,7 +204,6 @@ function trunc(c: number, s: string): string {
 // ---------------------------------------------------------------------------------------------
 // Encodings
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 function decodeMap(alphabet: string): Int16Array {
@@ -212,62 +212,9 @@ function decodeMap(alphabet: string): Int16Array {
   return m;
 }
 
-const B64_MAP = decodeMap(B64);
 const B32_MAP = decodeMap(B32);
 const PAD = 0x3d;
 const isNewline = (b: number | undefined): boolean => b === 0x0a || b === 0x0d;
-
-/**
- * Go's base64.StdEncoding.DecodeString, including where it reports corrupt input. Returns the
- * bytes, or the byte offset of the first error.
- */
-function base64Decode(src: Uint8Array): Buffer | number {
-  const out: number[] = [];
-  let si = 0;
-  for (;;) {
-    const dbuf = [0, 0, 0, 0];
-    let dlen = 4;
-    let done = false;
-    for (let j = 0; j < 4; j++) {
-      if (si === src.length) {
-        if (j === 0) return Buffer.from(out);
-        return si - j;
-      }
-      const c = src[si] as number;
-      si++;
-      const v = B64_MAP[c] as number;
-      if (v >= 0) {
-        dbuf[j] = v;
-        continue;
-      }
-      if (isNewline(c)) {
-        j--;
-        continue;
-      }
-      if (c !== PAD) return si - 1;
-      if (j < 2) return si - 1;
-      if (j === 2) {
-        while (si < src.length && isNewline(src[si])) si++;
-        if (si === src.length) return src.length;
-        if (src[si] !== PAD) return si - 1;
-        si++;
-      }
-      while (si < src.length && isNewline(src[si])) si++;
-      if (si < src.length) return si;
-      dlen = j;
-      done = true;
-      break;
-    }
-    const val =
-      ((dbuf[0] as number) << 18) |
-      ((dbuf[1] as number) << 12) |
-      ((dbuf[2] as number) << 6) |
-      (dbuf[3] as number);
-    const bytes = [(val >> 16) & 0xff, (val >> 8) & 0xff, val & 0xff];
-    for (let k = 0; k < dlen - 1; k++) out.push(bytes[k] as number);
-    if (done) return Buffer.from(out);
-  }
-}
 
 function base32Encode(data: Buffer): string {
   let out = '';
@@ -462,7 +409,7 @@ export const SPRIG_STRING_FUNCTIONS: FuncTable = {
 
   b64enc: fn(['string'], ([a]) => toBytes(s(a)).toString('base64')),
   b64dec: fn(['string'], ([a]) => {
-    const r = base64Decode(toBytes(s(a)));
+    const r = decodeBase64(toBytes(s(a)), 'std');
     return typeof r === 'number' ? `illegal base64 data at input byte ${r}` : fromBytes(r);
   }),
   b32enc: fn(['string'], ([a]) => base32Encode(toBytes(s(a)))),

@@ -108,6 +108,39 @@ describe('data[]', () => {
     expect(out).toEqual({ user: 'bob', port: '5432', ssl: 'true' });
   });
 
+  test("a property or payload gjson cannot serve → InvalidRefError with gjson's message", async () => {
+    const unsupported =
+      'property "opts|ssl" of db-json uses gjson pipes (|), which secretsync does not support; ' +
+      'use a dotted path (a.b.c), array indexes (items.0), # and \\ escapes';
+    const cases: [ExternalSecretSpec, string][] = [
+      [
+        base({ data: [{ secretKey: 'x', remoteRef: { key: 'db-json', property: 'nope' } }] }),
+        'property "nope" not found in db-json',
+      ],
+      [
+        base({ data: [{ secretKey: 'x', remoteRef: { key: 'db-user', property: 'user' } }] }),
+        'payload of db-user is not JSON (unexpected character at byte 0), so property "user" cannot be read',
+      ],
+      [
+        base({ data: [{ secretKey: 'x', remoteRef: { key: 'db-json', property: 'opts|ssl' } }] }),
+        unsupported,
+      ],
+      [
+        base({ dataFrom: [{ extract: { key: 'db-json', property: 'port' } }] }),
+        'payload of db-json is a JSON number, not an object, so dataFrom.extract cannot split it into keys',
+      ],
+      [
+        base({ dataFrom: [{ extract: { key: 'db-json', property: 'nope' } }] }),
+        'property "nope" not found in db-json',
+      ],
+    ];
+    for (const [spec, message] of cases) {
+      const err = await fetchValues(spec, harness().clientFor).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidRefError);
+      expect((err as Error).message).toBe(message);
+    }
+  });
+
   test('property + decodingStrategy Base64 decodes the picked field', async () => {
     const out = await fetchText(
       base({

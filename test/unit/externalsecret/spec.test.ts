@@ -1,8 +1,9 @@
-// spec.ts: ESO's defaults applied to an ExternalSecret, and the fields secretsync reports as not
-// supported (Ready=False naming the field) rather than silently ignoring.
+// spec.ts: ESO's defaults applied to an ExternalSecret; api/unsupported-fields.ts: the fields
+// secretsync reports as not supported (Ready=False naming the field) rather than silently ignoring.
 import { ANNOTATION } from '../../../src/api/constants';
 import type { ExternalSecretSpec } from '../../../src/api/generated';
-import { normalize, unsupportedFields } from '../../../src/controllers/externalsecret/spec';
+import { normalize } from '../../../src/controllers/externalsecret/spec';
+import { unsupportedFields } from '../../../src/api/unsupported-fields';
 import { DurationError } from '../../../src/gocompat/duration';
 import { externalSecret } from './helpers';
 
@@ -164,7 +165,7 @@ describe('unsupportedFields', () => {
     expect(unsupportedFields({ target: { template: { templateFrom: [] } } })).toEqual([]);
   });
 
-  // BUG (spec.ts unsupportedFields): template.metadata.finalizers is neither applied (desired.ts and
+  // BUG (api/unsupported-fields.ts): template.metadata.finalizers is neither applied (desired.ts and
   // write-plan.ts never set finalizers on the Secret) nor reported, so it is silently ignored —
   // against this module's own rule "reported as Ready=False naming the field, never ignored".
   test('template.metadata.finalizers, which nothing applies, is reported', () => {

@@ -114,6 +114,20 @@ describe('JSON', () => {
     ).toBe('1e+21 1e-7 12345678');
   });
 
+  it.each([
+    ['0.000001', '0.000001'],
+    ['0.000000999', '9.99e-7'],
+    ['1e-100', '1e-100'],
+    ['5e-324', '5e-324'],
+    ['1e20', '100000000000000000000'],
+    ['1e21', '1e+21'],
+    ['1.7976931348623157e308', '1.7976931348623157e+308'],
+    ['-0', '-0'],
+    ['-123456789.125', '-123456789.125'],
+  ])('toJson writes the float64 %s as encoding/json does: %s', (json, want) => {
+    expect(render('{{ .j | fromJson | toJson }}', { j: json })).toBe(want);
+  });
+
   it('toPrettyJson indents with two spaces', () => {
     expect(render('{{ toPrettyJson (dict "a" (list 1 2) "b" (dict)) }}')).toBe(
       '{\n  "a": [\n    1,\n    2\n  ],\n  "b": {}\n}',

@@ -1,9 +1,9 @@
-// remoteRef.property / dataFrom.extract / decodingStrategy with ESO's (gjson, Go) semantics, and
-// the rule that no error message ever carries payload bytes.
+// remoteRef.property / dataFrom.extract with ESO's (gjson, Go) semantics, and the rule that no
+// error message ever carries payload bytes. (fetch.test.ts: these errors reach the controller as
+// InvalidRefError with the same message; decoding.test.ts: decodingStrategy.)
 import { randomBytes } from 'node:crypto';
-import { InvalidRefError } from '../../../src/providers/core/errors';
 import { formatFloat } from '../../../src/gocompat/float';
-import { decode, extractProperty, jsonToMap } from '../../../src/gocompat/gjson';
+import { extractProperty, GjsonError, jsonToMap } from '../../../src/gocompat/gjson';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => Buffer.from(b).toString('utf8');
@@ -85,13 +85,13 @@ describe('extractProperty', () => {
     expect(prop('{"k": "first", "k": "second"}', 'k')).toBe('first');
   });
 
-  test('a missing property is an InvalidRefError naming the property and key', () => {
+  test('a missing property is a GjsonError naming the property and key', () => {
     const err = thrown(() => extractProperty(enc(doc), 'db.nope', 'db-secret'));
-    expect(err).toBeInstanceOf(InvalidRefError);
+    expect(err).toBeInstanceOf(GjsonError);
     expect(err.message).toBe('property "db.nope" not found in db-secret');
-    expect(() => prop(doc, 'items.9')).toThrow(InvalidRefError);
-    expect(() => prop(doc, 'user.x')).toThrow(InvalidRefError);
-    expect(() => prop(doc, 'items.name')).toThrow(InvalidRefError);
+    expect(() => prop(doc, 'items.9')).toThrow(GjsonError);
+    expect(() => prop(doc, 'user.x')).toThrow(GjsonError);
+    expect(() => prop(doc, 'items.name')).toThrow(GjsonError);
   });
 
   test('gjson queries, modifiers and pipes are rejected with a clear message', () => {
@@ -100,10 +100,10 @@ describe('extractProperty', () => {
     expect(() => prop(doc, 'items|0')).toThrow(/pipes/);
   });
 
-  test('non-JSON payloads are an InvalidRefError that names the key and property', () => {
+  test('non-JSON payloads are a GjsonError that names the key and property', () => {
     for (const bad of ['not json', '{"a":1,}', '{"a":01}', "{'a':1}", '{"a":1} x', '', '{"a":"\u0001"}']) {
       const err = thrown(() => extractProperty(enc(bad), 'a', 'db'));
-      expect(err).toBeInstanceOf(InvalidRefError);
+      expect(err).toBeInstanceOf(GjsonError);
       expect(err.message).toMatch(/^payload of db is not JSON .*, so property "a" cannot be read$/);
     }
   });
@@ -135,13 +135,6 @@ describe('extractProperty', () => {
         jsonToMap(enc(p), 'db');
       } catch (err) {
         messages.push((err as Error).message);
-      }
-      for (const s of ['Base64', 'Base64URL'] as const) {
-        try {
-          decode(enc(p), s, 'db');
-        } catch (err) {
-          messages.push((err as Error).message);
-        }
       }
     }
     expect(messages.length).toBeGreaterThan(15);
@@ -180,54 +173,13 @@ describe('jsonToMap', () => {
     expect(dec(m['__proto__']!)).toBe('p');
   });
 
-  test('not an object → InvalidRefError naming the key', () => {
+  test('not an object → GjsonError naming the key', () => {
     expect(() => jsonToMap(enc('[1]'), 'db')).toThrow(
-      new InvalidRefError(
+      new GjsonError(
         'payload of db is a JSON array, not an object, so dataFrom.extract cannot split it into keys',
       ),
     );
-    expect(() => jsonToMap(enc('"s"'), 'db')).toThrow(InvalidRefError);
+    expect(() => jsonToMap(enc('"s"'), 'db')).toThrow(GjsonError);
     expect(() => jsonToMap(enc('nope'), 'db')).toThrow(/payload of db is not JSON/);
-  });
-});
-
-describe('decode', () => {
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-  test('None keeps bytes; undefined means None', () => {
-    expect(dec(decode(enc('aGk='), 'None'))).toBe('aGk=');
-    expect(dec(decode(enc('aGk='), undefined))).toBe('aGk=');
-  });
-
-  test('Base64: standard, padded; CR/LF ignored as in Go', () => {
-    expect(dec(decode(enc(b64('hello')), 'Base64'))).toBe('hello');
-    expect(dec(decode(enc('aGVs\r\nbG8='), 'Base64'))).toBe('hello');
-    expect(decode(enc(''), 'Base64')).toHaveLength(0);
-    expect(Buffer.from(decode(enc('+/8='), 'Base64'))).toEqual(Buffer.from([0xfb, 0xff]));
-  });
-
-  test('Base64 rejects missing padding, the URL alphabet and junk', () => {
-    for (const bad of ['aGVsbG8', '-_8=', 'aGV sbG8=', 'a===', '!!!!']) {
-      const err = thrown(() => decode(enc(bad), 'Base64', 'db'));
-      expect(err).toBeInstanceOf(InvalidRefError);
-      expect(err.message).toMatch(/^value of db is not valid padded standard \(\+\/\) base64/);
-    }
-  });
-
-  test('Base64URL: URL alphabet, padded', () => {
-    expect(Buffer.from(decode(enc('-_8='), 'Base64URL'))).toEqual(Buffer.from([0xfb, 0xff]));
-    expect(() => decode(enc('+/8='), 'Base64URL', 'db')).toThrow(/URL-safe/);
-    expect(() => decode(enc('-_8'), 'Base64URL', 'db')).toThrow(InvalidRefError);
-  });
-
-  test('Auto: standard, then URL, else the raw bytes', () => {
-    expect(dec(decode(enc(b64('hello')), 'Auto'))).toBe('hello');
-    expect(Buffer.from(decode(enc('-_8='), 'Auto'))).toEqual(Buffer.from([0xfb, 0xff]));
-    expect(dec(decode(enc('plain value'), 'Auto'))).toBe('plain value');
-    expect(dec(decode(enc('hello'), 'Auto'))).toBe('hello');
-  });
-
-  test('an unknown strategy is an InvalidRefError', () => {
-    expect(() => decode(enc('x'), 'Hex' as never)).toThrow(/decodingStrategy "Hex" is not supported/);
   });
 });
