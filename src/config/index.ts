@@ -1,5 +1,6 @@
 // Flags and environment → one typed, validated Config for the controller process.
 import { hostname } from 'node:os';
+import { DurationError, parseDuration } from '../gocompat/duration';
 
 export interface Config {
   kubeconfig?: string;
@@ -55,11 +56,15 @@ function int(name: string, v: string | undefined, dflt: number, min: number, max
   return n;
 }
 
-function seconds(name: string, v: string | undefined, dfltMs: number): number {
+/** A flag's duration, parsed as every other duration in the product: a Go duration or whole seconds. */
+function duration(name: string, v: string | undefined, dfltMs: number): number {
   if (v === undefined || v === '') return dfltMs;
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v);
-  if (!m) throw new ConfigError(`--${name} must be a duration like 15s, got "${v}"`);
-  return m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000;
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    if (err instanceof DurationError) throw new ConfigError(`--${name}: ${err.message}`);
+    throw err;
+  }
 }
 
 function fetchPlan(v: string | undefined): 'planned' | 'naive' {
@@ -73,9 +78,9 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
     enabled: f.leaderElect ?? env.SECRETSYNC_LEADER_ELECT !== 'false',
     namespace: f.leaderElectionNamespace ?? env.POD_NAMESPACE ?? 'secretsync-system',
     name: f.leaderElectionId ?? env.SECRETSYNC_LEADER_ELECTION_ID ?? 'secretsync-leader',
-    leaseDurationMs: seconds('lease-duration', f.leaseDuration, 15_000),
-    renewDeadlineMs: seconds('renew-deadline', f.renewDeadline, 10_000),
-    retryPeriodMs: seconds('retry-period', f.retryPeriod, 2_000),
+    leaseDurationMs: duration('lease-duration', f.leaseDuration, 15_000),
+    renewDeadlineMs: duration('renew-deadline', f.renewDeadline, 10_000),
+    retryPeriodMs: duration('retry-period', f.retryPeriod, 2_000),
   };
   if (!(le.leaseDurationMs > le.renewDeadlineMs && le.renewDeadlineMs > le.retryPeriodMs)) {
     throw new ConfigError('leader election needs lease-duration > renew-deadline > retry-period');
@@ -95,7 +100,7 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
       namespace: le.namespace,
       name: f.digestKeySecret ?? env.SECRETSYNC_DIGEST_KEY_SECRET ?? 'secretsync-digest-key',
     },
-    rolloutDebounceMs: seconds(
+    rolloutDebounceMs: duration(
       'rollout-debounce',
       f.rolloutDebounce ?? env.SECRETSYNC_ROLLOUT_DEBOUNCE,
       1_000,
