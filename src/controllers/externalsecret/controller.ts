@@ -30,7 +30,8 @@ import {
   type StoreCondition,
 } from '../secretstore/store-status';
 import { KubeIO } from './kube-io';
-import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps, type StoreObject } from './reconcile';
+import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps } from './reconcile';
+import type { StoreObject } from '../secretstore/store';
 import { normalize } from './spec';
 import { syncedResourceVersion } from './status';
 

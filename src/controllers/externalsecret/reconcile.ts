@@ -3,7 +3,7 @@
 // apiserver and providers at the edges); the decisions are the pure functions beside this file.
 // A provider failure never touches the last good Secret.
 import type { V1Secret } from '@kubernetes/client-node';
-import type { ExternalSecret, SecretStoreRef, SecretStoreSpec } from '../../api/generated';
+import type { ExternalSecret, SecretStoreRef } from '../../api/generated';
 import { ANNOTATION, ES_REASON, LABEL } from '../../api/constants';
 import { KubeApiError } from '../../kube/request';
 import { validateCron, validateSyncWindows } from '../../runtime/cron';
@@ -18,6 +18,7 @@ import { decideRefresh, nextDue, type TargetState } from './refresh';
 import { nextStatus, readyCondition, statusEqual, syncedResourceVersion, type ReadyState } from './status';
 import { normalize, unsupportedFields, type Normalized } from './spec';
 import { clusterStoreAllows, storeHandledBy } from '../secretstore/store-access';
+import type { StoreObject } from '../secretstore/store';
 import { planRemoveMergedKeys, planWrite, type WritePlan } from './write-plan';
 import { SHARE_HOLD_MS } from './plan';
 import { afterFailure } from './retry-policy';
@@ -29,14 +30,6 @@ export interface LeanSecret {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   contentHash: string;
-}
-
-export interface StoreObject {
-  kind: 'SecretStore' | 'ClusterSecretStore';
-  name: string;
-  namespace?: string;
-  generation: number;
-  spec: SecretStoreSpec;
 }
 
 export interface ReconcileDeps {

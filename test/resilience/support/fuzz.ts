@@ -23,8 +23,8 @@ import { PlannedClient } from '../../../src/controllers/externalsecret/plan';
 import {
   reconcileExternalSecret,
   type ReconcileDeps,
-  type StoreObject,
 } from '../../../src/controllers/externalsecret/reconcile';
+import type { StoreObject } from '../../../src/controllers/secretstore/store';
 import { normalize } from '../../../src/controllers/externalsecret/spec';
 import { validateStore } from '../../../src/controllers/secretstore/store-status';
 import { TemplateError } from '../../../src/gocompat/template';
