@@ -37,25 +37,23 @@ export async function runController(
     { server: reach.server, version: reach.version, namespace: cfg.namespace ?? '(all)' },
     'connected to the Kubernetes API',
   );
-  const sync = withRollout(
-    new ExternalSecretController({
-      kc,
-      logger,
-      metrics,
-      namespace: cfg.namespace,
-      controllerClass: cfg.controllerClass,
-      concurrency: cfg.concurrency,
-      fetchPlan: cfg.fetchPlan,
-    }),
-    {
-      kc,
-      logger,
-      metrics,
-      namespace: cfg.namespace,
-      debounceMs: cfg.rolloutDebounceMs,
-      digestKey: cfg.digestKeySecret,
-    },
-  );
+  const externalSecrets = new ExternalSecretController({
+    kc,
+    logger,
+    metrics,
+    namespace: cfg.namespace,
+    controllerClass: cfg.controllerClass,
+    concurrency: cfg.concurrency,
+    fetchPlan: cfg.fetchPlan,
+  });
+  const sync = withRollout(externalSecrets, {
+    kc,
+    logger,
+    metrics,
+    namespace: cfg.namespace,
+    debounceMs: cfg.rolloutDebounceMs,
+    digestKey: cfg.digestKeySecret,
+  });
   let leading = !cfg.leaderElection.enabled;
   const server: Server = await startHealthServer(
     cfg.metricsPort,
@@ -75,6 +73,7 @@ export async function runController(
     leading = true;
     metrics.leader.set(1);
     logger.info({ identity: elector?.identity }, 'leading: starting workers');
+    externalSecrets.secretStores.run();
     sync.run().catch((err: unknown) => fatalStop('the workers failed', err));
   };
   let stopping = false;
@@ -82,6 +81,8 @@ export async function runController(
     if (stopping) return done;
     stopping = true;
     logger.info('stopping');
+    // The store side first: no rotation event or store validation starts while the workers stop.
+    await externalSecrets.secretStores.stop();
     await sync.stop();
     await elector?.stop();
     await new Promise<void>((r) => server.close(() => r()));

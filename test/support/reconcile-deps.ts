@@ -9,7 +9,8 @@ import type { ExternalSecret, ExternalSecretStatus } from '../../src/api/generat
 import { KubeApiError } from '../../src/kube/request';
 import type { SecretsClient } from '../../src/providers/core/types';
 import type { Clock } from '../../src/runtime/clock';
-import type { LeanSecret, ReconcileDeps, StoreObject } from '../../src/controllers/externalsecret/reconcile';
+import type { LeanSecret, ReconcileDeps } from '../../src/controllers/externalsecret/reconcile';
+import type { StoreObject } from '../../src/controllers/secretstore/store';
 
 export function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {

@@ -1,36 +1,26 @@
-// Wires the sync side together: lean informers for ExternalSecrets, stores and the managed
-// Secrets (by label, digests only), indexes from stores and target Secrets back to
-// ExternalSecrets, one work queue with N workers, and provider clients cached per store generation.
+// Wires the sync side together: lean informers for ExternalSecrets and the managed Secrets (by
+// label, digests only), indexes from stores and target Secrets back to ExternalSecrets, one work
+// queue with N workers, and the store side (controllers/secretstore): the store informers, the
+// provider client cache, and the leader-only store controller that run.ts starts.
 import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-node';
-import type { ExternalSecret, SecretStoreSpec } from '../../api/generated';
-import { ANNOTATION, API_GROUP, API_VERSION, LABEL } from '../../api/constants';
+import type { ExternalSecret } from '../../api/generated';
+import { API_GROUP, API_VERSION, LABEL } from '../../api/constants';
 import { Informer } from '../../runtime/informer';
 import { errorText } from '../../observability/log';
-import { kubeRequest } from '../../kube/request';
-import { inBackground } from '../../observability/background';
 import type { Metrics } from '../../observability/metrics';
 import type { AppLogger } from '../../observability/logger';
-import { decorate } from '../../providers/core/decorate';
-import { createClient } from '../../providers/registry';
-import type { SecretsClient } from '../../providers/core/types';
 import { runWorkers, WorkQueue } from '../../runtime/workqueue';
 import { systemClock, type Clock } from '../../runtime/clock';
 import { contentHash } from '../../api/hash';
 import { ManyToMany } from '../../runtime/many-to-many';
 import { normalizeRemoteName } from '../../events/parse';
-import { RotationEvents } from '../../events/manager';
-import { closeAfterCalls } from '../secretstore/closing-client';
-import { countingClient } from '../secretstore/counting-client';
+import { ProviderClients } from '../secretstore/client-cache';
+import { SecretStoreController } from '../secretstore/controller';
+import { storeId } from '../secretstore/store';
+import { StoreInformers, type CachedStore } from '../secretstore/store-informers';
 import { PlannedClient, type FetchPlanMode } from './plan';
-import { storeHandledBy } from '../secretstore/store-access';
-import {
-  shouldRecheckStore,
-  validateStore,
-  writeStoreStatus,
-  type StoreCondition,
-} from '../secretstore/store-status';
 import { KubeIO } from './kube-io';
-import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps, type StoreObject } from './reconcile';
+import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps } from './reconcile';
 import { normalize } from './spec';
 import { syncedResourceVersion } from './status';
 
@@ -66,36 +56,7 @@ function projectSecret(obj: KubernetesObject): Lean {
   };
 }
 
-type StoreWithStatus = StoreObject & { conditions?: StoreCondition[]; annotations: Record<string, string> };
-
-const storeId = (s: { kind: string; namespace?: string; name: string }) =>
-  `${s.kind}/${s.namespace ?? ''}/${s.name}`;
-
-function projectStore(kind: StoreObject['kind']) {
-  return (obj: KubernetesObject): StoreWithStatus => {
-    const o = obj as unknown as { spec: SecretStoreSpec; status?: { conditions?: StoreCondition[] } };
-    return {
-      kind,
-      name: obj.metadata?.name ?? '',
-      namespace: obj.metadata?.namespace,
-      generation: obj.metadata?.generation ?? 0,
-      spec: o.spec,
-      conditions: o.status?.conditions,
-      // Only the event-source annotations are kept.
-      annotations: Object.fromEntries(
-        Object.entries(obj.metadata?.annotations ?? {}).filter(
-          ([k]) => k === ANNOTATION.pubsubSubscription || k === ANNOTATION.sqsQueueUrl,
-        ),
-      ),
-    };
-  };
-}
-
 /** Store names an ExternalSecret reads from: `kind/namespace/name` ids. */
-function awsRegion(s: StoreObject): string | undefined {
-  return (s.spec.provider as { aws?: { region?: string } } | undefined)?.aws?.region;
-}
-
 function storeIds(es: ExternalSecret): string[] {
   const ns = es.metadata?.namespace ?? '';
   const id = (ref: { name?: string; kind?: string } | undefined) =>
@@ -130,26 +91,20 @@ function remoteNames(es: ExternalSecret): string[] {
   return [...new Set(out)];
 }
 
-const STORE_REVALIDATE_MS = 5 * 60_000;
-
 export class ExternalSecretController {
   readonly queue: WorkQueue<string>;
   private readonly io: KubeIO;
   private readonly es: Informer<ExternalSecret>;
-  private readonly stores: Informer<StoreWithStatus>;
-  private readonly clusterStores: Informer<StoreWithStatus>;
-  private leading = false;
+  private readonly stores: StoreInformers;
   private readonly secrets: Informer<Lean>;
   private readonly storeIndex = new ManyToMany();
   private readonly targetIndex = new ManyToMany();
   private readonly remoteIndex = new ManyToMany();
   /** ExternalSecrets a rotation event asked to refresh now. */
   private readonly forced = new Set<string>();
-  private readonly events: RotationEvents;
-  private revalidate?: ReturnType<typeof setInterval>;
-  private readonly clients = new Map<string, Promise<SecretsClient>>();
-  /** When each store was last re-validated because its client answered (see recheckStore). */
-  private readonly rechecked = new Map<string, number>();
+  private readonly clients: ProviderClients<PlannedClient>;
+  /** Store validation, status and rotation events: leader only, started and stopped by run.ts. */
+  readonly secretStores: SecretStoreController;
   private readonly lastHash = new Map<string, string>();
   private readonly lastVersions = new Map<string, string>();
   private readonly clock: Clock;
@@ -168,48 +123,41 @@ export class ExternalSecretController {
       project: (o) => o as unknown as ExternalSecret,
       logger: log,
     });
-    this.stores = new Informer<StoreWithStatus>(opts.kc, {
-      path: scoped('secretstores'),
-      project: projectStore('SecretStore'),
-      logger: log,
-    });
-    this.clusterStores = new Informer<StoreWithStatus>(opts.kc, {
-      path: `${api}/clustersecretstores`,
-      project: projectStore('ClusterSecretStore'),
-      logger: log,
-    });
+    this.stores = new StoreInformers(opts.kc, { logger: log, namespace: ns });
     this.secrets = new Informer<Lean>(opts.kc, {
       path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
       labelSelector: `${LABEL.managed}=true`,
       project: projectSecret,
       logger: log,
     });
-    this.events = new RotationEvents({
+    this.clients = new ProviderClients({
+      kc: opts.kc,
       logger: log,
       metrics: opts.metrics,
+      readSecret: (n, name) => this.io.readSecret(n, name),
+      answered: (id) => this.secretStores.recheck(id),
+      wrap: (client, store, esNamespace, provider) =>
+        new PlannedClient(client, {
+          mode: opts.fetchPlan ?? 'planned',
+          clock: this.clock,
+          onMoved: (key) => this.refreshRemote(storeId(store), [key], true),
+          shareWith: (key) => this.promoteReaders(storeId(store), key, esNamespace),
+          onShared: () => opts.metrics.sharedReads.inc({ provider }),
+        }),
+    });
+    // Subscribes to the store informers before wire() does: a changed store's clients are dropped
+    // and its validation started before its ExternalSecrets are enqueued.
+    this.secretStores = new SecretStoreController({
+      kc: opts.kc,
+      logger: log,
+      metrics: opts.metrics,
+      clock: this.clock,
+      controllerClass: opts.controllerClass,
+      stores: this.stores,
+      clients: this.clients,
       refresh: (id, names) => this.refreshRemote(id, names),
-      condition: (id, ok, reason, message) => {
-        const s = this.storeById(id);
-        if (!s) return;
-        inBackground(
-          opts,
-          'store-status',
-          writeStoreStatus(opts.kc, s, {
-            type: 'RotationEvents',
-            status: ok ? 'True' : 'False',
-            reason,
-            message,
-          }),
-          { store: id },
-        );
-      },
     });
     this.wire();
-  }
-
-  private storeById(id: string): StoreWithStatus | undefined {
-    const [kind, ns, name] = id.split('/') as [string, string, string];
-    return kind === 'SecretStore' ? this.stores.get(`${ns}/${name}`) : this.clusterStores.get(name);
   }
 
   /**
@@ -221,11 +169,10 @@ export class ExternalSecretController {
     const keys = new Set(this.remoteIndex.keysFor(`${id}|*`));
     for (const n of names)
       for (const k of this.remoteIndex.keysFor(`${id}|${normalizeRemoteName(n)}`)) keys.add(k);
-    for (const c of fromTagCheck ? [] : this.clients.keys()) {
-      if (!c.startsWith(`${id}@`)) continue;
-      this.clients.get(c)!.then(
+    for (const c of fromTagCheck ? [] : this.clients.built(id)) {
+      c.then(
         (cl) => {
-          if (cl instanceof PlannedClient) for (const n of names) cl.invalidate(n);
+          for (const n of names) cl.invalidate(n);
         },
         // A client that could not be built caches nothing; the reconcile that asked for it reports why.
         () => undefined,
@@ -277,27 +224,15 @@ export class ExternalSecretController {
       this.lastVersions.delete(key);
       this.queue.forget(key);
     });
-    const onStore = (_key: string, s: StoreWithStatus, old?: StoreWithStatus) => {
-      if (this.leading)
-        this.events.sync({ id: storeId(s), annotations: s.annotations, region: awsRegion(s) });
+    // A store's new version or deletion (its clients dropped, see secretStores) reaches its
+    // ExternalSecrets; a deleted store's are told it is gone.
+    const onStore = (_key: string, s: CachedStore, old?: CachedStore) => {
       if (old && old.generation === s.generation) return;
-      // The old clients go first, so that validation builds (and keeps) the new one.
-      this.dropClients(storeId(s));
-      this.reportStore(s);
       for (const k of this.storeIndex.keysFor(storeId(s))) this.queue.add(k);
     };
-    for (const inf of [this.stores, this.clusterStores]) {
-      inf.on('add', onStore);
-      inf.on('update', onStore);
-      // A deleted store is not validated (nor its status written): its clients close once their
-      // calls in flight settle, and its ExternalSecrets are told it is gone.
-      inf.on('delete', (_key, s) => {
-        this.events.remove(storeId(s));
-        this.rechecked.delete(storeId(s));
-        this.dropClients(storeId(s));
-        for (const k of this.storeIndex.keysFor(storeId(s))) this.queue.add(k);
-      });
-    }
+    this.stores.on('add', onStore);
+    this.stores.on('update', onStore);
+    this.stores.on('delete', (_key, s) => onStore(_key, s));
     const onSecret = (key: string, s: Lean, old?: Lean) => {
       if (old && old.contentHash === s.contentHash && JSON.stringify(old.labels) === JSON.stringify(s.labels))
         return;
@@ -307,141 +242,14 @@ export class ExternalSecretController {
     this.secrets.on('delete', (key, s) => onSecret(key, s));
   }
 
-  /**
-   * A store whose validation failed is validated again as soon as its client answers a call, so
-   * that its Ready condition recovers with its ExternalSecrets instead of at the next 5-minute round.
-   */
-  private recheckStore(id: string): void {
-    const s = this.storeById(id);
-    const now = this.clock.now();
-    if (!s || !shouldRecheckStore(s.conditions, this.rechecked.get(id), now)) return;
-    this.rechecked.set(id, now);
-    this.reportStore(s);
-  }
-
-  /** Writes the store's Ready condition (leader only; informers run on every replica). */
-  private reportStore(s: StoreWithStatus): void {
-    if (!this.leading || !storeHandledBy(s.spec, this.opts.controllerClass)) return;
-    inBackground(
-      this.opts,
-      'store-status',
-      validateStore(s, (st) => this.client(st, st.namespace ?? 'default')).then((cond) =>
-        writeStoreStatus(this.opts.kc, s, cond),
-      ),
-      { store: `${s.kind}/${s.namespace ?? ''}/${s.name}` },
-    );
-  }
-
-  /** Closes the clients of a store (each once its calls in flight settle; see closing-client.ts). */
-  private dropClients(storeId: string, keep: (generation: number) => boolean = () => false): void {
-    for (const [k, c] of this.clients) {
-      const [id, generation] = k.split('@') as [string, string];
-      if (id !== storeId || keep(Number(generation))) continue;
-      this.clients.delete(k);
-      this.closeClient(k, c);
-    }
-  }
-
-  /**
-   * Closes clients built for a store version that is no longer current: a reconcile that read the
-   * store just before it changed or went away may still have asked for one after dropClients.
-   */
-  private dropStaleClients(): void {
-    const ids = new Set([...this.clients.keys()].map((k) => k.split('@')[0]!));
-    for (const id of ids) {
-      const current = this.storeById(id)?.generation;
-      this.dropClients(id, (generation) => generation === current);
-    }
-  }
-
-  private client(store: StoreObject, esNamespace: string): Promise<SecretsClient> {
-    const id = `${store.kind}/${store.namespace ?? ''}/${store.name}@${store.generation}@${esNamespace}`;
-    let c = this.clients.get(id);
-    if (!c) {
-      const provider = Object.keys(store.spec.provider ?? {})[0] ?? 'unknown';
-      c = createClient(store.spec.provider as unknown as Record<string, unknown>, {
-        namespace: esNamespace,
-        readSecretKey: async (ref) => {
-          const ns = store.kind === 'SecretStore' ? store.namespace! : (ref.namespace ?? esNamespace);
-          const s = await this.io.readSecret(ns, ref.name);
-          const v = s?.data?.[ref.key];
-          if (v === undefined) throw new Error(`key ${ref.key} of Secret ${ns}/${ref.name} not found`);
-          return Buffer.from(v, 'base64');
-        },
-        // Workload identity (src/providers/credentials, src/providers/<cloud>/identity.ts): which namespaces the store may use, and the apiserver
-        // calls behind it. Namespaces arrive resolved by src/providers/credentials/refs.ts's rules.
-        store: {
-          kind: store.kind,
-          name: store.name,
-          ...(store.namespace !== undefined && { namespace: store.namespace }),
-          generation: store.generation,
-        },
-        requestServiceAccountToken: async (ref, audiences) => {
-          const ns = encodeURIComponent(ref.namespace ?? esNamespace);
-          const tr = await kubeRequest<{ status?: { token?: string; expirationTimestamp?: string } }>(
-            this.opts.kc,
-            {
-              method: 'POST',
-              path: `/api/v1/namespaces/${ns}/serviceaccounts/${encodeURIComponent(ref.name)}/token`,
-              body: {
-                apiVersion: 'authentication.k8s.io/v1',
-                kind: 'TokenRequest',
-                spec: { audiences, expirationSeconds: 3600 },
-              },
-              timeoutMs: 30_000,
-            },
-          );
-          const token = tr?.status?.token;
-          if (!token) throw new Error('TokenRequest answered without a token');
-          const exp = Date.parse(tr.status?.expirationTimestamp ?? '');
-          return { token, expiresAt: Number.isFinite(exp) ? exp : Date.now() + 3600_000 };
-        },
-        readServiceAccount: async (ref) => {
-          const ns = encodeURIComponent(ref.namespace ?? esNamespace);
-          const sa = await kubeRequest<{ metadata?: { annotations?: Record<string, string> } }>(
-            this.opts.kc,
-            {
-              path: `/api/v1/namespaces/${ns}/serviceaccounts/${encodeURIComponent(ref.name)}`,
-              timeoutMs: 30_000,
-            },
-          );
-          return { annotations: sa?.metadata?.annotations ?? {} };
-        },
-      }).then(
-        (cl) =>
-          new PlannedClient(
-            closeAfterCalls(
-              decorate(countingClient(cl, provider, this.opts.metrics), async (op, call) => {
-                const answer = await call();
-                if (op !== 'validate' && op !== 'close') this.recheckStore(storeId(store));
-                return answer;
-              }),
-              storeId(store),
-            ),
-            {
-              mode: this.opts.fetchPlan ?? 'planned',
-              clock: this.clock,
-              onMoved: (key) => this.refreshRemote(storeId(store), [key], true),
-              shareWith: (key) => this.promoteReaders(storeId(store), key, esNamespace),
-              onShared: () => this.opts.metrics.sharedReads.inc({ provider }),
-            },
-          ),
-      );
-      c.catch(() => this.clients.delete(id));
-      this.clients.set(id, c);
-    }
-    return c;
-  }
-
   deps(): ReconcileDeps {
     return {
       clock: this.clock,
       controllerClass: this.opts.controllerClass,
       externalSecret: (n, name) => this.es.get(`${n}/${name}`),
-      store: (kind, n, name) =>
-        kind === 'SecretStore' ? this.stores.get(`${n}/${name}`) : this.clusterStores.get(name),
+      store: (kind, n, name) => this.stores.get(kind, n, name),
       namespaceLabels: (n) => this.io.namespaceLabels(n),
-      client: (store, esNs) => this.client(store, esNs),
+      client: (store, esNs) => this.clients.client(store, esNs),
       cachedSecret: (n, name) => this.secrets.get(`${n}/${name}`),
       readSecret: (n, name) => this.io.readSecret(n, name),
       writeSecret: (n, plan) => this.io.writeSecret(n, plan),
@@ -468,33 +276,17 @@ export class ExternalSecretController {
 
   /** Starts the informers; resolves when all have listed once. */
   async start(): Promise<void> {
-    await Promise.all([this.secrets.start(), this.stores.start(), this.clusterStores.start()]);
+    await Promise.all([this.secrets.start(), this.stores.start()]);
     await this.es.start();
   }
 
   synced(): boolean {
-    return (
-      this.es.hasSynced() &&
-      this.secrets.hasSynced() &&
-      this.stores.hasSynced() &&
-      this.clusterStores.hasSynced()
-    );
+    return this.es.hasSynced() && this.secrets.hasSynced() && this.stores.synced();
   }
 
   /** Runs the workers until stop(); call on the leader only. */
   run(): Promise<void> {
     const deps = this.deps();
-    this.leading = true;
-    // Stores are re-validated periodically too (credentials and permissions change outside Kubernetes).
-    this.revalidate = setInterval(() => {
-      this.dropStaleClients();
-      for (const s of [...this.stores.list(), ...this.clusterStores.list()]) this.reportStore(s);
-    }, STORE_REVALIDATE_MS);
-    this.revalidate.unref();
-    for (const s of [...this.stores.list(), ...this.clusterStores.list()]) {
-      this.reportStore(s);
-      this.events.sync({ id: storeId(s), annotations: s.annotations, region: awsRegion(s) });
-    }
     const log = this.opts.logger;
     const depth = setInterval(
       () => this.opts.metrics.queueDepth.set({ controller: 'externalsecret' }, this.queue.len()),
@@ -529,20 +321,11 @@ export class ExternalSecretController {
     return this.workers;
   }
 
+  /** Stops the workers, then the informers; the clients close once no reconcile can ask again. */
   async stop(): Promise<void> {
-    if (this.revalidate) clearInterval(this.revalidate);
-    await this.events.stopAll();
     await this.queue.shutdown();
     await this.workers;
-    await Promise.all([this.es.stop(), this.stores.stop(), this.clusterStores.stop(), this.secrets.stop()]);
-    for (const [k, c] of this.clients) this.closeClient(k, c);
-  }
-
-  /** Closes a client nobody will ask again; one that could not be built has nothing to close. */
-  private closeClient(id: string, c: Promise<SecretsClient>): void {
-    c.then(
-      (cl) => inBackground(this.opts, 'client-close', cl.close(), { client: id.split('@')[0] }),
-      () => undefined,
-    );
+    await Promise.all([this.es.stop(), this.stores.stop(), this.secrets.stop()]);
+    this.clients.closeAll();
   }
 }

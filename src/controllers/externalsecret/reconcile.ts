@@ -4,7 +4,7 @@
 // this file, and what each failure means is one table (retry-policy.ts). A provider failure never
 // touches the last good Secret.
 import type { V1Secret } from '@kubernetes/client-node';
-import type { ExternalSecret, SecretStoreRef, SecretStoreSpec } from '../../api/generated';
+import type { ExternalSecret, SecretStoreRef } from '../../api/generated';
 import { ANNOTATION, ES_REASON, LABEL } from '../../api/constants';
 import { KubeApiError } from '../../kube/request';
 import { validateCron, validateSyncWindows } from '../../runtime/cron';
@@ -19,6 +19,7 @@ import { readyCondition, syncedResourceVersion } from './status';
 import { normalize, type Normalized } from './spec';
 import { unsupportedFields } from '../../api/unsupported-fields';
 import { clusterStoreAllows, storeHandledBy } from '../secretstore/store-access';
+import type { StoreObject } from '../secretstore/store';
 import { planRemoveMergedKeys, planWrite, type WritePlan } from './write-plan';
 import { SHARE_HOLD_MS } from './plan';
 import {
@@ -37,14 +38,6 @@ export interface LeanSecret {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   contentHash: string;
-}
-
-export interface StoreObject {
-  kind: 'SecretStore' | 'ClusterSecretStore';
-  name: string;
-  namespace?: string;
-  generation: number;
-  spec: SecretStoreSpec;
 }
 
 export interface ReconcileDeps {

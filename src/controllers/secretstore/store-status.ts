@@ -6,7 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, STORE_REASON } from '../../api/constants';
 import { isApiError, kubeRequest } from '../../kube/request';
 import type { SecretsClient } from '../../providers/core/types';
-import type { StoreObject } from '../externalsecret/reconcile';
+import type { StoreObject } from './store';
 
 export interface StoreCondition {
   /** Ready (provider configuration), or RotationEvents (the store's event source, if any). */

@@ -3,6 +3,8 @@
 // turned into a message naming the object and the fix (a missing ServiceAccount, a missing RBAC
 // verb in deploy/rbac.yaml, a missing key). Tokens are returned, never logged or quoted.
 
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeRequest } from '../../kube/request';
 import { AuthError, UnavailableError } from '../core/errors';
 import type { ProviderContext } from '../core/types';
 import { countCall, type CredentialCache } from './cache';
@@ -10,6 +12,44 @@ import { describe, statusOf } from './errors';
 import type { ResolvedKeyRef, ResolvedRef } from './refs';
 
 const RBAC = 'deploy/rbac.yaml';
+
+/**
+ * The apiserver requests behind a controller's ProviderContext: a TokenRequest (1 h) for a
+ * ServiceAccount and a ServiceAccount read, in `namespace` when the ref names none. Failures
+ * arrive as KubeApiError, which the functions below turn into messages.
+ */
+export function serviceAccountCalls(
+  kc: KubeConfig,
+  namespace: string,
+): Required<Pick<ProviderContext, 'requestServiceAccountToken' | 'readServiceAccount'>> {
+  const path = (ref: { name: string; namespace?: string }) =>
+    `/api/v1/namespaces/${encodeURIComponent(ref.namespace ?? namespace)}/serviceaccounts/${encodeURIComponent(ref.name)}`;
+  return {
+    requestServiceAccountToken: async (ref, audiences) => {
+      const tr = await kubeRequest<{ status?: { token?: string; expirationTimestamp?: string } }>(kc, {
+        method: 'POST',
+        path: `${path(ref)}/token`,
+        body: {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
+          spec: { audiences, expirationSeconds: 3600 },
+        },
+        timeoutMs: 30_000,
+      });
+      const token = tr?.status?.token;
+      if (!token) throw new Error('TokenRequest answered without a token');
+      const exp = Date.parse(tr.status?.expirationTimestamp ?? '');
+      return { token, expiresAt: Number.isFinite(exp) ? exp : Date.now() + 3600_000 };
+    },
+    readServiceAccount: async (ref) => {
+      const sa = await kubeRequest<{ metadata?: { annotations?: Record<string, string> } }>(kc, {
+        path: path(ref),
+        timeoutMs: 30_000,
+      });
+      return { annotations: sa?.metadata?.annotations ?? {} };
+    },
+  };
+}
 
 function unavailable(what: string, err: unknown): UnavailableError {
   return new UnavailableError(`${what} failed: ${describe(err)}; retrying with backoff`, { cause: err });

@@ -4,7 +4,7 @@
 // writes nothing.
 import { randomBytes } from 'node:crypto';
 import { writeStoreStatus, type StoreCondition } from '../../../src/controllers/secretstore/store-status';
-import type { StoreObject } from '../../../src/controllers/externalsecret/reconcile';
+import type { StoreObject } from '../../../src/controllers/secretstore/store';
 import { applyYaml } from '../../support/apply';
 import { controllerKubeConfig, installDeploy } from '../../support/controller';
 import { adminConfig, createNamespace, deleteNamespace } from '../../support/kube';

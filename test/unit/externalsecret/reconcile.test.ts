@@ -12,8 +12,8 @@ import {
   MAX_SECRET_DATA_BYTES,
   reconcileExternalSecret,
   type LeanSecret,
-  type StoreObject,
 } from '../../../src/controllers/externalsecret/reconcile';
+import type { StoreObject } from '../../../src/controllers/secretstore/store';
 import { nextDue } from '../../../src/controllers/externalsecret/refresh';
 import { normalize } from '../../../src/controllers/externalsecret/spec';
 import { KubeApiError } from '../../../src/kube/request';

@@ -9,7 +9,7 @@ import {
   validateStore,
   withCondition,
 } from '../../../src/controllers/secretstore/store-status';
-import type { StoreObject } from '../../../src/controllers/externalsecret/reconcile';
+import type { StoreObject } from '../../../src/controllers/secretstore/store';
 
 const store = (spec: Record<string, unknown> = {}): StoreObject => ({
   kind: 'ClusterSecretStore',

@@ -1,0 +1,141 @@
+// The store side of the controller, leader only: each store's Ready condition (validated when it
+// changes, every 5 minutes, and again as soon as its client answers after validation failed) and
+// its rotation-event source (src/events), whose health is the store's RotationEvents condition.
+// The store informers run on every replica; until run() this part only drops the clients of a
+// store that changed, and after stop() it is a follower again.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { RotationEvents } from '../../events/manager';
+import { inBackground } from '../../observability/background';
+import type { AppLogger } from '../../observability/logger';
+import type { Metrics } from '../../observability/metrics';
+import type { SecretsClient } from '../../providers/core/types';
+import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock';
+import type { ProviderClients } from './client-cache';
+import { storeId, type StoreObject } from './store';
+import { storeHandledBy } from './store-access';
+import type { CachedStore, StoreInformers } from './store-informers';
+import { shouldRecheckStore, validateStore, writeStoreStatus } from './store-status';
+
+export interface SecretStoreControllerOptions {
+  kc: KubeConfig;
+  logger: AppLogger;
+  metrics: Metrics;
+  clock?: Clock;
+  controllerClass?: string;
+  stores: Pick<StoreInformers, 'byId' | 'list' | 'on'>;
+  clients: Pick<ProviderClients<SecretsClient>, 'client' | 'drop' | 'dropStale'>;
+  /** Refreshes now the ExternalSecrets that read these remote names of a store; returns how many. */
+  refresh(storeId: string, names: string[]): number;
+}
+
+const STORE_REVALIDATE_MS = 5 * 60_000;
+
+function awsRegion(s: StoreObject): string | undefined {
+  return (s.spec.provider as { aws?: { region?: string } } | undefined)?.aws?.region;
+}
+
+export class SecretStoreController {
+  private leading = false;
+  private readonly events: RotationEvents;
+  private readonly clock: Clock;
+  private revalidate?: TimerHandle;
+  /** When each store was last re-validated because its client answered (see recheck). */
+  private readonly rechecked = new Map<string, number>();
+
+  constructor(private readonly opts: SecretStoreControllerOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.events = new RotationEvents({
+      logger: opts.logger,
+      metrics: opts.metrics,
+      refresh: (id, names) => opts.refresh(id, names),
+      condition: (id, ok, reason, message) => {
+        const s = opts.stores.byId(id);
+        if (!s) return;
+        inBackground(
+          opts,
+          'store-status',
+          writeStoreStatus(opts.kc, s, {
+            type: 'RotationEvents',
+            status: ok ? 'True' : 'False',
+            reason,
+            message,
+          }),
+          { store: id },
+        );
+      },
+    });
+    const onStore = (_key: string, s: CachedStore, old?: CachedStore) => {
+      if (this.leading) this.syncEvents(s);
+      if (old && old.generation === s.generation) return;
+      // The old clients go first, so that validation builds (and keeps) the new one.
+      opts.clients.drop(storeId(s));
+      this.report(s);
+    };
+    opts.stores.on('add', onStore);
+    opts.stores.on('update', onStore);
+    // A deleted store is not validated (nor its status written): its clients close once their
+    // calls in flight settle.
+    opts.stores.on('delete', (_key, s) => {
+      this.events.remove(storeId(s));
+      this.rechecked.delete(storeId(s));
+      opts.clients.drop(storeId(s));
+    });
+  }
+
+  /** Validates every store and starts their event sources, then re-validates periodically; leader only. */
+  run(): void {
+    this.leading = true;
+    this.scheduleRevalidation();
+    for (const s of this.opts.stores.list()) {
+      this.report(s);
+      this.syncEvents(s);
+    }
+  }
+
+  /** Stops the event sources and the periodic validation. */
+  async stop(): Promise<void> {
+    this.leading = false;
+    if (this.revalidate) this.clock.clearTimeout(this.revalidate);
+    this.revalidate = undefined;
+    await this.events.stopAll();
+  }
+
+  /**
+   * Told when a store's client answered a call. A store whose validation failed is validated again
+   * then, so that its Ready condition recovers with its ExternalSecrets instead of at the next
+   * 5-minute round.
+   */
+  recheck(id: string): void {
+    const s = this.opts.stores.byId(id);
+    const now = this.clock.now();
+    if (!s || !shouldRecheckStore(s.conditions, this.rechecked.get(id), now)) return;
+    this.rechecked.set(id, now);
+    this.report(s);
+  }
+
+  // Stores are re-validated periodically too (credentials and permissions change outside Kubernetes).
+  private scheduleRevalidation(): void {
+    this.revalidate = this.clock.setTimeout(() => {
+      this.scheduleRevalidation();
+      this.opts.clients.dropStale((id) => this.opts.stores.byId(id)?.generation);
+      for (const s of this.opts.stores.list()) this.report(s);
+    }, STORE_REVALIDATE_MS);
+  }
+
+  private syncEvents(s: CachedStore): void {
+    this.events.sync({ id: storeId(s), annotations: s.annotations, region: awsRegion(s) });
+  }
+
+  /** Writes the store's Ready condition (leader only; informers run on every replica). */
+  private report(s: CachedStore): void {
+    if (!this.leading || !storeHandledBy(s.spec, this.opts.controllerClass)) return;
+    inBackground(
+      this.opts,
+      'store-status',
+      validateStore(s, (st) => this.opts.clients.client(st, st.namespace ?? 'default')).then((cond) =>
+        writeStoreStatus(this.opts.kc, s, cond),
+      ),
+      { store: storeId(s) },
+    );
+  }
+}
