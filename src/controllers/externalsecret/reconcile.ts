@@ -10,8 +10,6 @@ import { KubeApiError } from '../../kube/request';
 import { validateCron, validateSyncWindows } from '../../runtime/cron';
 import { done, retry, type Decision } from '../../runtime/decision';
 import type { NoSecretError } from '../../providers/core/errors';
-import type { SecretsClient } from '../../providers/core/types';
-import type { Clock } from '../../runtime/clock';
 import { buildDesired } from './desired';
 import { fetchValues, sourceVersions, tagsBeforePayloads, type ClientFor } from './fetch';
 import { decideRefresh, RefreshReason, type RefreshDecision, type TargetState } from './refresh';
@@ -31,37 +29,9 @@ import {
   type FailureOutcome,
 } from './retry-policy';
 import { reportFailure, reportSynced, setStatus, type SyncContext } from './report';
+import type { LeanSecret, ReconcileDeps } from './deps';
 
-/** What the sync side remembers of a managed Secret: metadata and a content hash, never values. */
-export interface LeanSecret {
-  uid: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  contentHash: string;
-}
-
-export interface ReconcileDeps {
-  clock: Clock;
-  controllerClass?: string;
-  externalSecret(ns: string, name: string): ExternalSecret | undefined;
-  store(kind: 'SecretStore' | 'ClusterSecretStore', ns: string, name: string): StoreObject | undefined;
-  namespaceLabels(ns: string): Promise<Record<string, string>>;
-  client(store: StoreObject, esNamespace: string): Promise<SecretsClient>;
-  cachedSecret(ns: string, name: string): LeanSecret | undefined;
-  readSecret(ns: string, name: string): Promise<V1Secret | undefined>;
-  writeSecret(ns: string, plan: Extract<WritePlan, { kind: 'create' | 'update' }>): Promise<void>;
-  replaceSecret(ns: string, secret: V1Secret): Promise<void>;
-  deleteSecret(ns: string, name: string, uid: string): Promise<void>;
-  patchStatus(es: ExternalSecret, status: NonNullable<ExternalSecret['status']>): Promise<void>;
-  event(es: ExternalSecret, type: 'Normal' | 'Warning', reason: string, message: string): void;
-  /** Content hash of the last Secret this process wrote or confirmed, per ExternalSecret key. */
-  lastHash: Map<string, string>;
-  /** Version fingerprint of the sources at the last sync, per ExternalSecret key (planned mode). */
-  lastVersions?: Map<string, string>;
-  /** Keys a rotation event asked to refresh now (taken on reconcile). */
-  forced?: Set<string>;
-  onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped'): void;
-}
+export type { LeanSecret, ReconcileDeps } from './deps';
 
 /**
  * The phases below, in order. Each either hands its result to the next or ends the reconcile: a

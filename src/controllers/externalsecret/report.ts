@@ -7,7 +7,7 @@ import { nextDue } from './refresh';
 import { requeueForRefresh, type Failure } from './retry-policy';
 import { nextStatus, readyCondition, statusEqual, type ReadyState } from './status';
 import type { Normalized } from './spec';
-import type { ReconcileDeps } from './reconcile';
+import type { ReconcileDeps } from './deps';
 
 /** One reconcile of one ExternalSecret: what every step reads, fixed at its start. */
 export interface SyncContext {
