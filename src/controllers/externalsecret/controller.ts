@@ -7,6 +7,8 @@ import { ANNOTATION, API_GROUP, API_VERSION, LABEL } from '../../api/constants';
 import { Informer } from '../../runtime/informer';
 import { errorText } from '../../observability/log';
 import { kubeRequest } from '../../kube/request';
+import { EventRecorder } from '../../kube/events';
+import { resourcePath } from '../../kube/resources';
 import { inBackground } from '../../observability/background';
 import type { Metrics } from '../../observability/metrics';
 import type { AppLogger } from '../../observability/logger';
@@ -135,6 +137,7 @@ const STORE_REVALIDATE_MS = 5 * 60_000;
 export class ExternalSecretController {
   readonly queue: WorkQueue<string>;
   private readonly io: KubeIO;
+  private readonly recorder: EventRecorder;
   private readonly es: Informer<ExternalSecret>;
   private readonly stores: Informer<StoreWithStatus>;
   private readonly clusterStores: Informer<StoreWithStatus>;
@@ -158,28 +161,27 @@ export class ExternalSecretController {
   constructor(private readonly opts: SyncControllerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.queue = new WorkQueue<string>({ clock: this.clock });
-    this.io = new KubeIO(opts.kc, opts);
-    const ns = opts.namespace;
-    const api = `/apis/${API_GROUP}/${API_VERSION}`;
-    const scoped = (plural: string) => (ns ? `${api}/namespaces/${ns}/${plural}` : `${api}/${plural}`);
+    this.io = new KubeIO(opts.kc);
+    this.recorder = new EventRecorder(opts.kc, opts);
+    const namespace = opts.namespace || undefined;
     const log = opts.logger;
     this.es = new Informer<ExternalSecret>(opts.kc, {
-      path: scoped('externalsecrets'),
+      path: resourcePath('ExternalSecret', { namespace }),
       project: (o) => o as unknown as ExternalSecret,
       logger: log,
     });
     this.stores = new Informer<StoreWithStatus>(opts.kc, {
-      path: scoped('secretstores'),
+      path: resourcePath('SecretStore', { namespace }),
       project: projectStore('SecretStore'),
       logger: log,
     });
     this.clusterStores = new Informer<StoreWithStatus>(opts.kc, {
-      path: `${api}/clustersecretstores`,
+      path: resourcePath('ClusterSecretStore'),
       project: projectStore('ClusterSecretStore'),
       logger: log,
     });
     this.secrets = new Informer<Lean>(opts.kc, {
-      path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
+      path: resourcePath('Secret', { namespace }),
       labelSelector: `${LABEL.managed}=true`,
       project: projectSecret,
       logger: log,
@@ -449,7 +451,7 @@ export class ExternalSecretController {
       deleteSecret: (n, name, uid) => this.io.deleteSecret(n, name, uid),
       patchStatus: (es, status) => this.io.patchStatus(es, status),
       event: (es, type, reason, message) =>
-        this.io.event(
+        this.recorder.event(
           {
             ...es,
             apiVersion: es.apiVersion ?? `${API_GROUP}/${API_VERSION}`,

@@ -14,7 +14,8 @@ import type { Metrics } from '../../observability/metrics';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
 import { runWorkers, WorkQueue } from '../../runtime/workqueue';
 import { systemClock, type Clock } from '../../runtime/clock';
-import { KubeIO } from '../externalsecret/kube-io';
+import { EventRecorder } from '../../kube/events';
+import { RESOURCES, resourcePath } from '../../kube/resources';
 import { matchesAny, OBJECT_KINDS, type ObjectKind } from './annotations';
 import { decide, type DecideInput, type RolloutDecision } from './decide';
 import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './describe';
@@ -29,7 +30,6 @@ import {
   projectSecret,
   projectWorkload,
   WORKLOAD_KINDS,
-  WORKLOAD_PLURAL,
   workloadChanged,
   type LeanWorkload,
   type WorkloadEntry,
@@ -62,7 +62,7 @@ const split = (key: string) => {
 
 export class RolloutController {
   readonly queue: WorkQueue<string>;
-  private readonly io: KubeIO;
+  private readonly recorder: EventRecorder;
   private readonly objects: Record<ObjectKind, Informer<CachedObject>>;
   private readonly workloads: Record<WorkloadKind, Informer<WorkloadEntry>>;
   /** workload key → `Kind/ns/name` of the objects its pod spec references. */
@@ -83,22 +83,19 @@ export class RolloutController {
   constructor(private readonly opts: RolloutControllerOptions) {
     const clock = opts.clock ?? systemClock;
     this.queue = new WorkQueue<string>({ clock, baseDelayMs: 250, maxDelayMs: 60_000 });
-    this.io = new KubeIO(opts.kc, opts);
+    this.recorder = new EventRecorder(opts.kc, opts);
     this.log = opts.logger.child({ controller: 'rollout' });
-    const ns = opts.namespace;
-    const core = (plural: string) => (ns ? `/api/v1/namespaces/${ns}/${plural}` : `/api/v1/${plural}`);
-    const apps = (plural: string) =>
-      ns ? `/apis/apps/v1/namespaces/${ns}/${plural}` : `/apis/apps/v1/${plural}`;
+    const namespace = opts.namespace || undefined;
     const pageSize = opts.objectPageSize ?? 100;
     this.objects = {
       Secret: new Informer<CachedObject>(opts.kc, {
-        path: core('secrets'),
+        path: resourcePath('Secret', { namespace }),
         project: (obj) => (this.tracks('Secret', obj) ? projectSecret(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
       }),
       ConfigMap: new Informer<CachedObject>(opts.kc, {
-        path: core('configmaps'),
+        path: resourcePath('ConfigMap', { namespace }),
         project: (obj) => (this.tracks('ConfigMap', obj) ? projectConfigMap(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
@@ -106,7 +103,7 @@ export class RolloutController {
     };
     const workload = (kind: WorkloadKind) =>
       new Informer<WorkloadEntry>(opts.kc, {
-        path: apps(WORKLOAD_PLURAL[kind]),
+        path: resourcePath(kind, { namespace }),
         project: projectWorkload(kind),
         logger: this.log,
       });
@@ -312,16 +309,16 @@ export class RolloutController {
     this.opts.metrics.rollouts.inc({ kind: w.kind, reason });
     this.log.info({ workload: wk, reason, hash: shortHash(d.hash), message }, 'rolling out');
     const target = eventTarget(w);
-    void this.io.event(target, 'Normal', ROLLOUT_REASON.Rollout, message);
+    void this.recorder.event(target, 'Normal', ROLLOUT_REASON.Rollout, message);
     if (w.paused)
-      void this.io.event(
+      void this.recorder.event(
         target,
         'Normal',
         ROLLOUT_REASON.Paused,
         'Deployment is paused: its pod template is updated and pods change when it is resumed',
       );
     if (w.onDelete)
-      void this.io.event(
+      void this.recorder.event(
         target,
         'Normal',
         ROLLOUT_REASON.OnDelete,
@@ -355,15 +352,15 @@ export class RolloutController {
         const key = `${wk}#forbidden`;
         if (this.reported.get(key) === undefined) {
           this.reported.set(key, '1');
-          const message = `secretsync may not patch ${WORKLOAD_PLURAL[w.kind]} in ${w.namespace} (RBAC): ${errorText(err)}`;
+          const message = `secretsync may not patch ${RESOURCES[w.kind].plural} in ${w.namespace} (RBAC): ${errorText(err)}`;
           this.log.error({ workload: wk, err: errorText(err) }, 'rollout forbidden; trying again in 5 min');
-          void this.io.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Forbidden, message);
+          void this.recorder.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Forbidden, message);
         }
         return done(FORBIDDEN_RETRY_MS);
       }
       case 'invalid':
         this.log.error({ workload: wk, err: errorText(err) }, 'rollout patch rejected');
-        void this.io.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Failed, errorText(err));
+        void this.recorder.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Failed, errorText(err));
         return terminal(errorText(err));
       case 'transient':
         return retry(err);
@@ -384,7 +381,7 @@ export class RolloutController {
         { workload: wk, annotation: p.annotation, problem: p.message },
         'invalid rollout annotation',
       );
-      void this.io.event(
+      void this.recorder.event(
         eventTarget(w),
         'Warning',
         ROLLOUT_REASON.InvalidAnnotation,

@@ -7,7 +7,8 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ROLLOUT_ANNOTATION } from '../../api/constants';
 import { isApiError, kubeRequest } from '../../kube/request';
-import { WORKLOAD_PLURAL, type LeanWorkload } from './project';
+import { resourcePath } from '../../kube/resources';
+import type { LeanWorkload } from './project';
 
 export interface PatchContent {
   hash: string;
@@ -39,7 +40,7 @@ export function patchBody(w: Pick<LeanWorkload, 'resourceVersion'>, p: PatchCont
 }
 
 export function workloadPath(w: Pick<LeanWorkload, 'kind' | 'namespace' | 'name'>): string {
-  return `/apis/apps/v1/namespaces/${encodeURIComponent(w.namespace)}/${WORKLOAD_PLURAL[w.kind]}/${encodeURIComponent(w.name)}`;
+  return resourcePath(w.kind, { namespace: w.namespace, name: w.name });
 }
 
 /** Sends the patch; throws KubeApiError (409 conflict, 403 forbidden, 404 gone, …). */

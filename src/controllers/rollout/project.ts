@@ -19,11 +19,6 @@ import type { ObjectState } from './decide';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
-export const WORKLOAD_PLURAL: Record<WorkloadKind, string> = {
-  Deployment: 'deployments',
-  StatefulSet: 'statefulsets',
-  DaemonSet: 'daemonsets',
-};
 
 export function projectSecret(obj: KubernetesObject): ObjectState {
   const s = obj as V1Secret;
