@@ -5,7 +5,6 @@ import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-
 import type { ExternalSecret, SecretStoreSpec } from '../../api/generated';
 import { ANNOTATION, API_GROUP, API_VERSION, LABEL } from '../../api/constants';
 import { Informer } from '../../runtime/informer';
-import { errorText } from '../../observability/log';
 import { kubeRequest } from '../../kube/request';
 import { EventRecorder } from '../../kube/events';
 import { resourcePath } from '../../kube/resources';
@@ -15,7 +14,8 @@ import type { AppLogger } from '../../observability/logger';
 import { decorate } from '../../providers/core/decorate';
 import { createClient } from '../../providers/registry';
 import type { SecretsClient } from '../../providers/core/types';
-import { runWorkers, WorkQueue } from '../../runtime/workqueue';
+import { WorkQueue } from '../../runtime/workqueue';
+import { runReconcileWorkers } from '../../runtime/runner';
 import { systemClock, type Clock } from '../../runtime/clock';
 import { contentHash } from '../../api/hash';
 import { ManyToMany } from '../../runtime/many-to-many';
@@ -497,37 +497,23 @@ export class ExternalSecretController {
       this.reportStore(s);
       this.events.sync({ id: storeId(s), annotations: s.annotations, region: awsRegion(s) });
     }
-    const log = this.opts.logger;
-    const depth = setInterval(
-      () => this.opts.metrics.queueDepth.set({ controller: 'externalsecret' }, this.queue.len()),
-      2000,
-    );
-    depth.unref();
-    this.workers = runWorkers(
-      this.queue,
-      this.opts.concurrency,
-      async (key) => {
+    this.workers = runReconcileWorkers({
+      controller: 'externalsecret',
+      queue: this.queue,
+      workers: this.opts.concurrency,
+      reconcile: (key) => {
         const [n, name] = key.split('/') as [string, string];
-        const end = this.opts.metrics.reconcileSeconds.startTimer({ controller: 'externalsecret' });
-        try {
-          return await reconcileExternalSecret(deps, n, name);
-        } finally {
-          end();
-        }
+        return reconcileExternalSecret(deps, n, name);
       },
-      {
-        onResult: (key, d) => {
-          if (d.kind === 'retry')
-            log.warn(
-              { externalSecret: key, err: errorText(d.error) },
-              'reconcile failed; retrying with backoff',
-            );
-          else if (d.kind === 'terminal')
-            log.warn({ externalSecret: key, reason: d.reason }, 'reconcile stopped until the object changes');
-          else log.debug({ externalSecret: key, requeueAfterMs: d.requeueAfterMs }, 'reconciled');
-        },
+      metrics: this.opts.metrics,
+      logger: this.opts.logger,
+      results: {
+        keyField: 'externalSecret',
+        retry: 'reconcile failed; retrying with backoff',
+        terminal: 'reconcile stopped until the object changes',
+        done: 'reconciled',
       },
-    ).finally(() => clearInterval(depth));
+    });
     return this.workers;
   }
 

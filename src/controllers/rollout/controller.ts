@@ -12,7 +12,8 @@ import { isApiError } from '../../kube/request';
 import type { AppLogger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
-import { runWorkers, WorkQueue } from '../../runtime/workqueue';
+import { WorkQueue } from '../../runtime/workqueue';
+import { runReconcileWorkers } from '../../runtime/runner';
 import { systemClock, type Clock } from '../../runtime/clock';
 import { EventRecorder } from '../../kube/events';
 import { RESOURCES, resourcePath } from '../../kube/resources';
@@ -429,17 +430,20 @@ export class RolloutController {
   async run(): Promise<void> {
     const key = await (this.keyLoad ??= this.loadKey());
     if (!key) return;
-    const depth = setInterval(
-      () => this.opts.metrics.queueDepth.set({ controller: 'rollout' }, this.queue.len()),
-      2000,
-    );
-    depth.unref();
-    this.workers = runWorkers(this.queue, this.opts.workers ?? 2, (wk) => this.reconcile(wk), {
-      onResult: (wk, d) => {
-        if (d.kind === 'retry' && !isApiError(d.error, 409))
-          this.log.warn({ workload: wk, err: errorText(d.error) }, 'rollout failed; retrying with backoff');
+    this.workers = runReconcileWorkers({
+      controller: 'rollout',
+      queue: this.queue,
+      workers: this.opts.workers ?? 2,
+      reconcile: (wk) => this.reconcile(wk),
+      metrics: this.opts.metrics,
+      logger: this.log,
+      // A conflict is decided again at once; terminal results are logged where they are decided.
+      results: {
+        keyField: 'workload',
+        retry: 'rollout failed; retrying with backoff',
+        quietRetry: (err) => isApiError(err, 409),
       },
-    }).finally(() => clearInterval(depth));
+    });
     return this.workers;
   }
 
