@@ -7,6 +7,7 @@ import { type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/clien
 import { diffCaches } from './cache-diff';
 import { errorName, errorText, type Logger, noopLogger } from '../observability/log';
 import { isApiError, kubeRequest } from '../kube/request';
+import type { ManyToMany } from './many-to-many';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
@@ -55,6 +56,13 @@ interface Entry<T> {
   resourceVersion: string;
 }
 
+/** What an item is indexed under, and under which key (default: its cache key). */
+interface IndexBinding<T> {
+  index: ManyToMany;
+  valuesOf: (item: T) => readonly string[];
+  keyOf: (key: string) => string;
+}
+
 type Outcome =
   | { kind: 'stopped' }
   | { kind: 'closed'; restart: boolean } // server/inactivity close, or restartWatch()
@@ -71,6 +79,7 @@ export class Informer<T> {
     update: new Set(),
     delete: new Set(),
   };
+  private readonly indexes: IndexBinding<T>[] = [];
   private readonly log: Logger;
   private readonly keyOf: (obj: KubernetesObject) => string;
   private readonly what: Record<string, string>;
@@ -104,6 +113,21 @@ export class Informer<T> {
   on(event: InformerEvent, handler: InformerHandler<T>): () => void {
     this.handlers[event].add(handler);
     return () => this.handlers[event].delete(handler);
+  }
+
+  /**
+   * Keeps `index` in step with the cache (client-go's indexers): each cached item maps to
+   * `valuesOf(item)`, under `keyOf(cache key)`; a deleted item leaves it. Updated before any handler
+   * sees the event, so handlers read an index that already includes it. Several informers may
+   * feed one index, with keyOf telling their keys apart.
+   */
+  addIndex(
+    index: ManyToMany,
+    valuesOf: (item: T) => readonly string[],
+    keyOf: (key: string) => string = (key) => key,
+  ): void {
+    this.indexes.push({ index, valuesOf, keyOf });
+    for (const [key, entry] of this.cache) index.set(keyOf(key), valuesOf(entry.item));
   }
 
   /** Starts list+watch; resolves once the first full list is cached and its adds emitted. */
@@ -164,6 +188,7 @@ export class Informer<T> {
     const entry = this.cache.get(key);
     if (!entry || !replace(entry.item)) return false;
     this.cache.set(key, { item, resourceVersion });
+    this.reindex('update', key, item);
     return true;
   }
 
@@ -437,11 +462,23 @@ export class Informer<T> {
   }
 
   private emit(event: InformerEvent, key: string, item: T, old?: T): void {
+    this.reindex(event, key, item);
     for (const handler of this.handlers[event]) {
       try {
         handler(key, item, old);
       } catch (err) {
         this.log.error({ ...this.what, event, key, err: errorText(err) }, 'informer handler threw');
+      }
+    }
+  }
+
+  private reindex(event: InformerEvent, key: string, item: T): void {
+    for (const { index, valuesOf, keyOf } of this.indexes) {
+      try {
+        if (event === 'delete') index.delete(keyOf(key));
+        else index.set(keyOf(key), valuesOf(item));
+      } catch (err) {
+        this.log.error({ ...this.what, event, key, err: errorText(err) }, 'informer index threw');
       }
     }
   }

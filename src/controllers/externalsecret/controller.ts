@@ -132,6 +132,17 @@ function remoteNames(es: ExternalSecret): string[] {
   return [...new Set(out)];
 }
 
+/** `namespace/name` of the Secret an ExternalSecret writes. */
+function targetSecret(es: ExternalSecret): string {
+  let target = es.metadata?.name ?? '';
+  try {
+    target = normalize(es).targetName;
+  } catch {
+    /* reported by reconcile */
+  }
+  return `${es.metadata?.namespace}/${target}`;
+}
+
 const STORE_REVALIDATE_MS = 5 * 60_000;
 
 export class ExternalSecretController {
@@ -249,16 +260,11 @@ export class ExternalSecretController {
   }
 
   private wire(): void {
+    // The indexes are kept by the informer: up to date before the handlers below run.
+    this.es.addIndex(this.storeIndex, storeIds);
+    this.es.addIndex(this.remoteIndex, remoteNames);
+    this.es.addIndex(this.targetIndex, (es) => [targetSecret(es)]);
     const onEs = (key: string, es: ExternalSecret, old?: ExternalSecret) => {
-      this.storeIndex.set(key, storeIds(es));
-      this.remoteIndex.set(key, remoteNames(es));
-      let target = es.metadata?.name ?? '';
-      try {
-        target = normalize(es).targetName;
-      } catch {
-        /* reported by reconcile */
-      }
-      this.targetIndex.set(key, [`${es.metadata?.namespace}/${target}`]);
       // Status-only updates (our own writes) do not re-enqueue.
       if (
         old &&
@@ -271,9 +277,6 @@ export class ExternalSecretController {
     this.es.on('add', onEs);
     this.es.on('update', onEs);
     this.es.on('delete', (key) => {
-      this.storeIndex.delete(key);
-      this.targetIndex.delete(key);
-      this.remoteIndex.delete(key);
       this.forced.delete(key);
       this.lastHash.delete(key);
       this.lastVersions.delete(key);

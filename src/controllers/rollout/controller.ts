@@ -61,6 +61,18 @@ const split = (key: string) => {
   return { kind, namespace, name };
 };
 
+/** `Kind/ns/name` of the objects an opted-in workload's pod spec references. */
+function referencedObjects(w: WorkloadEntry): string[] {
+  return isLean(w) ? w.consumers.map((c) => `${c.kind}/${w.namespace}/${c.name}`) : [];
+}
+
+/** The namespace of a workload with a reload list (any object there may match it). */
+function listingNamespace(w: WorkloadEntry): string[] {
+  const lists =
+    isLean(w) && w.optIn && (w.optIn.Secret.names.length > 0 || w.optIn.ConfigMap.names.length > 0);
+  return lists ? [w.namespace] : [];
+}
+
 export class RolloutController {
   readonly queue: WorkQueue<string>;
   private readonly recorder: EventRecorder;
@@ -125,17 +137,14 @@ export class RolloutController {
     }
     for (const kind of WORKLOAD_KINDS) {
       const inf = this.workloads[kind];
+      // Kept by the informers (one index for the three kinds, keyed `Kind/ns/name`); up to date
+      // before the handlers below run.
+      const workloadKey = (key: string) => `${kind}/${key}`;
+      inf.addIndex(this.refs, referencedObjects, workloadKey);
+      inf.addIndex(this.listing, listingNamespace, workloadKey);
       const onWorkload = (key: string, item: WorkloadEntry, old?: WorkloadEntry) => {
         const wk = `${kind}/${key}`;
         if (!isLean(item)) return this.forgetWorkload(wk);
-        const ns = item.namespace;
-        this.refs.set(
-          wk,
-          item.consumers.map((c) => `${c.kind}/${ns}/${c.name}`),
-        );
-        const lists =
-          item.optIn && (item.optIn.Secret.names.length > 0 || item.optIn.ConfigMap.names.length > 0);
-        this.listing.set(wk, lists ? [ns] : []);
         if (old !== undefined && !workloadChanged(old, item)) return; // status-only update
         this.queue.addAfter(wk, this.opts.debounceMs);
       };
@@ -159,8 +168,6 @@ export class RolloutController {
   }
 
   private forgetWorkload(wk: string): void {
-    this.refs.delete(wk);
-    this.listing.delete(wk);
     this.seen.delete(wk);
     this.reported.delete(`${wk}#problems`);
     this.reported.delete(`${wk}#forbidden`);
