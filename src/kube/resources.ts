@@ -1,6 +1,6 @@
 // Every kind secretsync reads or writes, with where the apiserver serves it: one table of plurals
 // and one path builder, so no caller spells out /api/v1/... or /apis/<group>/<version>/... by hand.
-import { API_GROUP, API_VERSION } from '../api/constants';
+import { API_GROUP, API_VERSION, PLURAL } from '../api/constants';
 
 export interface Resource {
   /** '' for the core group (served under /api). */
@@ -50,9 +50,10 @@ export const RESOURCES = {
   ClusterRoleBinding: rbac('clusterrolebindings', false),
   Role: rbac('roles', true),
   RoleBinding: rbac('rolebindings', true),
-  ExternalSecret: ours('externalsecrets', true),
-  SecretStore: ours('secretstores', true),
-  ClusterSecretStore: ours('clustersecretstores', false),
+  // Our own kinds: the plurals the CRDs declare (test/unit/api/crds.test.ts checks them).
+  ExternalSecret: ours(PLURAL.ExternalSecret, true),
+  SecretStore: ours(PLURAL.SecretStore, true),
+  ClusterSecretStore: ours(PLURAL.ClusterSecretStore, false),
 } as const satisfies Record<string, Resource>;
 
 export type ResourceKind = keyof typeof RESOURCES;
