@@ -126,8 +126,9 @@ export class Informer<T> {
     valuesOf: (item: T) => readonly string[],
     keyOf: (key: string) => string = (key) => key,
   ): void {
-    this.indexes.push({ index, valuesOf, keyOf });
-    for (const [key, entry] of this.cache) index.set(keyOf(key), valuesOf(entry.item));
+    const binding = { index, valuesOf, keyOf };
+    this.indexes.push(binding);
+    for (const [key, entry] of this.cache) this.reindexOne(binding, 'add', key, entry.item);
   }
 
   /** Starts list+watch; resolves once the first full list is cached and its adds emitted. */
@@ -473,13 +474,20 @@ export class Informer<T> {
   }
 
   private reindex(event: InformerEvent, key: string, item: T): void {
-    for (const { index, valuesOf, keyOf } of this.indexes) {
-      try {
-        if (event === 'delete') index.delete(keyOf(key));
-        else index.set(keyOf(key), valuesOf(item));
-      } catch (err) {
-        this.log.error({ ...this.what, event, key, err: errorText(err) }, 'informer index threw');
-      }
+    for (const binding of this.indexes) this.reindexOne(binding, event, key, item);
+  }
+
+  private reindexOne(
+    { index, valuesOf, keyOf }: IndexBinding<T>,
+    event: InformerEvent,
+    key: string,
+    item: T,
+  ): void {
+    try {
+      if (event === 'delete') index.delete(keyOf(key));
+      else index.set(keyOf(key), valuesOf(item));
+    } catch (err) {
+      this.log.error({ ...this.what, event, key, err: errorText(err) }, 'informer index threw');
     }
   }
 

@@ -193,6 +193,21 @@ test('an index follows the cache through list, watch and relist, before handlers
   expect(byVersion.size).toBe(2);
 });
 
+test('an index that throws on an item is logged; the item is cached and announced all the same', async () => {
+  api.lists.push(list('10', [a1, b2]));
+  const { inf, seen, msgs } = start();
+  const index = new ManyToMany();
+  inf.addIndex(index, (item) => {
+    if (item.name === 'b') throw new Error('malformed');
+    return [item.name];
+  });
+  await inf.start();
+  expect(seen).toEqual(['add ns/a 1', 'add ns/b 2']);
+  expect(msgs).toContain('informer index threw');
+  expect(index.keysFor('a')).toEqual(['ns/a']);
+  expect(inf.get('ns/b')).toEqual(b2);
+});
+
 test('a bookmark moves the resume point; a closed watch resumes from it without relisting', async () => {
   api.lists.push(list('10', [a1]));
   api.watches.push(
