@@ -5,9 +5,10 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION } from '../api/constants';
+import { API_GROUP } from '../api/constants';
 import { checkReachable, loadKubeConfig } from '../kube/client';
 import { isApiError } from '../kube/request';
+import { resourcePath } from '../kube/resources';
 
 export interface KubeFlags {
   kubeconfig?: string;
@@ -33,9 +34,7 @@ export async function connect(flags: KubeFlags, timeoutMs = 5000): Promise<KubeC
 
 /** REST path of ExternalSecrets (all namespaces, one namespace, or one object). */
 export function esPath(namespace?: string, name?: string): string {
-  const base = `/apis/${API_GROUP}/${API_VERSION}`;
-  if (namespace === undefined) return `${base}/externalsecrets`;
-  return `${base}/namespaces/${encodeURIComponent(namespace)}/externalsecrets${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  return resourcePath('ExternalSecret', { namespace, name: namespace === undefined ? undefined : name });
 }
 
 /** An apiserver error as a sentence that says what to do; other errors unchanged. */

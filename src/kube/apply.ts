@@ -2,32 +2,38 @@
 // field). Knows the handful of kinds the demo and the CLI install; anything else is an error.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { kubeRequest } from './request';
+import { isResourceKind, resourcePath, type ResourceKind } from './resources';
 
-const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
-  CustomResourceDefinition: { plural: 'customresourcedefinitions', namespaced: false },
-  Namespace: { plural: 'namespaces', namespaced: false },
-  ServiceAccount: { plural: 'serviceaccounts', namespaced: true },
-  Secret: { plural: 'secrets', namespaced: true },
-  ConfigMap: { plural: 'configmaps', namespaced: true },
-  ClusterRole: { plural: 'clusterroles', namespaced: false },
-  ClusterRoleBinding: { plural: 'clusterrolebindings', namespaced: false },
-  Role: { plural: 'roles', namespaced: true },
-  RoleBinding: { plural: 'rolebindings', namespaced: true },
-  Deployment: { plural: 'deployments', namespaced: true },
-  StatefulSet: { plural: 'statefulsets', namespaced: true },
-  DaemonSet: { plural: 'daemonsets', namespaced: true },
-  ExternalSecret: { plural: 'externalsecrets', namespaced: true },
-  SecretStore: { plural: 'secretstores', namespaced: true },
-  ClusterSecretStore: { plural: 'clustersecretstores', namespaced: false },
-};
+/** The kinds the demo and the CLI install (their paths come from resources.ts). */
+const APPLIED: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
+  'CustomResourceDefinition',
+  'Namespace',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ExternalSecret',
+  'SecretStore',
+  'ClusterSecretStore',
+]);
 
 export function objectPath(obj: KubernetesObject): string {
-  const r = obj.kind ? RESOURCES[obj.kind] : undefined;
-  if (!r || !obj.apiVersion || !obj.metadata?.name)
+  const kind =
+    obj.kind !== undefined && isResourceKind(obj.kind) && APPLIED.has(obj.kind) ? obj.kind : undefined;
+  if (!kind || !obj.apiVersion || !obj.metadata?.name)
     throw new Error(`cannot apply ${obj.kind ?? 'object'} ${obj.metadata?.name ?? ''}`);
-  const base = obj.apiVersion.includes('/') ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
-  const ns = r.namespaced ? `/namespaces/${obj.metadata.namespace ?? 'default'}` : '';
-  return `${base}${ns}/${r.plural}/${obj.metadata.name}`;
+  // The object's own apiVersion (a manifest may use a served version other than the table's).
+  return resourcePath(kind, {
+    apiVersion: obj.apiVersion,
+    namespace: obj.metadata.namespace ?? 'default',
+    name: obj.metadata.name,
+  });
 }
 
 export async function serverSideApply(

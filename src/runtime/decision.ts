@@ -1,6 +1,6 @@
 // What a reconcile returns instead of touching the queue itself (DESIGN §5.2). The reconciler
-// stays a function from state to decision; runWorkers applies the decision in one place, so the
-// requeue/backoff policy is uniform and testable.
+// stays a function from state to decision; runWorkers (runner.ts) applies the decision in one
+// place, so the requeue/backoff policy is uniform and testable.
 
 export interface Done {
   readonly kind: 'done';

@@ -8,6 +8,7 @@ import { diffCaches } from './cache-diff';
 import { errorName, errorText, type Logger, noopLogger } from '../observability/log';
 import { isApiError, kubeRequest } from '../kube/request';
 import { systemClock, type Clock } from './clock';
+import type { ManyToMany } from './many-to-many';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
@@ -58,6 +59,13 @@ interface Entry<T> {
   resourceVersion: string;
 }
 
+/** What an item is indexed under, and under which key (default: its cache key). */
+interface IndexBinding<T> {
+  index: ManyToMany;
+  valuesOf: (item: T) => readonly string[];
+  keyOf: (key: string) => string;
+}
+
 type Outcome =
   | { kind: 'stopped' }
   | { kind: 'closed'; restart: boolean } // server/inactivity close, or restartWatch()
@@ -74,6 +82,7 @@ export class Informer<T> {
     update: new Set(),
     delete: new Set(),
   };
+  private readonly indexes: IndexBinding<T>[] = [];
   private readonly log: Logger;
   private readonly keyOf: (obj: KubernetesObject) => string;
   private readonly what: Record<string, string>;
@@ -107,6 +116,22 @@ export class Informer<T> {
   on(event: InformerEvent, handler: InformerHandler<T>): () => void {
     this.handlers[event].add(handler);
     return () => this.handlers[event].delete(handler);
+  }
+
+  /**
+   * Keeps `index` in step with the cache (client-go's indexers): each cached item maps to
+   * `valuesOf(item)`, under `keyOf(cache key)`; a deleted item leaves it. Updated before any handler
+   * sees the event, so handlers read an index that already includes it. Several informers may
+   * feed one index, with keyOf telling their keys apart.
+   */
+  addIndex(
+    index: ManyToMany,
+    valuesOf: (item: T) => readonly string[],
+    keyOf: (key: string) => string = (key) => key,
+  ): void {
+    const binding = { index, valuesOf, keyOf };
+    this.indexes.push(binding);
+    for (const [key, entry] of this.cache) this.reindexOne(binding, 'add', key, entry.item);
   }
 
   /** Starts list+watch; resolves once the first full list is cached and its adds emitted. */
@@ -167,6 +192,7 @@ export class Informer<T> {
     const entry = this.cache.get(key);
     if (!entry || !replace(entry.item)) return false;
     this.cache.set(key, { item, resourceVersion });
+    this.reindex('update', key, item);
     return true;
   }
 
@@ -441,12 +467,31 @@ export class Informer<T> {
   }
 
   private emit(event: InformerEvent, key: string, item: T, old?: T): void {
+    this.reindex(event, key, item);
     for (const handler of this.handlers[event]) {
       try {
         handler(key, item, old);
       } catch (err) {
         this.log.error({ ...this.what, event, key, err: errorText(err) }, 'informer handler threw');
       }
+    }
+  }
+
+  private reindex(event: InformerEvent, key: string, item: T): void {
+    for (const binding of this.indexes) this.reindexOne(binding, event, key, item);
+  }
+
+  private reindexOne(
+    { index, valuesOf, keyOf }: IndexBinding<T>,
+    event: InformerEvent,
+    key: string,
+    item: T,
+  ): void {
+    try {
+      if (event === 'delete') index.delete(keyOf(key));
+      else index.set(keyOf(key), valuesOf(item));
+    } catch (err) {
+      this.log.error({ ...this.what, event, key, err: errorText(err) }, 'informer index threw');
     }
   }
 

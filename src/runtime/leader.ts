@@ -22,6 +22,7 @@ import {
 } from '../kube/lease';
 import { errorText, type Logger, noopLogger } from '../observability/log';
 import { isApiError, KubeApiError, kubeRequest } from '../kube/request';
+import { resourcePath } from '../kube/resources';
 import { type Clock, systemClock, type TimerHandle } from './clock';
 
 export interface LeaderDurations {
@@ -90,7 +91,7 @@ export class LeaderElector {
     if (!this.identity) throw new Error('leader election needs a non-empty identity');
     this.log = opts.logger ?? noopLogger;
     this.clock = opts.clock ?? systemClock;
-    this.path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases`;
+    this.path = resourcePath('Lease', { namespace: opts.namespace });
   }
 
   isLeader(): boolean {

@@ -1,7 +1,8 @@
-// A many-to-many index maintained from informer events: each key (an object) names its values
-// (what it references); lookups go from a value back to the keys. Used by both controllers
-// (workloads -> Secrets/ConfigMaps; ExternalSecrets -> stores, targets, remote names). A value no
-// key names any more is dropped, so the index does not grow with objects created and deleted.
+// The one index type: many-to-many, each key (an object) names its values (what it references);
+// lookups go from a value back to the keys. Every index of both controllers is one of these, kept
+// by the informer of its objects (Informer.addIndex): workloads -> Secrets/ConfigMaps and
+// namespaces; ExternalSecrets -> stores, targets, remote names. A value no key names any more is
+// dropped, so the index does not grow with objects created and deleted.
 export class ManyToMany {
   private readonly byValue = new Map<string, Set<string>>();
   private readonly byKey = new Map<string, readonly string[]>();

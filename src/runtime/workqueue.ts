@@ -1,10 +1,10 @@
 // A work queue with client-go's guarantees (dedup by key; a key is never on two workers at once;
-// per-key exponential backoff) and the loop that runs N workers and applies their decisions.
+// per-key exponential backoff). The workers that drain it run in runner.ts.
 // Informer events, the refresh scheduler and rotation events all feed it keys; only keys, never
 // objects, so a burst of events for one object costs one reconcile.
 
 import { type Clock, systemClock } from './clock';
-import { applyDecision, type Decision, type RequeueTarget, retry } from './decision';
+import type { RequeueTarget } from './decision';
 import { RefreshScheduler } from './scheduler';
 
 export interface WorkQueueOptions {
@@ -22,7 +22,7 @@ export function backoffDelay(failures: number, baseDelayMs = 1000, factor = 2, m
   return Math.min(baseDelayMs * Math.pow(factor, failures), maxDelayMs);
 }
 
-type Key = NonNullable<unknown>;
+export type Key = NonNullable<unknown>;
 
 /**
  * Semantics (as client-go's rate-limited delaying queue, with two deliberate differences noted):
@@ -217,58 +217,4 @@ export class WorkQueue<K extends Key = string> implements RequeueTarget<K> {
       if (waiter !== undefined) waiter(key);
     }
   }
-}
-
-export type Handler<K> = (key: K) => Decision | Promise<Decision>;
-
-export interface WorkerHooks<K> {
-  /** After each reconcile: its decision and duration (queue clock). Errors thrown here are ignored. */
-  onResult?: (key: K, decision: Decision, elapsedMs: number) => void;
-}
-
-/**
- * Runs `workers` concurrent loops: get a key, await handler(key), apply its decision, done(key).
- * A handler that throws (or returns something that is not a decision) counts as retry(error).
- * Resolves when the queue has been shut down and every worker has finished its current key.
- */
-export async function runWorkers<K extends Key>(
-  queue: WorkQueue<K>,
-  workers: number,
-  handler: Handler<K>,
-  hooks: WorkerHooks<K> = {},
-): Promise<void> {
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new RangeError(`runWorkers: workers must be a whole number >= 1, got ${workers}`);
-  }
-  const loop = async (): Promise<void> => {
-    for (;;) {
-      const key = await queue.get();
-      if (key === undefined) return;
-      const started = queue.clock.now();
-      let decision: Decision;
-      try {
-        decision = await handler(key);
-        if (!isDecision(decision)) decision = retry(new TypeError('reconcile returned no decision'));
-      } catch (err) {
-        decision = retry(err);
-      }
-      try {
-        applyDecision(queue, key, decision);
-      } finally {
-        queue.done(key);
-      }
-      try {
-        hooks.onResult?.(key, decision, queue.clock.now() - started);
-      } catch {
-        // Observability must never stall the queue.
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, loop));
-}
-
-function isDecision(d: unknown): d is Decision {
-  if (typeof d !== 'object' || d === null) return false;
-  const kind = (d as { kind?: unknown }).kind;
-  return kind === 'done' || kind === 'retry' || kind === 'terminal';
 }

@@ -6,10 +6,12 @@ import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-
 import type { ExternalSecret } from '../../api/generated';
 import { API_GROUP, API_VERSION, LABEL } from '../../api/constants';
 import { Informer } from '../../runtime/informer';
-import { errorText } from '../../observability/log';
 import type { Metrics } from '../../observability/metrics';
 import type { AppLogger } from '../../observability/logger';
-import { runWorkers, WorkQueue } from '../../runtime/workqueue';
+import { EventRecorder } from '../../kube/events';
+import { resourcePath } from '../../kube/resources';
+import { WorkQueue } from '../../runtime/workqueue';
+import { runReconcileWorkers } from '../../runtime/runner';
 import { systemClock, type Clock } from '../../runtime/clock';
 import { contentHash } from '../../api/hash';
 import { ManyToMany } from '../../runtime/many-to-many';
@@ -91,9 +93,21 @@ function remoteNames(es: ExternalSecret): string[] {
   return [...new Set(out)];
 }
 
+/** `namespace/name` of the Secret an ExternalSecret writes. */
+function targetSecret(es: ExternalSecret): string {
+  let target = es.metadata?.name ?? '';
+  try {
+    target = normalize(es).targetName;
+  } catch {
+    /* reported by reconcile */
+  }
+  return `${es.metadata?.namespace}/${target}`;
+}
+
 export class ExternalSecretController {
   readonly queue: WorkQueue<string>;
   private readonly io: KubeIO;
+  private readonly recorder: EventRecorder;
   private readonly es: Informer<ExternalSecret>;
   private readonly stores: StoreInformers;
   private readonly secrets: Informer<Lean>;
@@ -113,19 +127,18 @@ export class ExternalSecretController {
   constructor(private readonly opts: SyncControllerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.queue = new WorkQueue<string>({ clock: this.clock });
-    this.io = new KubeIO(opts.kc, opts);
-    const ns = opts.namespace;
-    const api = `/apis/${API_GROUP}/${API_VERSION}`;
-    const scoped = (plural: string) => (ns ? `${api}/namespaces/${ns}/${plural}` : `${api}/${plural}`);
+    this.io = new KubeIO(opts.kc);
+    this.recorder = new EventRecorder(opts.kc, opts);
+    const namespace = opts.namespace || undefined;
     const log = opts.logger;
     this.es = new Informer<ExternalSecret>(opts.kc, {
-      path: scoped('externalsecrets'),
+      path: resourcePath('ExternalSecret', { namespace }),
       project: (o) => o as unknown as ExternalSecret,
       logger: log,
     });
-    this.stores = new StoreInformers(opts.kc, { logger: log, namespace: ns });
+    this.stores = new StoreInformers(opts.kc, { logger: log, namespace });
     this.secrets = new Informer<Lean>(opts.kc, {
-      path: ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets',
+      path: resourcePath('Secret', { namespace }),
       labelSelector: `${LABEL.managed}=true`,
       project: projectSecret,
       logger: log,
@@ -194,16 +207,11 @@ export class ExternalSecretController {
   }
 
   private wire(): void {
+    // The indexes are kept by the informer: up to date before the handlers below run.
+    this.es.addIndex(this.storeIndex, storeIds);
+    this.es.addIndex(this.remoteIndex, remoteNames);
+    this.es.addIndex(this.targetIndex, (es) => [targetSecret(es)]);
     const onEs = (key: string, es: ExternalSecret, old?: ExternalSecret) => {
-      this.storeIndex.set(key, storeIds(es));
-      this.remoteIndex.set(key, remoteNames(es));
-      let target = es.metadata?.name ?? '';
-      try {
-        target = normalize(es).targetName;
-      } catch {
-        /* reported by reconcile */
-      }
-      this.targetIndex.set(key, [`${es.metadata?.namespace}/${target}`]);
       // Status-only updates (our own writes) do not re-enqueue.
       if (
         old &&
@@ -216,9 +224,6 @@ export class ExternalSecretController {
     this.es.on('add', onEs);
     this.es.on('update', onEs);
     this.es.on('delete', (key) => {
-      this.storeIndex.delete(key);
-      this.targetIndex.delete(key);
-      this.remoteIndex.delete(key);
       this.forced.delete(key);
       this.lastHash.delete(key);
       this.lastVersions.delete(key);
@@ -257,7 +262,7 @@ export class ExternalSecretController {
       deleteSecret: (n, name, uid) => this.io.deleteSecret(n, name, uid),
       patchStatus: (es, status) => this.io.patchStatus(es, status),
       event: (es, type, reason, message) =>
-        this.io.event(
+        this.recorder.event(
           {
             ...es,
             apiVersion: es.apiVersion ?? `${API_GROUP}/${API_VERSION}`,
@@ -287,37 +292,23 @@ export class ExternalSecretController {
   /** Runs the workers until stop(); call on the leader only. */
   run(): Promise<void> {
     const deps = this.deps();
-    const log = this.opts.logger;
-    const depth = setInterval(
-      () => this.opts.metrics.queueDepth.set({ controller: 'externalsecret' }, this.queue.len()),
-      2000,
-    );
-    depth.unref();
-    this.workers = runWorkers(
-      this.queue,
-      this.opts.concurrency,
-      async (key) => {
+    this.workers = runReconcileWorkers({
+      controller: 'externalsecret',
+      queue: this.queue,
+      workers: this.opts.concurrency,
+      reconcile: (key) => {
         const [n, name] = key.split('/') as [string, string];
-        const end = this.opts.metrics.reconcileSeconds.startTimer({ controller: 'externalsecret' });
-        try {
-          return await reconcileExternalSecret(deps, n, name);
-        } finally {
-          end();
-        }
+        return reconcileExternalSecret(deps, n, name);
       },
-      {
-        onResult: (key, d) => {
-          if (d.kind === 'retry')
-            log.warn(
-              { externalSecret: key, err: errorText(d.error) },
-              'reconcile failed; retrying with backoff',
-            );
-          else if (d.kind === 'terminal')
-            log.warn({ externalSecret: key, reason: d.reason }, 'reconcile stopped until the object changes');
-          else log.debug({ externalSecret: key, requeueAfterMs: d.requeueAfterMs }, 'reconciled');
-        },
+      metrics: this.opts.metrics,
+      logger: this.opts.logger,
+      results: {
+        keyField: 'externalSecret',
+        retry: 'reconcile failed; retrying with backoff',
+        terminal: 'reconcile stopped until the object changes',
+        done: 'reconciled',
       },
-    ).finally(() => clearInterval(depth));
+    });
     return this.workers;
   }
 

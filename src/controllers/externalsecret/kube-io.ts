@@ -1,21 +1,16 @@
-// The apiserver side of the sync reconcile: Secret reads and writes, status patches, Events.
+// The apiserver side of the sync reconcile: Secret reads and writes, status patches (Events: kube/events.ts).
 // Writes carry resourceVersion (optimistic concurrency) or a uid precondition.
 import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret } from '../../api/generated';
-import { API_GROUP, API_VERSION } from '../../api/constants';
 import { isApiError, kubeRequest } from '../../kube/request';
-import { inBackground, type BackgroundOwner } from '../../observability/background';
+import { resourcePath } from '../../kube/resources';
 import type { WritePlan } from './write-plan';
 
-const secretsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets`;
+const secretsPath = (ns: string) => resourcePath('Secret', { namespace: ns });
 const TIMEOUT = { timeoutMs: 30_000 };
 
 export class KubeIO {
-  constructor(
-    private readonly kc: KubeConfig,
-    /** Where a failed Event write is logged and counted. */
-    private readonly owner: BackgroundOwner,
-  ) {}
+  constructor(private readonly kc: KubeConfig) {}
 
   async readSecret(ns: string, name: string): Promise<V1Secret | undefined> {
     try {
@@ -65,7 +60,7 @@ export class KubeIO {
     const { namespace, name } = es.metadata ?? {};
     await kubeRequest(this.kc, {
       method: 'PATCH',
-      path: `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/externalsecrets/${name}/status`,
+      path: resourcePath('ExternalSecret', { namespace, name, subresource: 'status' }),
       body: { status },
       contentType: 'application/merge-patch+json',
       ...TIMEOUT,
@@ -74,49 +69,9 @@ export class KubeIO {
 
   async namespaceLabels(ns: string): Promise<Record<string, string>> {
     const obj = await kubeRequest<KubernetesObject>(this.kc, {
-      path: `/api/v1/namespaces/${encodeURIComponent(ns)}`,
+      path: resourcePath('Namespace', { name: ns }),
       ...TIMEOUT,
     });
     return obj.metadata?.labels ?? {};
-  }
-
-  /**
-   * Writes a core/v1 Event on an object without waiting for it. Best effort: an Event that cannot
-   * be written fails nothing else; it is logged and counted (task "event").
-   */
-  event(
-    obj: KubernetesObject,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-    component = 'secretsync',
-  ): void {
-    const ns = obj.metadata?.namespace ?? 'default';
-    const now = new Date().toISOString();
-    const write = kubeRequest(this.kc, {
-      method: 'POST',
-      path: `/api/v1/namespaces/${encodeURIComponent(ns)}/events`,
-      body: {
-        metadata: { generateName: `${obj.metadata?.name ?? 'object'}.` },
-        involvedObject: {
-          apiVersion: obj.apiVersion,
-          kind: obj.kind,
-          name: obj.metadata?.name,
-          namespace: ns,
-          uid: obj.metadata?.uid,
-          resourceVersion: obj.metadata?.resourceVersion,
-        },
-        type,
-        reason,
-        message: message.slice(0, 1024),
-        source: { component },
-        reportingComponent: component,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      },
-      ...TIMEOUT,
-    });
-    inBackground(this.owner, 'event', write, { object: `${obj.kind}/${ns}/${obj.metadata?.name}`, reason });
   }
 }

@@ -12,9 +12,11 @@ import { isApiError } from '../../kube/request';
 import type { AppLogger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
-import { runWorkers, WorkQueue } from '../../runtime/workqueue';
+import { WorkQueue } from '../../runtime/workqueue';
+import { runReconcileWorkers } from '../../runtime/runner';
 import { systemClock, type Clock } from '../../runtime/clock';
-import { KubeIO } from '../externalsecret/kube-io';
+import { EventRecorder } from '../../kube/events';
+import { resourcePath } from '../../kube/resources';
 import { matchesAny, OBJECT_KINDS, type ObjectKind } from './annotations';
 import { decide, type DecideInput, type RolloutDecision } from './decide';
 import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './describe';
@@ -58,9 +60,21 @@ const split = (key: string) => {
   return { kind, namespace, name };
 };
 
+/** `Kind/ns/name` of the objects an opted-in workload's pod spec references. */
+function referencedObjects(w: WorkloadEntry): string[] {
+  return isLean(w) ? w.consumers.map((c) => `${c.kind}/${w.namespace}/${c.name}`) : [];
+}
+
+/** The namespace of a workload with a reload list (any object there may match it). */
+function listingNamespace(w: WorkloadEntry): string[] {
+  const lists =
+    isLean(w) && w.optIn && (w.optIn.Secret.names.length > 0 || w.optIn.ConfigMap.names.length > 0);
+  return lists ? [w.namespace] : [];
+}
+
 export class RolloutController {
   readonly queue: WorkQueue<string>;
-  private readonly io: KubeIO;
+  private readonly recorder: EventRecorder;
   private readonly objects: Record<ObjectKind, Informer<CachedObject>>;
   private readonly workloads: Record<WorkloadKind, Informer<WorkloadEntry>>;
   /** workload key → `Kind/ns/name` of the objects its pod spec references. */
@@ -81,20 +95,19 @@ export class RolloutController {
   constructor(private readonly opts: RolloutControllerOptions) {
     const clock = opts.clock ?? systemClock;
     this.queue = new WorkQueue<string>({ clock, baseDelayMs: 250, maxDelayMs: 60_000 });
-    this.io = new KubeIO(opts.kc, opts);
+    this.recorder = new EventRecorder(opts.kc, opts);
     this.log = opts.logger.child({ controller: 'rollout' });
-    const ns = opts.namespace;
-    const core = (plural: string) => (ns ? `/api/v1/namespaces/${ns}/${plural}` : `/api/v1/${plural}`);
+    const namespace = opts.namespace || undefined;
     const pageSize = opts.objectPageSize ?? 100;
     this.objects = {
       Secret: new Informer<CachedObject>(opts.kc, {
-        path: core('secrets'),
+        path: resourcePath('Secret', { namespace }),
         project: (obj) => (this.tracks('Secret', obj) ? projectSecret(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
       }),
       ConfigMap: new Informer<CachedObject>(opts.kc, {
-        path: core('configmaps'),
+        path: resourcePath('ConfigMap', { namespace }),
         project: (obj) => (this.tracks('ConfigMap', obj) ? projectConfigMap(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
@@ -102,7 +115,7 @@ export class RolloutController {
     };
     const workload = (kind: WorkloadKind) =>
       new Informer<WorkloadEntry>(opts.kc, {
-        path: workloadsPath(kind, ns || undefined),
+        path: workloadsPath(kind, namespace),
         project: projectWorkload(kind),
         logger: this.log,
       });
@@ -119,17 +132,14 @@ export class RolloutController {
     }
     for (const kind of WORKLOAD_KINDS) {
       const inf = this.workloads[kind];
+      // Kept by the informers (one index for the three kinds, keyed `Kind/ns/name`); up to date
+      // before the handlers below run.
+      const workloadKey = (key: string) => `${kind}/${key}`;
+      inf.addIndex(this.refs, referencedObjects, workloadKey);
+      inf.addIndex(this.listing, listingNamespace, workloadKey);
       const onWorkload = (key: string, item: WorkloadEntry, old?: WorkloadEntry) => {
         const wk = `${kind}/${key}`;
         if (!isLean(item)) return this.forgetWorkload(wk);
-        const ns = item.namespace;
-        this.refs.set(
-          wk,
-          item.consumers.map((c) => `${c.kind}/${ns}/${c.name}`),
-        );
-        const lists =
-          item.optIn && (item.optIn.Secret.names.length > 0 || item.optIn.ConfigMap.names.length > 0);
-        this.listing.set(wk, lists ? [ns] : []);
         if (old !== undefined && !workloadChanged(old, item)) return; // status-only update
         this.queue.addAfter(wk, this.opts.debounceMs);
       };
@@ -153,8 +163,6 @@ export class RolloutController {
   }
 
   private forgetWorkload(wk: string): void {
-    this.refs.delete(wk);
-    this.listing.delete(wk);
     this.seen.delete(wk);
     this.reported.delete(`${wk}#problems`);
     this.reported.delete(`${wk}#forbidden`);
@@ -304,16 +312,16 @@ export class RolloutController {
     this.opts.metrics.rollouts.inc({ kind: w.kind, reason });
     this.log.info({ workload: wk, reason, hash: shortHash(d.hash), message }, 'rolling out');
     const target = eventTarget(w);
-    void this.io.event(target, 'Normal', ROLLOUT_REASON.Rollout, message);
+    void this.recorder.event(target, 'Normal', ROLLOUT_REASON.Rollout, message);
     if (w.paused)
-      void this.io.event(
+      void this.recorder.event(
         target,
         'Normal',
         ROLLOUT_REASON.Paused,
         `${w.kind} is paused: its pod template is updated and pods change when it is resumed`,
       );
     if (w.onDelete)
-      void this.io.event(
+      void this.recorder.event(
         target,
         'Normal',
         ROLLOUT_REASON.OnDelete,
@@ -349,13 +357,13 @@ export class RolloutController {
           this.reported.set(key, '1');
           const message = `secretsync may not patch ${WORKLOADS[w.kind].plural} in ${w.namespace} (RBAC): ${errorText(err)}`;
           this.log.error({ workload: wk, err: errorText(err) }, 'rollout forbidden; trying again in 5 min');
-          void this.io.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Forbidden, message);
+          void this.recorder.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Forbidden, message);
         }
         return done(FORBIDDEN_RETRY_MS);
       }
       case 'invalid':
         this.log.error({ workload: wk, err: errorText(err) }, 'rollout patch rejected');
-        void this.io.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Failed, errorText(err));
+        void this.recorder.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Failed, errorText(err));
         return terminal(errorText(err));
       case 'transient':
         return retry(err);
@@ -376,7 +384,7 @@ export class RolloutController {
         { workload: wk, annotation: p.annotation, problem: p.message },
         'invalid rollout annotation',
       );
-      void this.io.event(
+      void this.recorder.event(
         eventTarget(w),
         'Warning',
         ROLLOUT_REASON.InvalidAnnotation,
@@ -424,17 +432,20 @@ export class RolloutController {
   async run(): Promise<void> {
     const key = await (this.keyLoad ??= this.loadKey());
     if (!key) return;
-    const depth = setInterval(
-      () => this.opts.metrics.queueDepth.set({ controller: 'rollout' }, this.queue.len()),
-      2000,
-    );
-    depth.unref();
-    this.workers = runWorkers(this.queue, this.opts.workers ?? 2, (wk) => this.reconcile(wk), {
-      onResult: (wk, d) => {
-        if (d.kind === 'retry' && !isApiError(d.error, 409))
-          this.log.warn({ workload: wk, err: errorText(d.error) }, 'rollout failed; retrying with backoff');
+    this.workers = runReconcileWorkers({
+      controller: 'rollout',
+      queue: this.queue,
+      workers: this.opts.workers ?? 2,
+      reconcile: (wk) => this.reconcile(wk),
+      metrics: this.opts.metrics,
+      logger: this.log,
+      // A conflict is decided again at once; terminal results are logged where they are decided.
+      results: {
+        keyField: 'workload',
+        retry: 'rollout failed; retrying with backoff',
+        quietRetry: (err) => isApiError(err, 409),
       },
-    }).finally(() => clearInterval(depth));
+    });
     return this.workers;
   }
 

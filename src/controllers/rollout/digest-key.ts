@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorText } from '../../observability/log';
 import { isApiError, kubeRequest } from '../../kube/request';
+import { resourcePath } from '../../kube/resources';
 import type { AppLogger } from '../../observability/logger';
 import { digestKey, type DigestKey } from './digest-format';
 
@@ -65,7 +66,7 @@ export async function loadDigestKey(
   log: AppLogger,
   signal: AbortSignal,
 ): Promise<DigestKey> {
-  const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/secrets`;
+  const path = resourcePath('Secret', { namespace: ref.namespace });
   const where = { secret: `${ref.namespace}/${ref.name}` };
   for (let delay = RETRY_MIN_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
     signal.throwIfAborted();

@@ -8,6 +8,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Informer } from '../../runtime/informer';
 import { kubeRequest } from '../../kube/request';
+import { resourcePath } from '../../kube/resources';
 import type { ObjectKind } from './annotations';
 import type { ObjectState } from './decide';
 
@@ -22,8 +23,6 @@ export type CachedObject = ObjectState | Untracked;
 export function isTracked(o: CachedObject | undefined): o is ObjectState {
   return o !== undefined && o !== UNTRACKED;
 }
-
-const PLURAL: Record<ObjectKind, string> = { Secret: 'secrets', ConfigMap: 'configmaps' };
 
 /** Names of the cached objects of one namespace (cache keys are namespace/name). */
 export function* namesIn(inf: Informer<CachedObject>, namespace: string): Iterable<string> {
@@ -49,7 +48,7 @@ export async function fillTracked(
     const key = `${namespace}/${name}`;
     if (inf.get(key) !== UNTRACKED) continue;
     const list = await kubeRequest<{ items?: KubernetesObject[] }>(kc, {
-      path: `/api/v1/namespaces/${namespace}/${PLURAL[kind]}`,
+      path: resourcePath(kind, { namespace }),
       query: { fieldSelector: `metadata.name=${name}` },
       timeoutMs: 30_000,
     });

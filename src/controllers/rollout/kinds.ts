@@ -4,13 +4,10 @@
 // table, so adding a kind (CronJob, Job, Argo Rollout) is one entry here, its test in
 // test/unit/rollout/kinds.test.ts, and its resource in deploy/rbac.yaml (that test checks it).
 import type { KubernetesObject, V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import { RESOURCES, resourcePath, type Resource } from '../../kube/resources';
 
-export interface WorkloadKindInfo {
-  /** API group ('' for the core group). */
-  group: string;
-  version: string;
-  /** Resource name in REST paths and RBAC rules. */
-  plural: string;
+/** Group, version and plural come from kube/resources.ts, the one table of plurals. */
+export interface WorkloadKindInfo extends Resource {
   /**
    * Field path from the object to its pod template: the template's annotations opt in too, its
    * spec names what the workload reads, and a restart stamps its annotations.
@@ -26,25 +23,19 @@ const never = () => false;
 
 export const WORKLOADS = {
   Deployment: {
-    group: 'apps',
-    version: 'v1',
-    plural: 'deployments',
+    ...RESOURCES.Deployment,
     podTemplatePath: ['spec', 'template'],
     paused: (obj) => (obj as V1Deployment).spec?.paused === true,
     onDelete: never,
   },
   StatefulSet: {
-    group: 'apps',
-    version: 'v1',
-    plural: 'statefulsets',
+    ...RESOURCES.StatefulSet,
     podTemplatePath: ['spec', 'template'],
     paused: never,
     onDelete: (obj) => (obj as V1StatefulSet).spec?.updateStrategy?.type === 'OnDelete',
   },
   DaemonSet: {
-    group: 'apps',
-    version: 'v1',
-    plural: 'daemonsets',
+    ...RESOURCES.DaemonSet,
     podTemplatePath: ['spec', 'template'],
     paused: never,
     onDelete: (obj) => (obj as V1DaemonSet).spec?.updateStrategy?.type === 'OnDelete',
@@ -67,10 +58,7 @@ export function apiVersionOf(kind: WorkloadKind): string {
 
 /** The REST path of the kind's collection (in one namespace, or cluster-wide), or of one object. */
 export function workloadsPath(kind: WorkloadKind, namespace?: string, name?: string): string {
-  const { group, version, plural } = WORKLOADS[kind];
-  const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
-  const ns = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
-  return `${base}${ns}/${plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  return resourcePath(kind, { namespace, name });
 }
 
 /** The value at the kind's pod-template path, if every step of it is an object. */

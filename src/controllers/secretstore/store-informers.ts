@@ -4,11 +4,12 @@
 // the store controller validates them and runs their event sources.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { SecretStoreSpec } from '../../api/generated';
-import { ANNOTATION, API_GROUP, API_VERSION } from '../../api/constants';
+import { ANNOTATION } from '../../api/constants';
 import type { AppLogger } from '../../observability/logger';
 import { Informer, type InformerEvent, type InformerHandler } from '../../runtime/informer';
 import type { StoreObject } from './store';
 import type { StoreCondition } from './store-status';
+import { resourcePath } from '../../kube/resources';
 
 /** A store as cached: its conditions (written only on change) and its event-source annotations. */
 export type CachedStore = StoreObject & {
@@ -41,15 +42,13 @@ export class StoreInformers {
   private readonly clusterStores: Informer<CachedStore>;
 
   constructor(kc: KubeConfig, opts: { logger: AppLogger; namespace?: string }) {
-    const api = `/apis/${API_GROUP}/${API_VERSION}`;
-    const ns = opts.namespace;
     this.stores = new Informer<CachedStore>(kc, {
-      path: ns ? `${api}/namespaces/${ns}/secretstores` : `${api}/secretstores`,
+      path: resourcePath('SecretStore', { namespace: opts.namespace || undefined }),
       project: projectStore('SecretStore'),
       logger: opts.logger,
     });
     this.clusterStores = new Informer<CachedStore>(kc, {
-      path: `${api}/clustersecretstores`,
+      path: resourcePath('ClusterSecretStore'),
       project: projectStore('ClusterSecretStore'),
       logger: opts.logger,
     });

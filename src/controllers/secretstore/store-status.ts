@@ -3,8 +3,9 @@
 // permissions found missing), InvalidProviderConfig or ValidationFailed with the reason otherwise.
 // It is written only when it changes.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, STORE_REASON } from '../../api/constants';
+import { STORE_REASON } from '../../api/constants';
 import { isApiError, kubeRequest } from '../../kube/request';
+import { resourcePath } from '../../kube/resources';
 import type { SecretsClient } from '../../providers/core/types';
 import type { StoreObject } from './store';
 
@@ -118,9 +119,11 @@ export async function writeStoreStatus(
 ): Promise<boolean> {
   // The informer's copy answers the common case (nothing changed) without a request.
   if (withCondition(store.conditions, cond, new Date()) === undefined) return false;
-  const plural = store.kind === 'SecretStore' ? 'secretstores' : 'clustersecretstores';
-  const ns = store.kind === 'SecretStore' ? `/namespaces/${store.namespace}` : '';
-  const path = `/apis/${API_GROUP}/${API_VERSION}${ns}/${plural}/${store.name}/status`;
+  const path = resourcePath(store.kind, {
+    namespace: store.namespace,
+    name: store.name,
+    subresource: 'status',
+  });
   for (let attempt = 0; ; attempt++) {
     const live = await kubeRequest<LiveStore>(kc, { method: 'GET', path, timeoutMs: 30_000 });
     const conditions = withCondition(live.status?.conditions, cond, new Date());

@@ -10,6 +10,7 @@ import type { ProviderContext } from '../core/types';
 import { countCall, type CredentialCache } from './cache';
 import { describe, statusOf } from './errors';
 import type { ResolvedKeyRef, ResolvedRef } from './refs';
+import { resourcePath } from '../../kube/resources';
 
 const RBAC = 'deploy/rbac.yaml';
 
@@ -22,13 +23,13 @@ export function serviceAccountCalls(
   kc: KubeConfig,
   namespace: string,
 ): Required<Pick<ProviderContext, 'requestServiceAccountToken' | 'readServiceAccount'>> {
-  const path = (ref: { name: string; namespace?: string }) =>
-    `/api/v1/namespaces/${encodeURIComponent(ref.namespace ?? namespace)}/serviceaccounts/${encodeURIComponent(ref.name)}`;
+  const path = (ref: { name: string; namespace?: string }, subresource?: string) =>
+    resourcePath('ServiceAccount', { namespace: ref.namespace ?? namespace, name: ref.name, subresource });
   return {
     requestServiceAccountToken: async (ref, audiences) => {
       const tr = await kubeRequest<{ status?: { token?: string; expirationTimestamp?: string } }>(kc, {
         method: 'POST',
-        path: `${path(ref)}/token`,
+        path: path(ref, 'token'),
         body: {
           apiVersion: 'authentication.k8s.io/v1',
           kind: 'TokenRequest',

@@ -1,10 +1,10 @@
-// Events are written without waiting (KubeIO.event): one the apiserver refuses fails nothing else,
+// Events are written without waiting (EventRecorder.event, kube/events.ts): one the apiserver refuses fails nothing else,
 // and is logged (object, reason, error) and counted in secretsync_background_failures_total — not
 // dropped in silence. Against the real apiserver, as a ServiceAccount with no RBAC at all.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { KubeIO } from '../../../src/controllers/externalsecret/kube-io';
+import { EventRecorder } from '../../../src/kube/events';
 import { Metrics } from '../../../src/observability/metrics';
 import { serviceAccountKubeConfig } from '../../resilience/support/cluster';
 import { eventually } from '../../support/eventually';
@@ -30,7 +30,7 @@ function io(kc: ReturnType<typeof adminConfig>) {
   const metrics = new Metrics(false);
   const failures = async () =>
     (await metrics.backgroundFailures.get()).values.find((v) => v.labels.task === 'event')?.value ?? 0;
-  return { kubeIO: new KubeIO(kc, { logger: pino(sink), metrics }), logs, failures };
+  return { recorder: new EventRecorder(kc, { logger: pino(sink), metrics }), logs, failures };
 }
 
 const target = (name: string): KubernetesObject => ({
@@ -40,8 +40,8 @@ const target = (name: string): KubernetesObject => ({
 });
 
 test('a refused Event write is logged with its object and reason and counted', async () => {
-  const { kubeIO, logs, failures } = io(await serviceAccountKubeConfig('no-rbac', ns));
-  kubeIO.event(target('refused'), 'Warning', 'SomethingHappened', 'a message');
+  const { recorder, logs, failures } = io(await serviceAccountKubeConfig('no-rbac', ns));
+  recorder.event(target('refused'), 'Warning', 'SomethingHappened', 'a message');
   await eventually(async () => expect(await failures()).toBe(1), { timeoutMs: 10_000, what: 'counted' });
   expect(logs).toEqual([
     expect.objectContaining({
@@ -55,8 +55,8 @@ test('a refused Event write is logged with its object and reason and counted', a
 });
 
 test('a written Event is neither logged nor counted', async () => {
-  const { kubeIO, logs, failures } = io(adminConfig());
-  kubeIO.event(target('written'), 'Normal', 'SomethingHappened', 'a message');
+  const { recorder, logs, failures } = io(adminConfig());
+  recorder.event(target('written'), 'Normal', 'SomethingHappened', 'a message');
   await eventually(
     async () => {
       const list = await core.listNamespacedEvent({ namespace: ns });

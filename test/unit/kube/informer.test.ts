@@ -4,6 +4,7 @@
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Informer } from '../../../src/runtime/informer';
+import { ManyToMany } from '../../../src/runtime/many-to-many';
 import type { Logger } from '../../../src/observability/log';
 import { eventually } from '../../support/eventually';
 import { newKubeConfig } from '../../../src/kube/kubeconfig';
@@ -148,6 +149,65 @@ test.each([
   expect(first?.searchParams.get('allowWatchBookmarks')).toBe('true');
   expect(second?.searchParams.get('resourceVersion')).toBe('20');
   expect(inf.keys().sort()).toEqual(['ns/a', 'ns/c', 'ns/d']);
+});
+
+test('an index follows the cache through list, watch and relist, before handlers see the event', async () => {
+  api.lists.push(list('10', [a1, b2]), list('20', [{ name: 'a', rv: '21' }, c3]));
+  api.watches.push(
+    events(
+      [
+        ['MODIFIED', secret({ name: 'b', rv: '12' })],
+        ['ERROR', gone],
+      ],
+      true,
+    ),
+  );
+  const { inf, seen } = start();
+  const byVersion = new ManyToMany();
+  inf.addIndex(
+    byVersion,
+    (item) => [`rv${item.rv}`],
+    (key) => `Secret/${key}`,
+  );
+  const indexedWhenAnnounced: string[][] = [];
+  inf.on('add', (_k, item) => indexedWhenAnnounced.push(byVersion.keysFor(`rv${item.rv}`)));
+  inf.on('update', (_k, item) => indexedWhenAnnounced.push(byVersion.keysFor(`rv${item.rv}`)));
+  await inf.start();
+  await eventually(() => expect(api.watchRequests()).toHaveLength(2), { timeoutMs: 5000 });
+  expect(seen).toEqual([
+    'add ns/a 1',
+    'add ns/b 2',
+    'update ns/b 2->12',
+    'delete ns/b 12',
+    'add ns/c 3',
+    'update ns/a 1->21',
+  ]);
+  expect(indexedWhenAnnounced).toEqual([
+    ['Secret/ns/a'],
+    ['Secret/ns/b'],
+    ['Secret/ns/b'],
+    ['Secret/ns/c'],
+    ['Secret/ns/a'],
+  ]);
+  for (const gone of ['rv1', 'rv2', 'rv12']) expect(byVersion.has(gone)).toBe(false);
+  expect(byVersion.keysFor('rv21')).toEqual(['Secret/ns/a']);
+  expect(byVersion.keysFor('rv3')).toEqual(['Secret/ns/c']);
+  expect(byVersion.size).toBe(2);
+});
+
+test('an index that throws on an item is logged; the item is cached and announced all the same', async () => {
+  api.lists.push(list('10', [a1, b2]));
+  const { inf, seen, msgs } = start();
+  const index = new ManyToMany();
+  inf.addIndex(index, (item) => {
+    if (item.name === 'b') throw new Error('malformed');
+    return [item.name];
+  });
+  await inf.start();
+  expect(seen).toEqual(['add ns/a 1', 'add ns/b 2']);
+  expect(msgs).toContain('informer index threw');
+  expect(index.keysFor('a')).toEqual(['ns/a']);
+  expect(inf.get('ns/b')).toEqual(b2);
 });
 
 test('a bookmark moves the resume point; a closed watch resumes from it without relisting', async () => {

@@ -2,7 +2,8 @@
 // grows and caps, delayed adds, and a shutdown that lets in-flight work finish.
 
 import { done, retry, terminal, type Decision } from '../../../src/runtime/decision';
-import { backoffDelay, runWorkers, WorkQueue } from '../../../src/runtime/workqueue';
+import { backoffDelay, WorkQueue } from '../../../src/runtime/workqueue';
+import { runWorkers } from '../../../src/runtime/runner';
 import { ManualClock } from '../../../src/runtime/clock';
 
 /** Lets pending promise callbacks run (no time passes on any clock). */
