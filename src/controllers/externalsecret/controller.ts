@@ -135,13 +135,15 @@ export class ExternalSecretController {
       path: resourcePath('ExternalSecret', { namespace }),
       project: (o) => o as unknown as ExternalSecret,
       logger: log,
+      clock: this.clock,
     });
-    this.stores = new StoreInformers(opts.kc, { logger: log, namespace });
+    this.stores = new StoreInformers(opts.kc, { logger: log, namespace, clock: this.clock });
     this.secrets = new Informer<Lean>(opts.kc, {
       path: resourcePath('Secret', { namespace }),
       labelSelector: `${LABEL.managed}=true`,
       project: projectSecret,
       logger: log,
+      clock: this.clock,
     });
     this.clients = new ProviderClients({
       kc: opts.kc,

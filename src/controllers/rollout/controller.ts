@@ -105,12 +105,14 @@ export class RolloutController {
         project: (obj) => (this.tracks('Secret', obj) ? projectSecret(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
+        clock,
       }),
       ConfigMap: new Informer<CachedObject>(opts.kc, {
         path: resourcePath('ConfigMap', { namespace }),
         project: (obj) => (this.tracks('ConfigMap', obj) ? projectConfigMap(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
+        clock,
       }),
     };
     const workload = (kind: WorkloadKind) =>
@@ -118,6 +120,7 @@ export class RolloutController {
         path: workloadsPath(kind, namespace),
         project: projectWorkload(kind),
         logger: this.log,
+        clock,
       });
     this.workloads = perKind(workload);
     this.wire();
@@ -421,7 +424,7 @@ export class RolloutController {
       this.key =
         'bytes' in ref
           ? digestKey(ref.bytes)
-          : await loadDigestKey(this.opts.kc, ref, this.log, this.stopping.signal);
+          : await loadDigestKey(this.opts.kc, ref, this.log, this.stopping.signal, this.queue.clock);
     } catch {
       return undefined; // stopped while loading
     }

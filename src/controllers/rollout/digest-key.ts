@@ -6,12 +6,12 @@
 // Secret's name and the key id.
 import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errorText } from '../../observability/log';
 import { isApiError, kubeRequest } from '../../kube/request';
 import { resourcePath } from '../../kube/resources';
 import type { AppLogger } from '../../observability/logger';
 import { digestKey, type DigestKey } from './digest-format';
+import { sleep, systemClock, type Clock } from '../../runtime/clock';
 
 export const DIGEST_KEY_BYTES = 32;
 /** The data key of the key Secret. */
@@ -65,13 +65,18 @@ export async function loadDigestKey(
   ref: DigestKeySecret,
   log: AppLogger,
   signal: AbortSignal,
+  clock: Clock = systemClock,
 ): Promise<DigestKey> {
   const path = resourcePath('Secret', { namespace: ref.namespace });
   const where = { secret: `${ref.namespace}/${ref.name}` };
   for (let delay = RETRY_MIN_MS; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
     signal.throwIfAborted();
     try {
-      const found = await readKey(kc, `${path}/${encodeURIComponent(ref.name)}`, signal);
+      const found = await readKey(
+        kc,
+        resourcePath('Secret', { namespace: ref.namespace, name: ref.name }),
+        signal,
+      );
       if (found === undefined) {
         const bytes = randomBytes(DIGEST_KEY_BYTES);
         try {
@@ -107,7 +112,7 @@ export async function loadDigestKey(
         'cannot read or create the digest key Secret; no workload is rolled until it can',
       );
     }
-    await sleep(delay, undefined, { signal });
+    await sleep(clock, delay, signal);
   }
 }
 

@@ -54,12 +54,17 @@ export class SecretStoreController {
         inBackground(
           opts,
           'store-status',
-          writeStoreStatus(opts.kc, s, {
-            type: 'RotationEvents',
-            status: ok ? 'True' : 'False',
-            reason,
-            message,
-          }),
+          writeStoreStatus(
+            opts.kc,
+            s,
+            {
+              type: 'RotationEvents',
+              status: ok ? 'True' : 'False',
+              reason,
+              message,
+            },
+            this.clock,
+          ),
           { store: id },
         );
       },
@@ -133,7 +138,7 @@ export class SecretStoreController {
       this.opts,
       'store-status',
       validateStore(s, (st) => this.opts.clients.client(st, st.namespace ?? 'default')).then((cond) =>
-        writeStoreStatus(this.opts.kc, s, cond),
+        writeStoreStatus(this.opts.kc, s, cond, this.clock),
       ),
       { store: storeId(s) },
     );

@@ -10,6 +10,7 @@ import { Informer, type InformerEvent, type InformerHandler } from '../../runtim
 import type { StoreObject } from './store';
 import type { StoreCondition } from './store-status';
 import { resourcePath } from '../../kube/resources';
+import type { Clock } from '../../runtime/clock';
 
 /** A store as cached: its conditions (written only on change) and its event-source annotations. */
 export type CachedStore = StoreObject & {
@@ -41,16 +42,18 @@ export class StoreInformers {
   private readonly stores: Informer<CachedStore>;
   private readonly clusterStores: Informer<CachedStore>;
 
-  constructor(kc: KubeConfig, opts: { logger: AppLogger; namespace?: string }) {
+  constructor(kc: KubeConfig, opts: { logger: AppLogger; namespace?: string; clock?: Clock }) {
     this.stores = new Informer<CachedStore>(kc, {
       path: resourcePath('SecretStore', { namespace: opts.namespace || undefined }),
       project: projectStore('SecretStore'),
       logger: opts.logger,
+      clock: opts.clock,
     });
     this.clusterStores = new Informer<CachedStore>(kc, {
       path: resourcePath('ClusterSecretStore'),
       project: projectStore('ClusterSecretStore'),
       logger: opts.logger,
+      clock: opts.clock,
     });
   }
 

@@ -8,6 +8,7 @@ import { isApiError, kubeRequest } from '../../kube/request';
 import { resourcePath } from '../../kube/resources';
 import type { SecretsClient } from '../../providers/core/types';
 import type { StoreObject } from './store';
+import { systemClock, type Clock } from '../../runtime/clock';
 
 export interface StoreCondition {
   /** Ready (provider configuration), or RotationEvents (the store's event source, if any). */
@@ -116,9 +117,10 @@ export async function writeStoreStatus(
   kc: KubeConfig,
   store: StoreObject & { conditions?: StoreCondition[] },
   cond: StoreCondition,
+  clock: Clock = systemClock,
 ): Promise<boolean> {
   // The informer's copy answers the common case (nothing changed) without a request.
-  if (withCondition(store.conditions, cond, new Date()) === undefined) return false;
+  if (withCondition(store.conditions, cond, new Date(clock.now())) === undefined) return false;
   const path = resourcePath(store.kind, {
     namespace: store.namespace,
     name: store.name,
@@ -126,7 +128,7 @@ export async function writeStoreStatus(
   });
   for (let attempt = 0; ; attempt++) {
     const live = await kubeRequest<LiveStore>(kc, { method: 'GET', path, timeoutMs: 30_000 });
-    const conditions = withCondition(live.status?.conditions, cond, new Date());
+    const conditions = withCondition(live.status?.conditions, cond, new Date(clock.now()));
     if (conditions === undefined) return false;
     try {
       await kubeRequest(kc, {
