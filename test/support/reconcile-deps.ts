@@ -11,6 +11,7 @@ import type { SecretsClient } from '../../src/providers/core/types';
 import type { Clock } from '../../src/runtime/clock';
 import type { LeanSecret, ReconcileDeps } from '../../src/controllers/externalsecret/reconcile';
 import type { StoreObject } from '../../src/controllers/secretstore/store';
+import { SyncMemory } from '../../src/controllers/externalsecret/sync-memory';
 
 export function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {
@@ -34,9 +35,8 @@ export interface FakeWorld {
   /** Checks a Secret write as the apiserver would (throw a KubeApiError to refuse it). */
   admit?(secret: V1Secret): void;
   controllerClass?: string;
-  lastHash?: Map<string, string>;
-  lastVersions?: Map<string, string>;
-  forced?: Set<string>;
+  /** Default: a fresh memory without version tags (the naive fetch plan). */
+  memory?: SyncMemory;
 }
 
 /** Everything the reconcile did through its deps, in order. */
@@ -91,9 +91,7 @@ export function fakeReconcileDeps(world: FakeWorld): { deps: ReconcileDeps; reco
       current = deepFreeze({ ...current, status });
     },
     event: (_es, type, reason, message) => void record.events.push({ type, reason, message }),
-    lastHash: world.lastHash ?? new Map(),
-    lastVersions: world.lastVersions,
-    forced: world.forced ?? new Set(),
+    memory: world.memory ?? new SyncMemory(false),
     onSync: (result) => void record.syncs.push(result),
   };
   return { deps, record };

@@ -25,6 +25,7 @@ import { KubeIO } from './kube-io';
 import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps } from './reconcile';
 import { normalize } from './spec';
 import { syncedResourceVersion } from './status';
+import { SyncMemory } from './sync-memory';
 
 export interface SyncControllerOptions {
   kc: KubeConfig;
@@ -114,18 +115,16 @@ export class ExternalSecretController {
   private readonly storeIndex = new ManyToMany();
   private readonly targetIndex = new ManyToMany();
   private readonly remoteIndex = new ManyToMany();
-  /** ExternalSecrets a rotation event asked to refresh now. */
-  private readonly forced = new Set<string>();
   private readonly clients: ProviderClients<PlannedClient>;
   /** Store validation, status and rotation events: leader only, started and stopped by run.ts. */
   readonly secretStores: SecretStoreController;
-  private readonly lastHash = new Map<string, string>();
-  private readonly lastVersions = new Map<string, string>();
+  private readonly memory: SyncMemory;
   private readonly clock: Clock;
   private workers?: Promise<void>;
 
   constructor(private readonly opts: SyncControllerOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.memory = new SyncMemory((opts.fetchPlan ?? 'planned') === 'planned');
     this.queue = new WorkQueue<string>({ clock: this.clock });
     this.io = new KubeIO(opts.kc);
     this.recorder = new EventRecorder(opts.kc, opts);
@@ -194,7 +193,7 @@ export class ExternalSecretController {
       );
     }
     for (const k of keys) {
-      this.forced.add(k);
+      this.memory.requestRefresh(k);
       this.queue.add(k);
     }
     return keys.size;
@@ -226,9 +225,7 @@ export class ExternalSecretController {
     this.es.on('add', onEs);
     this.es.on('update', onEs);
     this.es.on('delete', (key) => {
-      this.forced.delete(key);
-      this.lastHash.delete(key);
-      this.lastVersions.delete(key);
+      this.memory.forget(key);
       this.queue.forget(key);
     });
     // A store's new version or deletion (its clients dropped, see secretStores) reaches its
@@ -274,9 +271,7 @@ export class ExternalSecretController {
           reason,
           message,
         ),
-      lastHash: this.lastHash,
-      forced: this.forced,
-      lastVersions: (this.opts.fetchPlan ?? 'planned') === 'planned' ? this.lastVersions : undefined,
+      memory: this.memory,
       onSync: (result) => this.opts.metrics.syncs.inc({ result }),
     };
   }

@@ -6,6 +6,7 @@ import type { SecretsClient } from '../../providers/core/types';
 import type { Clock } from '../../runtime/clock';
 import type { StoreObject } from '../secretstore/store';
 import type { WritePlan } from './write-plan';
+import type { SyncMemory } from './sync-memory';
 
 /** What the sync side remembers of a managed Secret: metadata and a content hash, never values. */
 export interface LeanSecret {
@@ -29,11 +30,7 @@ export interface ReconcileDeps {
   deleteSecret(ns: string, name: string, uid: string): Promise<void>;
   patchStatus(es: ExternalSecret, status: NonNullable<ExternalSecret['status']>): Promise<void>;
   event(es: ExternalSecret, type: 'Normal' | 'Warning', reason: string, message: string): void;
-  /** Content hash of the last Secret this process wrote or confirmed, per ExternalSecret key. */
-  lastHash: Map<string, string>;
-  /** Version fingerprint of the sources at the last sync, per ExternalSecret key (planned mode). */
-  lastVersions?: Map<string, string>;
-  /** Keys a rotation event asked to refresh now (taken on reconcile). */
-  forced?: Set<string>;
+  /** Hashes, version fingerprints and rotation requests per ExternalSecret key, kept between reconciles. */
+  memory: SyncMemory;
   onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped'): void;
 }

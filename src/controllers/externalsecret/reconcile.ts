@@ -206,7 +206,7 @@ function observeTarget(ctx: SyncContext, spec: Normalized): TargetView {
   else if (!lean) state = 'missing';
   else if (
     !merging &&
-    lean.contentHash !== (deps.lastHash.get(key) ?? lean.annotations[ANNOTATION.dataHash])
+    lean.contentHash !== (deps.memory.lastHash(key) ?? lean.annotations[ANNOTATION.dataHash])
   ) {
     state = 'drifted';
   }
@@ -215,7 +215,7 @@ function observeTarget(ctx: SyncContext, spec: Normalized): TargetView {
 
 /** Effect: takes this ExternalSecret's pending rotation-event request (at most once). */
 function takeForcedRefresh(deps: ReconcileDeps, key: string): boolean {
-  return deps.forced?.delete(key) ?? false;
+  return deps.memory.takeRefreshRequest(key);
 }
 
 function lastRefreshMs(es: ExternalSecret): number | undefined {
@@ -250,7 +250,7 @@ function refreshInput(
  */
 function waitForNextCheck(ctx: SyncContext, target: TargetView, refresh: RefreshDecision): Decision {
   if (target.lean && target.state === 'present' && !target.merging)
-    ctx.deps.lastHash.set(ctx.key, target.lean.contentHash);
+    ctx.deps.memory.rememberHash(ctx.key, target.lean.contentHash);
   return done(requeueForRefresh(ctx.now, refresh.nextCheckMs));
 }
 
@@ -274,7 +274,7 @@ async function checkVersionTags(
   clientFor: ClientFor,
 ): Promise<TagCheck | Failure> {
   const { deps, es, key, now } = ctx;
-  if (!deps.lastVersions) return { tagsFirst: false, unchanged: false };
+  if (!deps.memory.planned) return { tagsFirst: false, unchanged: false };
   const due = refresh.reason === RefreshReason.Due;
   const tagsFirst = due || (await tagsBeforePayloads(es.spec, clientFor).catch(() => true));
   if (!tagsFirst) return { tagsFirst, unchanged: false };
@@ -289,7 +289,7 @@ async function checkVersionTags(
     const outcome = failureFor('tags', err);
     if (isFailure(outcome)) return outcome;
   }
-  const unchanged = due && versions !== undefined && versions === deps.lastVersions.get(key);
+  const unchanged = due && versions !== undefined && versions === deps.memory.lastVersions(key);
   return { tagsFirst, versions, unchanged };
 }
 
@@ -417,13 +417,13 @@ async function rememberSync(
   clientFor: ClientFor,
 ): Promise<void> {
   const { deps, es, key, now } = ctx;
-  if (!target.merging && spec.creationPolicy !== 'None') deps.lastHash.set(key, desiredHash);
+  if (!target.merging && spec.creationPolicy !== 'None') deps.memory.rememberHash(key, desiredHash);
   // Tags the payload reads of this reconcile recorded (no provider call when they are cached). A
   // read shared with this ExternalSecret may have arrived up to SHARE_HOLD_MS before it started.
   let versions = tags.versions;
-  if (deps.lastVersions && !tags.tagsFirst)
+  if (deps.memory.planned && !tags.tagsFirst)
     versions = await sourceVersions(es.spec, clientFor, now - SHARE_HOLD_MS - 1).catch(() => undefined);
-  if (versions !== undefined) deps.lastVersions?.set(key, versions);
+  if (versions !== undefined) deps.memory.rememberVersions(key, versions);
 }
 
 /** A confirmed NotFound: only deletionPolicy Delete / Merge act on the Secret, as in ESO. */

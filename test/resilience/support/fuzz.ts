@@ -29,6 +29,7 @@ import { planWrite } from '../../../src/controllers/externalsecret/write-plan';
 import { matchesAny, parseOptIn } from '../../../src/controllers/rollout/annotations';
 import { fakeReconcileDeps } from '../../support/reconcile-deps';
 import { ALL_CANARIES, coherentCase, externalSecret, liveSecret, regexBomb, store } from './arbitraries';
+import { SyncMemory } from '../../../src/controllers/externalsecret/sync-memory';
 
 /** Reasons a Ready=False condition may carry: the API's own and the providers' typed errors. */
 export const KNOWN_REASONS = new Set<string>([
@@ -296,7 +297,7 @@ export async function reconcileCase(
     client: (s) => client(s),
     secrets: new Map(liveTarget ? [[targetName, liveTarget]] : []),
     admit: apiserverWrite,
-    lastVersions: new Map(),
+    memory: new SyncMemory(true),
   });
   const statuses = record.statuses;
   let decision: Decision | undefined;

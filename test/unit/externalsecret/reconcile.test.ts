@@ -28,6 +28,7 @@ import { ManualClock } from '../../../src/runtime/clock';
 import type { Decision } from '../../../src/runtime/decision';
 import { fakeReconcileDeps, type FakeRecord } from '../../support/reconcile-deps';
 import { enc, ES_NAME, ES_UID, externalSecret, NS } from './helpers';
+import { SyncMemory } from '../../../src/controllers/externalsecret/sync-memory';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
@@ -73,9 +74,7 @@ interface World {
   secrets: Map<string, V1Secret>;
   /** What the Secret informer shows; refreshed from `secrets` after each reconcile unless frozen. */
   cached: Map<string, LeanSecret>;
-  lastHash: Map<string, string>;
-  lastVersions: Map<string, string>;
-  forced: Set<string>;
+  memory: SyncMemory;
   controllerClass?: string;
   /** Refuses Secret writes with this error. */
   refuseWrites?: Error;
@@ -98,9 +97,7 @@ function world(): World {
     provider: new Provider(),
     secrets: new Map(),
     cached: new Map(),
-    lastHash: new Map(),
-    lastVersions: new Map(),
-    forced: new Set(),
+    memory: new SyncMemory(true),
   };
 }
 
@@ -135,9 +132,7 @@ async function reconcile(w: World): Promise<{ decision: Decision; record: FakeRe
       if (w.refuseWrites) throw w.refuseWrites;
     },
     controllerClass: w.controllerClass,
-    lastHash: w.lastHash,
-    lastVersions: w.lastVersions,
-    forced: w.forced,
+    memory: w.memory,
   });
   const decision = await reconcileExternalSecret(deps, NS, ES_NAME);
   w.status = record.current().status;
@@ -209,8 +204,8 @@ const ROWS: Row[] = [
     events: ['Normal Created'],
     syncs: ['synced'],
     then: (w) => {
-      expect(w.lastHash.get(KEY)).toBe(w.cached.get(ES_NAME)!.contentHash);
-      expect(w.lastVersions.has(KEY)).toBe(true);
+      expect(w.memory.lastHash(KEY)).toBe(w.cached.get(ES_NAME)!.contentHash);
+      expect(w.memory.lastVersions(KEY)).toBeDefined();
     },
   },
   {
@@ -289,19 +284,19 @@ const ROWS: Row[] = [
     afterSync: (w) => {
       w.clock.advance(MIN);
       w.provider.data.set('db-password', 'rotated');
-      w.forced.add(KEY);
+      w.memory.requestRefresh(KEY);
     },
     decision: 'done until next refresh',
     ready: 'True SecretSynced',
     writes: [`update ${ES_NAME}`],
     events: ['Normal Updated'],
     syncs: ['synced'],
-    then: (w) => expect(w.forced.has(KEY)).toBe(false),
+    then: (w) => expect(w.memory.takeRefreshRequest(KEY)).toBe(false),
   },
   {
     name: 'a rotation event waits while the store is missing: it is taken only when a refresh is decided',
     afterSync: (w) => {
-      w.forced.add(KEY);
+      w.memory.requestRefresh(KEY);
       w.store = undefined;
     },
     decision: 'done',
@@ -309,7 +304,7 @@ const ROWS: Row[] = [
     writes: [],
     events: ['Warning StoreNotFound'],
     syncs: ['error'],
-    then: (w) => expect(w.forced.has(KEY)).toBe(true),
+    then: (w) => expect(w.memory.takeRefreshRequest(KEY)).toBe(true),
   },
   {
     name: 'due, tags unchanged: no payload read, no write; refreshTime moves',
