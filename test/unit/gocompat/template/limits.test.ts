@@ -1,4 +1,4 @@
-import { compileTemplate, TemplateLimitError } from '../../../src/gocompat/template';
+import { compileTemplate, TemplateLimitError } from '../../../../src/gocompat/template';
 import { render, renderError } from './helpers';
 
 function expectLimit(src: string, data: Record<string, unknown> = {}, opts = {}): string {

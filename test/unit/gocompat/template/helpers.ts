@@ -1,5 +1,5 @@
 // Shared helpers for the template engine tests.
-import { renderTemplate, TemplateError, type TemplateOptions } from '../../../src/gocompat/template';
+import { renderTemplate, TemplateError, type TemplateOptions } from '../../../../src/gocompat/template';
 
 export function render(src: string, data: Record<string, unknown> = {}, opts?: TemplateOptions): string {
   return renderTemplate('t', src, data, opts);

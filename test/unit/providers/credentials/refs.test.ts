@@ -1,7 +1,7 @@
 // The namespace rules of store auth references (ESO's): a SecretStore stays in its namespace; a
 // ClusterSecretStore reference without a namespace is the ExternalSecret's ("referent" auth).
-import { IdentityConfigError } from '../../../src/providers/credentials/errors';
-import { resolveKeyRef, resolveRef, storeKey } from '../../../src/providers/credentials/refs';
+import { IdentityConfigError } from '../../../../src/providers/credentials/errors';
+import { resolveKeyRef, resolveRef, storeKey } from '../../../../src/providers/credentials/refs';
 
 const FIELD = 'gcpsm.auth.workloadIdentity.serviceAccountRef';
 const ss = { namespace: 'team-a', store: { kind: 'SecretStore' as const, name: 'gsm', namespace: 'team-a' } };

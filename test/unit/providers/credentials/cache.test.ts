@@ -1,7 +1,11 @@
 // The credential cache bounds token calls: shared in-flight fetches, reuse until 5 minutes before
 // expiry (half the life of short-lived ones), failures remembered for 10 s.
-import { CredentialCache, FAILURE_TTL_MS, REFRESH_MARGIN_MS } from '../../../src/providers/credentials/cache';
-import { ManualClock } from '../../../src/runtime/clock';
+import {
+  CredentialCache,
+  FAILURE_TTL_MS,
+  REFRESH_MARGIN_MS,
+} from '../../../../src/providers/credentials/cache';
+import { ManualClock } from '../../../../src/runtime/clock';
 
 const HOUR = 3600_000;
 

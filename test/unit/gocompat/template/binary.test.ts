@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 
 import fc from 'fast-check';
 
-import { buildDesired } from '../../../src/controllers/externalsecret/desired';
-import { byteLength, fromBytes, toBytes } from '../../../src/gocompat/template/gostring';
-import { externalSecret } from '../externalsecret/helpers';
+import { buildDesired } from '../../../../src/controllers/externalsecret/desired';
+import { byteLength, fromBytes, toBytes } from '../../../../src/gocompat/template/gostring';
+import { externalSecret } from '../../externalsecret/helpers';
 
 /** Deterministic pseudo-random bytes (xorshift), every byte value included. */
 function bytes(n: number, seed: number): Buffer {

@@ -1,8 +1,8 @@
 // STS calls that never reached STS are "unreachable, retrying", not refusals: found by cutting the
 // STS endpoint (test/resilience/identity-outage.test.ts), where Ready said "AWS STS refused
 // AssumeRoleWithWebIdentity" for a connection refused.
-import { assumeRoleError, webIdentityError } from '../../../src/providers/aws/sts';
-import { AuthError, UnavailableError } from '../../../src/providers/core/errors';
+import { assumeRoleError, webIdentityError } from '../../../../src/providers/aws/sts';
+import { AuthError, UnavailableError } from '../../../../src/providers/core/errors';
 
 const w = {
   roleArn: 'arn:aws:iam::123456789012:role/app',

@@ -1,4 +1,4 @@
-import { compileTemplate, TemplateError } from '../../../src/gocompat/template';
+import { compileTemplate, TemplateError } from '../../../../src/gocompat/template';
 import { render, renderError } from './helpers';
 
 describe('template syntax', () => {

@@ -3,12 +3,12 @@
 // audiences, the exchange form, the impersonated account), what is cached, and the messages each
 // known failure produces — none of which may carry a token or a key.
 import { generateKeyPairSync } from 'node:crypto';
-import { CredentialCache } from '../../../src/providers/credentials/cache';
-import { gcpStoreIdentity, withGcpIdentity } from '../../../src/providers/gcp/identity';
-import { parseServiceAccountKey } from '../../../src/providers/gcp/key';
-import { AuthError, ProviderError } from '../../../src/providers/core/errors';
-import type { ProviderContext, SecretsClient } from '../../../src/providers/core/types';
-import { ManualClock } from '../../../src/runtime/clock';
+import { CredentialCache } from '../../../../src/providers/credentials/cache';
+import { gcpStoreIdentity, withGcpIdentity } from '../../../../src/providers/gcp/identity';
+import { parseServiceAccountKey } from '../../../../src/providers/gcp/key';
+import { AuthError, ProviderError } from '../../../../src/providers/core/errors';
+import type { ProviderContext, SecretsClient } from '../../../../src/providers/core/types';
+import { ManualClock } from '../../../../src/runtime/clock';
 
 const SA_JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLWJ5dGVz';
 const STS = 'http://sts.test';

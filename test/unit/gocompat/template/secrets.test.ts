@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import { renderTemplate, TemplateError } from '../../../src/gocompat/template';
+import { renderTemplate, TemplateError } from '../../../../src/gocompat/template';
 
 const CANARY = 'CANARY-5f3a';
 

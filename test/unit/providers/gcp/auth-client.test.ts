@@ -3,8 +3,8 @@
 // local HTTP server) — and a failing source fails the request with its own error.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tokenAuthClient } from '../../../src/providers/gcp/auth-client';
-import { AuthError } from '../../../src/providers/core/errors';
+import { tokenAuthClient } from '../../../../src/providers/gcp/auth-client';
+import { AuthError } from '../../../../src/providers/core/errors';
 
 let server: Server;
 let url = '';

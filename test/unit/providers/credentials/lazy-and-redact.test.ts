@@ -1,7 +1,7 @@
 // Identity costs nothing until a store uses it: importing it (through the registry) loads neither
 // google-auth nor the STS SDK. And server text quoted in messages is stripped of tokens and keys.
-import { redact } from '../../../src/providers/credentials/errors';
-import { createClient } from '../../../src/providers/registry';
+import { redact } from '../../../../src/providers/credentials/errors';
+import { createClient } from '../../../../src/providers/registry';
 
 jest.mock('google-auth-library', () => {
   const g = globalThis as { mockGoogleAuthLoads?: number };

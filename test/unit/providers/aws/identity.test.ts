@@ -2,17 +2,17 @@
 // from a ServiceAccount's role annotation, static keys from Secrets, the role chain (additionalRoles
 // then role, externalID with role) — on top of the default chain when there is no auth — caching,
 // and the messages STS's refusals become (SDK-shaped errors, as @aws-sdk/client-sts throws them).
-import { awsStoreIdentity, withAwsIdentity } from '../../../src/providers/aws/identity';
-import type { StsApi, TemporaryCredentials } from '../../../src/providers/aws/sts';
-import { CredentialCache } from '../../../src/providers/credentials/cache';
+import { awsStoreIdentity, withAwsIdentity } from '../../../../src/providers/aws/identity';
+import type { StsApi, TemporaryCredentials } from '../../../../src/providers/aws/sts';
+import { CredentialCache } from '../../../../src/providers/credentials/cache';
 import {
   AuthError,
   ProviderError,
   ThrottledError,
   UnavailableError,
-} from '../../../src/providers/core/errors';
-import type { ProviderContext, SecretsClient } from '../../../src/providers/core/types';
-import { ManualClock } from '../../../src/runtime/clock';
+} from '../../../../src/providers/core/errors';
+import type { ProviderContext, SecretsClient } from '../../../../src/providers/core/types';
+import { ManualClock } from '../../../../src/runtime/clock';
 
 const SA_JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLWJ5dGVz';
 const BASE = 'arn:aws:iam::111122223333:role/app';

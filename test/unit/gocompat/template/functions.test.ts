@@ -1,4 +1,4 @@
-import { SUPPORTED_FUNCTIONS, compileTemplate, TemplateError } from '../../../src/gocompat/template';
+import { SUPPORTED_FUNCTIONS, compileTemplate, TemplateError } from '../../../../src/gocompat/template';
 import { render, renderError } from './helpers';
 
 describe('string functions', () => {

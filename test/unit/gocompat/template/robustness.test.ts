@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import { renderTemplate, SUPPORTED_FUNCTIONS, TemplateError } from '../../../src/gocompat/template';
+import { renderTemplate, SUPPORTED_FUNCTIONS, TemplateError } from '../../../../src/gocompat/template';
 
 const data = { a: 'x', j: '{"k":[1,{"z":null}],"s":"v","f":1.5}', y: 'a: 1\nb: [x]', n: '5', e: '' };
 
