@@ -10,6 +10,7 @@ import type { Metrics } from '../observability/metrics';
 import { startPubSubSource } from './pubsub';
 import type { EventSource } from './source';
 import { startSqsSource } from './sqs';
+import type { Clock } from '../runtime/clock';
 
 export interface EventStore {
   id: string;
@@ -23,6 +24,8 @@ export interface RotationEventsOptions {
   /** Enqueues the ExternalSecrets reading these remote names from the store; returns how many. */
   refresh(storeId: string, names: string[]): number;
   condition(storeId: string, ok: boolean, reason: string, message: string): void;
+  /** Reconnect backoffs; default the system clock. */
+  clock?: Clock;
 }
 
 export class RotationEvents {
@@ -64,7 +67,9 @@ export class RotationEvents {
       debug: (fields: Record<string, unknown>, msg: string) =>
         this.opts.logger.debug({ store: store.id, source: kind, ...fields }, msg),
     };
-    const source = sub ? startPubSubSource(sub, sink) : startSqsSource(queue!, store.region, sink);
+    const source = sub
+      ? startPubSubSource(sub, sink, this.opts.clock)
+      : startSqsSource(queue!, store.region, sink, this.opts.clock);
     this.running.set(store.id, { config, source });
   }
 

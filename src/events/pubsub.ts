@@ -19,6 +19,7 @@
 import type { protos, v1 } from '@google-cloud/pubsub';
 import { parsePubSubNotification } from './parse';
 import { RECONNECT, nextReconnectDelay, type EventSource, type SourceSink } from './source';
+import { systemClock, type Clock } from '../runtime/clock';
 
 /** Deadline of one probe (GetSubscription) and of one ack. */
 const CALL_TIMEOUT_MS = 5_000;
@@ -31,7 +32,11 @@ const NOT_FOUND = 5;
 type GrpcError = { code?: number; message?: string };
 type Received = protos.google.pubsub.v1.IReceivedMessage;
 
-export function startPubSubSource(subscriptionPath: string, sink: SourceSink): EventSource {
+export function startPubSubSource(
+  subscriptionPath: string,
+  sink: SourceSink,
+  clock: Clock = systemClock,
+): EventSource {
   const m = /^projects\/([^/]+)\/subscriptions\/([^/]+)$/.exec(subscriptionPath);
   if (!m) {
     sink.status(
@@ -81,11 +86,11 @@ export function startPubSubSource(subscriptionPath: string, sink: SourceSink): E
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const wake = () => {
-        clearTimeout(t);
+        clock.clearTimeout(t);
         cancels.delete(wake);
         resolve();
       };
-      const t = setTimeout(wake, ms);
+      const t = clock.setTimeout(wake, ms);
       cancels.add(wake);
     });
 

@@ -12,8 +12,14 @@ import {
   type EventSource,
   type SourceSink,
 } from './source';
+import { systemClock, type Clock } from '../runtime/clock';
 
-export function startSqsSource(queueUrl: string, region: string | undefined, sink: SourceSink): EventSource {
+export function startSqsSource(
+  queueUrl: string,
+  region: string | undefined,
+  sink: SourceSink,
+  clock: Clock = systemClock,
+): EventSource {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sqsSdk = require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
   const client = new sqsSdk.SQSClient({
@@ -32,8 +38,8 @@ export function startSqsSource(queueUrl: string, region: string | undefined, sin
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      abort.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      const t = clock.setTimeout(resolve, ms);
+      abort.signal.addEventListener('abort', () => (clock.clearTimeout(t), resolve()), { once: true });
     });
 
   const loop = async () => {

@@ -45,6 +45,7 @@ export class SecretStoreController {
   constructor(private readonly opts: SecretStoreControllerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.events = new RotationEvents({
+      clock: this.clock,
       logger: opts.logger,
       metrics: opts.metrics,
       refresh: (id, names) => opts.refresh(id, names),
