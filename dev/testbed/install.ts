@@ -15,6 +15,8 @@ export const TOXIPROXY_VERSION = 'v2.5.0';
 /** Helm v4 (its v3 line's newest release is not approved for this project). */
 export const HELM_MODULE = { path: 'helm.sh/helm/v4', version: 'v4.3.2' } as const;
 /** Prometheus' Go module versions its releases v0.<major*100+minor>.<patch>: v0.316.0 is Prometheus 3.16.0. */
+/** gopher-lua, the Lua VM Argo CD runs health checks and actions in (the GitOps kit's tests). */
+export const GOPHER_LUA_MODULE = { path: 'github.com/yuin/gopher-lua', version: 'v1.1.2' } as const;
 export const PROMETHEUS_MODULE = { path: 'github.com/prometheus/prometheus', version: 'v0.316.0' } as const;
 
 export const cacheRoot = process.env.SECRETSYNC_CACHE_DIR ?? join(homedir(), '.cache', 'secretsync');
@@ -210,4 +212,9 @@ export async function ensurePrometheus(
     ['remove_all_sd'],
   );
   return { prometheus: join(dir, 'prometheus'), promtool: join(dir, 'promtool') };
+}
+
+/** Path of `glua`, gopher-lua's interpreter: Argo CD's Lua, for the health checks of examples/gitops/argocd. */
+export async function ensureGlua(progress: (l: string) => void): Promise<string> {
+  return join(await ensureGoTool(progress, 'gopher-lua', GOPHER_LUA_MODULE, ['cmd/glua']), 'glua');
 }
