@@ -299,3 +299,82 @@ describe('against a running controller', () => {
     11 * 60_000,
   );
 });
+
+// The alerts' `for` durations (5 to 15 minutes) are set to 0 here, so that what the controller
+// exports makes them fire within the test; promtool test rules covers the durations. The
+// controller and Prometheus above keep running; this adds what makes three alerts fire: an
+// ExternalSecret reading through a store on a project that granted nothing (its reads are refused:
+// provider errors, sync errors), and a second replica that does not lead, scraped as its own job
+// (no leader in that job). The other alerts need hours of data (rotation events stopped), a crash
+// loop (leader flapping), or failures this scenario cannot cause on demand: a store failing
+// validation (Secret Manager's PERMISSION_DENIED on the list call is a note, not a failure; an
+// unreachable endpoint or refused credentials would be), background failures, unhandled
+// rejections, a queue that does not drain.
+describe('alerts fire on the running controller (for: 0s)', () => {
+  let now: Prometheus | undefined;
+  let standby: TestController | undefined;
+  const denied = `denied-${randomBytes(3).toString('hex')}`;
+
+  afterAll(async () => {
+    await now?.stop();
+    await standby?.stop();
+  });
+
+  test('SyncFailing, ProviderErrorRate and NoLeader fire', async () => {
+    const rules = join(scratch, 'rules-for-0s.yaml');
+    writeFileSync(
+      rules,
+      stringify({
+        groups: ruleGroups().map((g) => ({ ...g, rules: g.rules.map((r) => ({ ...r, for: '0s' })) })),
+      }),
+    );
+    standby = await startController(ns); // the same Lease as ctl: a follower
+    now = await startPrometheus({
+      dir: join(scratch, 'prometheus-for-0s'),
+      targets: [
+        { address: `127.0.0.1:${ctl!.metricsPort}`, labels: { job: JOB, namespace: 'secretsync-system' } },
+        {
+          address: `127.0.0.1:${standby.metricsPort}`,
+          labels: { job: 'standby', namespace: 'secretsync-system' },
+        },
+      ],
+      ruleFiles: [rules],
+    });
+    const store = {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: { name: 'denied', namespace: ns },
+      spec: { provider: { gcpsm: { projectID: denied } } },
+    };
+    await createObject(store);
+    await createObject({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'denied', namespace: ns },
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: { name: 'denied', kind: 'SecretStore' },
+        data: [{ secretKey: 'x', remoteRef: { key: 'anything' } }],
+      },
+    });
+    // Each needs two scrapes apart of a growing counter (the new ExternalSecret retries after
+    // about 1 s, 2 s, 4 s …) and one evaluation: seconds; 60 s leaves room for a loaded machine.
+    const want = [
+      `SecretSyncExternalSecretSyncFailing ${JOB}`,
+      `SecretSyncProviderErrorRate ${JOB} gcpsm`,
+      'SecretSyncNoLeader standby',
+    ];
+    await eventually(
+      async () => {
+        const data = await now!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>(
+          'alerts',
+        );
+        const firing = data.alerts
+          .filter((a) => a.state === 'firing')
+          .map((a) => [a.labels.alertname, a.labels.job, a.labels.provider].filter(Boolean).join(' '));
+        expect(firing).toEqual(expect.arrayContaining(want));
+      },
+      { timeoutMs: 60_000, what: want.join(', ') },
+    );
+  });
+});
