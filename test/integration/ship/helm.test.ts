@@ -234,6 +234,8 @@ extraArgs: [--rollout-debounce=5s]
 extraEnv: [{name: HTTPS_PROXY, value: 'http://proxy:3128'}]
 nodeSelector: {kubernetes.io/os: linux}
 tolerations: [{key: dedicated, operator: Exists}]
+extraVolumes: [{name: ca, configMap: {name: proxy-ca}}]
+extraVolumeMounts: [{name: ca, mountPath: /etc/ssl/proxy, readOnly: true}]
 `,
           ),
         ),
@@ -251,9 +253,10 @@ tolerations: [{key: dedicated, operator: Exists}]
       ports: [{ protocol: 'TCP', port: 80 }],
     });
     type Pod = {
-      containers: { args: string[]; env: { name: string }[] }[];
+      containers: { args: string[]; env: { name: string }[]; volumeMounts?: unknown }[];
       nodeSelector: unknown;
       tolerations: unknown;
+      volumes?: unknown;
     };
     const pod = (
       objs.get('Deployment/secretsync-system/secretsync') as Obj & { spec: { template: { spec: Pod } } }
@@ -271,6 +274,10 @@ tolerations: [{key: dedicated, operator: Exists}]
     expect(pod.containers[0]!.env.map((e) => e.name)).toEqual(['POD_NAME', 'POD_NAMESPACE', 'HTTPS_PROXY']);
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     expect(pod.tolerations).toEqual([{ key: 'dedicated', operator: 'Exists' }]);
+    expect(pod.volumes).toEqual([{ name: 'ca', configMap: { name: 'proxy-ca' } }]);
+    expect(pod.containers[0]!.volumeMounts).toEqual([
+      { name: 'ca', mountPath: '/etc/ssl/proxy', readOnly: true },
+    ]);
   });
 
   test('two replicas without leader election are refused', async () => {
