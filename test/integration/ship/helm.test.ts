@@ -280,6 +280,28 @@ extraVolumeMounts: [{name: ca, mountPath: /etc/ssl/proxy, readOnly: true}]
     ]);
   });
 
+  test('helm package resolves the symlinked CRDs and monitoring files: the package renders the same', async () => {
+    ok(await helm('package', chart, '-d', scratch), 'helm package');
+    const toggles = [
+      '--set',
+      'serviceMonitor.enabled=true,prometheusRule.enabled=true,grafanaDashboard.enabled=true',
+    ];
+    const fromDir = await template(...toggles);
+    const fromPackage = ok(
+      await helm(
+        'template',
+        'secretsync',
+        join(scratch, 'secretsync-0.1.0.tgz'),
+        '-n',
+        'secretsync-system',
+        ...toggles,
+      ),
+      'helm template (package)',
+    );
+    expect(fromPackage).toBe(fromDir);
+    expect(parse(fromPackage).filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(3);
+  });
+
   test('two replicas without leader election are refused', async () => {
     const r = await helm('template', 'secretsync', chart, '--set', 'controller.leaderElection.enabled=false');
     expect(r.code).not.toBe(0);
