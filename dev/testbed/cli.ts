@@ -1,13 +1,28 @@
 // `npm run testbed`: start the testbed in the foreground, print how to use it, stop everything on
 // Ctrl-C / SIGTERM.
 import { startTestbed } from './index';
-import { ensureControlPlane, ensureMoto, findPubSubEmulator } from './install';
+import {
+  ensureControlPlane,
+  ensureGlua,
+  ensureHelm,
+  ensureMoto,
+  ensurePrometheus,
+  findPubSubEmulator,
+} from './install';
 
 async function main(): Promise<void> {
   const progress = (l: string) => console.error(l);
   if (process.argv.includes('--install-only')) {
     findPubSubEmulator();
-    await Promise.all([ensureControlPlane(progress), ensureMoto(progress)]);
+    // Helm, Prometheus and glua are used by the chart, monitoring and GitOps tests only; built here too so that
+    // a cold CI run builds everything before the tests start.
+    await Promise.all([
+      ensureControlPlane(progress),
+      ensureMoto(progress),
+      ensureHelm(progress),
+      ensurePrometheus(progress),
+      ensureGlua(progress),
+    ]);
     console.log('testbed: installed');
     return;
   }

@@ -12,6 +12,12 @@ import { TestbedError } from './process';
 export const MOTO_VERSION = '5.2.5';
 export const KUBERNETES_VERSION = 'v1.36.3';
 export const TOXIPROXY_VERSION = 'v2.5.0';
+/** Helm v4 (its v3 line's newest release is not approved for this project). */
+export const HELM_MODULE = { path: 'helm.sh/helm/v4', version: 'v4.3.2' } as const;
+/** Prometheus' Go module versions its releases v0.<major*100+minor>.<patch>: v0.316.0 is Prometheus 3.16.0. */
+/** gopher-lua, the Lua VM Argo CD runs health checks and actions in (the GitOps kit's tests). */
+export const GOPHER_LUA_MODULE = { path: 'github.com/yuin/gopher-lua', version: 'v1.1.2' } as const;
+export const PROMETHEUS_MODULE = { path: 'github.com/prometheus/prometheus', version: 'v0.316.0' } as const;
 
 export const cacheRoot = process.env.SECRETSYNC_CACHE_DIR ?? join(homedir(), '.cache', 'secretsync');
 
@@ -141,4 +147,74 @@ export async function ensureToxiproxy(progress: (l: string) => void): Promise<st
   renameSync(join(tmp, 'server'), bin);
   rmSync(tmp, { recursive: true, force: true });
   return bin;
+}
+
+/**
+ * Builds commands of one Go module version with `go install` into a cache directory keyed by the
+ * module, version, packages, build tags and Go version (a new Go may build a different binary), at
+ * low CPU priority: on a shared 2-core machine a cold build must not starve running tests.
+ * Returns the directory holding the binaries (named after their package's last element).
+ */
+async function ensureGoTool(
+  progress: (l: string) => void,
+  what: string,
+  mod: { path: string; version: string },
+  pkgs: string[],
+  tags: string[] = [],
+): Promise<string> {
+  const go = which('go');
+  if (!go) throw new TestbedError(`testbed: \`go\` not found (needed to build ${what}) — ${installHints.go}`);
+  const goVersion = execFileSync(go, ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
+  const key = createHash('sha256')
+    .update(JSON.stringify({ mod, pkgs, tags, goVersion }))
+    .digest('hex')
+    .slice(0, 12);
+  const name = mod.path
+    .split('/')
+    .filter((p) => !/^v\d+$/.test(p))
+    .pop()!;
+  const dir = join(cacheRoot, `${name}-${mod.version}-${key}`);
+  const bins = pkgs.map((p) => p.split('/').pop()!);
+  if (bins.every((b) => existsSync(join(dir, b)))) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const targets = pkgs.map((p) => `${mod.path}/${p}@${mod.version}`).join(' ');
+  const tagFlag = tags.length > 0 ? `-tags=${tags.join(',')}` : '';
+  await runStep(
+    progress,
+    `building ${what} ${mod.version} from its Go module`,
+    `cd "${tmp}" && GOBIN="${tmp}" nice -n 10 "${go}" install -trimpath -ldflags='-s -w' ${tagFlag} ${targets}`,
+  );
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return dir;
+}
+
+/** Path of the `helm` binary (the chart tests: lint, template, install, upgrade, uninstall). */
+export async function ensureHelm(progress: (l: string) => void): Promise<string> {
+  return join(await ensureGoTool(progress, 'Helm', HELM_MODULE, ['cmd/helm']), 'helm');
+}
+
+/**
+ * Paths of `prometheus` and `promtool` (the monitoring tests). Built without the service-discovery
+ * plugins (tag remove_all_sd: static and file targets remain), which the tests do not use and
+ * which make most of the build.
+ */
+export async function ensurePrometheus(
+  progress: (l: string) => void,
+): Promise<{ prometheus: string; promtool: string }> {
+  const dir = await ensureGoTool(
+    progress,
+    'Prometheus and promtool',
+    PROMETHEUS_MODULE,
+    ['cmd/prometheus', 'cmd/promtool'],
+    ['remove_all_sd'],
+  );
+  return { prometheus: join(dir, 'prometheus'), promtool: join(dir, 'promtool') };
+}
+
+/** Path of `glua`, gopher-lua's interpreter: Argo CD's Lua, for the health checks of examples/gitops/argocd. */
+export async function ensureGlua(progress: (l: string) => void): Promise<string> {
+  return join(await ensureGoTool(progress, 'gopher-lua', GOPHER_LUA_MODULE, ['cmd/glua']), 'glua');
 }
