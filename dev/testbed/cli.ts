@@ -1,21 +1,25 @@
 // `npm run testbed`: start the testbed in the foreground, print how to use it, stop everything on
 // Ctrl-C / SIGTERM.
 import { startTestbed } from './index';
-import { ensureControlPlane, ensureMoto, findPubSubEmulator } from './install';
+import { ensureControlPlane, ensureMoto, ensureNode, findPubSubEmulator } from './install';
 
 async function main(): Promise<void> {
   const progress = (l: string) => console.error(l);
   if (process.argv.includes('--install-only')) {
     findPubSubEmulator();
     await Promise.all([ensureControlPlane(progress), ensureMoto(progress)]);
+    // The node's packages, runtime and images too (apt-get when missing: needs root).
+    await ensureNode(progress);
     console.log('testbed: installed');
     return;
   }
   const started = Date.now();
-  const tb = await startTestbed({ progress });
+  const tb = await startTestbed({ progress, node: process.argv.includes('--node') });
   console.log(`testbed ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   console.log(`  apiserver  ${tb.apiserverUrl}`);
   console.log(`  logs       ${tb.root}/logs/`);
+  if (tb.node)
+    console.log(`  node       ${tb.node.name} (images: ${Object.values(tb.node.images).join(', ')})`);
   console.log(`  env        source ${tb.root}/env`);
   console.log('Ctrl-C stops every process it started.');
   let stopping = false;
