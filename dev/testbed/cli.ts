@@ -1,5 +1,6 @@
 // `npm run testbed`: start the testbed in the foreground, print how to use it, stop everything on
 // Ctrl-C / SIGTERM.
+import { ensureBaseImage } from './image';
 import { startTestbed } from './index';
 import { ensureControlPlane, ensureMoto, ensureNode, findPubSubEmulator } from './install';
 
@@ -10,6 +11,8 @@ async function main(): Promise<void> {
     await Promise.all([ensureControlPlane(progress), ensureMoto(progress)]);
     // The node's packages, runtime and images too (apt-get when missing: needs root).
     await ensureNode(progress);
+    // The controller image's locally made base (the image itself depends on the sources).
+    await ensureBaseImage(progress);
     console.log('testbed: installed');
     return;
   }

@@ -23,7 +23,7 @@ const installHints: Record<string, string> = {
     'install the Google Cloud CLI and its Pub/Sub emulator (gcloud components install pubsub-emulator, or apt-get install google-cloud-cli-pubsub-emulator)',
 };
 
-function which(tool: string): string | undefined {
+export function which(tool: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
@@ -40,10 +40,15 @@ function niced(): string {
 }
 
 /** Runs a slow install step with a progress line every 15 s so a cold start never looks hung. */
-async function runStep(progress: (l: string) => void, what: string, script: string): Promise<void> {
+export async function runStep(
+  progress: (l: string) => void,
+  what: string,
+  script: string,
+  cached = true,
+): Promise<void> {
   const started = Date.now();
   const secs = () => Math.round((Date.now() - started) / 1000);
-  progress(`testbed: ${what} (first run only; cached afterwards)…`);
+  progress(`testbed: ${what}${cached ? ' (first run only; cached afterwards)' : ''}…`);
   const timer = setInterval(() => progress(`testbed: still ${what} — ${secs()}s`), 15000);
   try {
     const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -177,7 +182,8 @@ export function cniBinDir(): string | undefined {
  * What the node needs from the machine's packages: buildah (images, no Docker engine), the CNI
  * plugins, iptables (their portmap plugin) and libseccomp's headers (runc is built with seccomp so
  * that pods asking for `seccompProfile: RuntimeDefault`, as deploy/ does, can run). Installed with
- * apt-get when missing, which needs root — as the node itself does.
+ * apt-get when missing, which needs root — as the node itself does. debootstrap too, for the
+ * controller image's locally made base (dev/testbed/image.ts).
  */
 export async function ensureNodePackages(progress: (l: string) => void): Promise<void> {
   const missing: string[] = [];
@@ -186,6 +192,8 @@ export async function ensureNodePackages(progress: (l: string) => void): Promise
   if (!which('iptables')) missing.push('iptables');
   if (!existsSync('/usr/include/seccomp.h')) missing.push('libseccomp-dev');
   if (!which('pkg-config')) missing.push('pkg-config');
+  // Not for the node itself: the base image of `npm run image` (dev/testbed/image.ts).
+  if (!which('debootstrap')) missing.push('debootstrap');
   if (!missing.length) return;
   if (!which('apt-get') || process.getuid?.() !== 0)
     throw new TestbedError(

@@ -55,6 +55,7 @@ interface NodeState extends TestbedNode {
   owner: number;
   processes: { name: string; pid: number; marker: string }[];
   socket: string;
+  ctr: string;
   bridge: string;
   cgroup: string;
   podLogs: string;
@@ -254,6 +255,7 @@ export async function stopNode(root: string): Promise<string[]> {
       /* gone */
     }
   }
+  for (let i = 0; i < 60 && shims.some((pid) => alive(pid)); i++) await sleep(50);
   if (shims.length) done.push(`${shims.length} containerd shims`);
   // Shims listen on sockets under a fixed directory and leave them when killed: removed once no
   // shim of any containerd runs on the machine.
@@ -478,6 +480,7 @@ export async function startNode(host: NodeHost, progress: (l: string) => void): 
     owner: process.pid,
     processes: [],
     socket: paths.socket,
+    ctr: runtime.ctr,
     bridge: ids.bridge,
     cgroup: ids.cgroup,
     podLogs: paths.podLogs,
@@ -656,4 +659,11 @@ export async function sharedNode(
       );
     await sleep(500);
   }
+}
+
+/** Imports an OCI archive into the running node's containerd (pods then use it with pullPolicy Never). */
+export async function importImage(root: string, archive: string): Promise<void> {
+  const state = readState(root);
+  if (!state?.ready) throw new TestbedError('testbed: no node is running');
+  await run(state.ctr, ['--address', state.socket, '--namespace', 'k8s.io', 'images', 'import', archive]);
 }

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeInstalled } from '../../dev/testbed/install';
-import { sharedNode, type TestbedNode } from '../../dev/testbed/node';
+import { buildControllerImage, controllerImage, type ControllerImage } from '../../dev/testbed/image';
+import { importImage, sharedNode, type TestbedNode } from '../../dev/testbed/node';
 
 /**
  * How long a file's `beforeAll(useNode)` may take: a warm start is seconds, but the first run on a
@@ -22,4 +23,19 @@ export async function useNode(): Promise<TestbedNode> {
     (l) => process.stderr.write(`${l}\n`),
     NODE_START_TIMEOUT_MS - 10_000,
   );
+}
+
+/**
+ * How long building the controller image may take: it is rebuilt (buildah, ~1-5 min here) whenever
+ * what the Dockerfile copies changes, and read from the cache otherwise.
+ */
+export const CONTROLLER_IMAGE_TIMEOUT_MS = controllerImage().cached ? 2 * 60_000 : 20 * 60_000;
+
+/** The controller image built from the Dockerfile (dev/testbed/image.ts), imported into the node. */
+export async function useControllerImage(): Promise<ControllerImage> {
+  const root = process.env.SECRETSYNC_TESTBED_ROOT;
+  if (!root) throw new Error('the controller image needs the testbed (jest global setup)');
+  const image = await buildControllerImage((l) => process.stderr.write(`${l}\n`));
+  await importImage(root, image.archive);
+  return image;
 }
