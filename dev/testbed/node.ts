@@ -31,7 +31,9 @@ import { ensureNode } from './install';
 import { freePorts } from './ports';
 import { TestbedError, alive, killGroup, spawnManaged, waitReady, type Managed } from './process';
 
-const run = promisify(execFile);
+const execFileP = promisify(execFile);
+/** Helper commands (ctr, ip, umount) are bounded too: a stuck one fails the start, never hangs it. */
+const run = (cmd: string, args: string[]) => execFileP(cmd, args, { timeout: 60_000 });
 
 export { NODE_NAME };
 
