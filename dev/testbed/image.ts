@@ -138,8 +138,6 @@ export async function ensureBaseImage(
     ].join(' && '),
   );
   writeFileSync(join(tmp, '.complete'), new Date().toISOString());
-  for (const old of readdirSync(cacheRoot).filter((d) => /^image-base-[0-9a-f]+$/.test(d)))
-    rmSync(join(cacheRoot, old), { recursive: true, force: true });
   renameSync(tmp, dir);
   return { ref, archive };
 }
@@ -202,7 +200,7 @@ export function controllerImage(): ControllerImage {
 
 /**
  * Builds the repository's Dockerfile on the local base (build argument BASE), cached by the
- * Dockerfile's inputs; earlier builds are removed (each archive is ~120 MB).
+ * Dockerfile's inputs.
  */
 export async function buildControllerImage(progress: (l: string) => void): Promise<ControllerImage> {
   const image = controllerImage();
@@ -226,11 +224,20 @@ export async function buildControllerImage(progress: (l: string) => void): Promi
   try {
     writeFileSync(join(tmp, 'describe.txt'), describeImage(image.ref) + '\n');
   } finally {
-    execFileSync('sh', ['-c', `${b} rmi ${image.ref} ${base.ref} >/dev/null`]);
+    // The base may be in use by a build of another worktree (one buildah store per machine).
+    execFileSync('sh', [
+      '-c',
+      `${b} rmi ${image.ref} >/dev/null; ${b} rmi ${base.ref} >/dev/null 2>&1 || true`,
+    ]);
   }
   writeFileSync(join(tmp, '.complete'), new Date().toISOString());
-  for (const old of readdirSync(cacheRoot).filter((d) => /^image-secretsync-[0-9a-f]+$/.test(d)))
-    rmSync(join(cacheRoot, old), { recursive: true, force: true });
+  // Each archive is ~120 MB; the newest few stay (the cache is shared by the worktrees of one
+  // machine, which may be building and importing other versions at the same time).
+  const builds = readdirSync(cacheRoot)
+    .filter((d) => /^image-secretsync-[0-9a-f]+$/.test(d))
+    .map((d) => ({ d, t: statSync(join(cacheRoot, d)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { d } of builds.slice(3)) rmSync(join(cacheRoot, d), { recursive: true, force: true });
   renameSync(tmp, dir);
   return { ...image, cached: true };
 }
