@@ -1,8 +1,9 @@
 // A node for the testbed: containerd 2.x + runc, CNI (bridge, host-local, loopback, portmap), a
 // kubelet and kube-scheduler from the same Kubernetes build as the control plane, and a second
 // kube-controller-manager that runs only the controllers nodes need (node lifecycle, the
-// kube-root-ca.crt publisher, pod GC, EndpointSlices) — so a testbed without a node starts exactly
-// as before. Everything lives under <instance>/node: containerd's root and state (its network
+// kube-root-ca.crt publisher, pod GC, EndpointSlices) — so a testbed without a node runs the same
+// processes as before (its apiserver only gains the Node authorizer and a kubelet user). Everything
+// lives under <instance>/node: containerd's root and state (its network
 // namespaces too), the kubelet's root, pod logs, CNI's IP allocations; the pods' cgroups live
 // under one cgroup of their own (`secretsync-<instance>`). What is running is recorded in
 // node-state.json, so that any process — the jest worker that started the node, the global
