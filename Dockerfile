@@ -6,7 +6,11 @@
 # lazily by the bundle when a store needs one), the bundle, the CRDs (read by `secretsync
 # validate`) and runs as a non-root numeric user, as deploy/deployment.yaml's securityContext requires.
 
-FROM node:24-bookworm-slim AS build
+# BASE: any image with Node 24 and npm on PATH and /bin/sh. Where no registry is reachable, `npm run
+# image` builds this file with buildah on a base made locally (dev/testbed/image.ts).
+ARG BASE=node:24-bookworm-slim
+
+FROM ${BASE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Optional dependencies are kept here: esbuild's binary is one (@esbuild/<platform>); the Node
@@ -19,7 +23,7 @@ COPY crds ./crds
 COPY scripts/bundle.mjs ./scripts/bundle.mjs
 RUN npm run build && npm run build:bundle
 
-FROM node:24-bookworm-slim AS runtime
+FROM ${BASE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

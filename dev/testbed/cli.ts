@@ -1,11 +1,13 @@
 // `npm run testbed`: start the testbed in the foreground, print how to use it, stop everything on
 // Ctrl-C / SIGTERM.
+import { ensureBaseImage } from './image';
 import { startTestbed } from './index';
 import {
   ensureControlPlane,
   ensureGlua,
   ensureHelm,
   ensureMoto,
+  ensureNode,
   ensurePrometheus,
   findPubSubEmulator,
 } from './install';
@@ -23,14 +25,20 @@ async function main(): Promise<void> {
       ensurePrometheus(progress),
       ensureGlua(progress),
     ]);
+    // The node's packages, runtime and images too (apt-get when missing: needs root).
+    await ensureNode(progress);
+    // The controller image's locally made base (the image itself depends on the sources).
+    await ensureBaseImage(progress);
     console.log('testbed: installed');
     return;
   }
   const started = Date.now();
-  const tb = await startTestbed({ progress });
+  const tb = await startTestbed({ progress, node: process.argv.includes('--node') });
   console.log(`testbed ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   console.log(`  apiserver  ${tb.apiserverUrl}`);
   console.log(`  logs       ${tb.root}/logs/`);
+  if (tb.node)
+    console.log(`  node       ${tb.node.name} (images: ${Object.values(tb.node.images).join(', ')})`);
   console.log(`  env        source ${tb.root}/env`);
   console.log('Ctrl-C stops every process it started.');
   let stopping = false;

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { freePorts } from './ports';
 import { spawnManaged, waitReady, type Managed } from './process';
 
+/** The one node a testbed can have (dev/testbed/node.ts); its kubelet's user is in tokens.csv. */
+export const NODE_NAME = 'secretsync-node';
+
 export interface ControlPlane {
   apiserverUrl: string;
   adminToken: string;
@@ -30,6 +33,26 @@ export function httpsOk(url: string, token?: string): Promise<boolean> {
       },
     );
     req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/** The body of a 200 answer over TLS without verification (the testbed's self-signed certs). */
+export function httpsGet(url: string, token?: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = request(
+      url,
+      { agent: insecure, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 2000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
+        res.on('error', () => resolve(undefined));
+      },
+    );
+    req.on('error', () => resolve(undefined));
     req.on('timeout', () => req.destroy());
     req.end();
   });
@@ -83,7 +106,13 @@ export async function startControlPlane(
   writeFileSync(join(pki, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
   writeFileSync(join(pki, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
   const adminToken = randomBytes(24).toString('hex');
-  writeFileSync(join(pki, 'tokens.csv'), `${adminToken},admin,admin-uid,"system:masters"\n`);
+  // The second user is the node's kubelet (dev/testbed/node.ts), authorized by the Node authorizer
+  // as real clusters do; unused unless a node is started.
+  writeFileSync(
+    join(pki, 'tokens.csv'),
+    `${adminToken},admin,admin-uid,"system:masters"\n` +
+      `${randomBytes(24).toString('hex')},system:node:${NODE_NAME},kubelet-uid,"system:nodes"\n`,
+  );
 
   const start = (name: string, args: string[]) => {
     const m = spawnManaged({ name, command: bin, args, logFile: join(logs, `${name}.log`) });
@@ -108,7 +137,9 @@ export async function startControlPlane(
     '--bind-address=127.0.0.1',
     '--service-cluster-ip-range=10.0.0.0/24',
     '--allow-privileged=true',
-    '--authorization-mode=RBAC',
+    '--authorization-mode=Node,RBAC',
+    // The node registers 127.0.0.1 as its InternalIP; its hostname resolves nowhere.
+    '--kubelet-preferred-address-types=InternalIP',
     `--token-auth-file=${join(pki, 'tokens.csv')}`,
     `--service-account-issuer=${apiserverUrl}`,
     `--service-account-key-file=${join(pki, 'sa.pub')}`,

@@ -20,6 +20,7 @@ import type { FakeServer } from './fakes/http';
 import { JwksVerifier } from './fakes/jwt';
 import { SecretManagerEmulator } from './fakes/secretmanager';
 import { ensureControlPlane, ensureMoto, findPubSubEmulator } from './install';
+import { startNode, stopNode, type TestbedNode } from './node';
 import { repoRoot } from './paths';
 import { freePorts } from './ports';
 import { PidFile, TestbedError, alive, killGroup, spawnManaged, waitReady, type Managed } from './process';
@@ -47,6 +48,11 @@ export interface TestbedOptions {
    * Deployments only) at `Testbed.auditLog`, for counting writes server-side (npm run bench).
    */
   audit?: boolean;
+  /**
+   * Start a node (containerd, kubelet, kube-scheduler: dev/testbed/node.ts) and wait until it is
+   * Ready. Tests ask for it per file instead (test/support/node.ts), on the shared testbed.
+   */
+  node?: boolean;
 }
 
 /** What the audit log records when `audit` is on: who wrote which of the objects we care about. */
@@ -77,6 +83,8 @@ export interface Testbed {
   fakes: Record<string, FakeServer>;
   secretManager: SecretManagerEmulator;
   processes: Managed[];
+  /** The node, when started with `node: true`. */
+  node?: TestbedNode;
   /** The apiserver's JSON audit log, when started with `audit: true`. */
   auditLog?: string;
   /** The kube-apiserver process now (the last one started). */
@@ -131,7 +139,8 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
   }
   const root = rootFor(name);
   const pids = new PidFile(join(root, 'pids.json'));
-  const reaped = await pids.reapStale();
+  // A crashed run's node first: its pods' mounts live under the directories removed below.
+  const reaped = [...(await stopNode(root)), ...(await pids.reapStale())];
   if (reaped.length) progress(`testbed: stopped leftovers of a crashed run: ${reaped.join(', ')}`);
   for (const d of ['etcd', 'pki', 'logs', 'pubsub']) rmSync(join(root, d), { recursive: true, force: true });
   const logs = join(root, 'logs');
@@ -216,6 +225,8 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
   };
   const stop = async () => {
     stopping = true;
+    // The node (started here or by a test worker) before the control plane it reports to.
+    await stopNode(root).catch((err: Error) => progress(`testbed: stopping the node: ${err.message}`));
     await Promise.all(Object.values(fakes).map((f) => f.close()));
     await Promise.all([...processes].reverse().map((p) => killGroup(p.pid)));
     pids.clear();
@@ -368,6 +379,9 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
           }
         : {}),
     };
+    const node = opts.node
+      ? await startNode({ root, apiserverUrl: cp.apiserverUrl, adminToken: cp.adminToken }, progress)
+      : undefined;
     writeFileSync(
       join(root, 'env'),
       Object.entries(env)
@@ -385,6 +399,7 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
       fakes,
       secretManager,
       processes,
+      ...(node && { node }),
       ...(audit && { auditLog: audit.auditLog }),
       apiserver,
       restartApiserver,

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { controlPlaneSrc } from './paths';
+import { controlPlaneSrc, imagesSrc } from './paths';
 import { TestbedError } from './process';
 
 export const MOTO_VERSION = '5.2.5';
@@ -29,7 +29,7 @@ const installHints: Record<string, string> = {
     'install the Google Cloud CLI and its Pub/Sub emulator (gcloud components install pubsub-emulator, or apt-get install google-cloud-cli-pubsub-emulator)',
 };
 
-function which(tool: string): string | undefined {
+export function which(tool: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
@@ -40,11 +40,21 @@ export function requireTool(tool: keyof typeof installHints): string {
   return path;
 }
 
+/** Go builds run at low priority: the machine's CPUs are shared with the tests that wait for them. */
+function niced(): string {
+  return which('nice') ? 'nice -n 10 ' : '';
+}
+
 /** Runs a slow install step with a progress line every 15 s so a cold start never looks hung. */
-async function runStep(progress: (l: string) => void, what: string, script: string): Promise<void> {
+export async function runStep(
+  progress: (l: string) => void,
+  what: string,
+  script: string,
+  cached = true,
+): Promise<void> {
   const started = Date.now();
   const secs = () => Math.round((Date.now() - started) / 1000);
-  progress(`testbed: ${what} (first run only; cached afterwards)…`);
+  progress(`testbed: ${what}${cached ? ' (first run only; cached afterwards)' : ''}…`);
   const timer = setInterval(() => progress(`testbed: still ${what} — ${secs()}s`), 15000);
   try {
     const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -63,16 +73,27 @@ async function runStep(progress: (l: string) => void, what: string, script: stri
   progress(`testbed: ${what} done in ${secs()}s`);
 }
 
-function controlPlaneKey(): string {
-  const h = createHash('sha256');
-  for (const f of readdirSync(controlPlaneSrc).sort()) {
-    if (f === 'go.mod' || f === 'go.sum' || f.endsWith('.go'))
-      h.update(f).update(readFileSync(join(controlPlaneSrc, f)));
+/** Hash of a Go module's go.mod, go.sum and .go files (recursively): the cache key of what it builds. */
+function goSourceKey(dir: string, h = createHash('sha256'), rel = ''): string {
+  for (const e of readdirSync(join(dir, rel), { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
+    const f = join(rel, e.name);
+    if (e.isDirectory()) goSourceKey(dir, h, f);
+    else if (e.name === 'go.mod' || e.name === 'go.sum' || e.name.endsWith('.go'))
+      h.update(f).update(readFileSync(join(dir, f)));
   }
-  return h.digest('hex').slice(0, 16);
+  return rel ? '' : h.digest('hex').slice(0, 16);
 }
 
-/** Path of the control-plane binary (etcd, kube-apiserver, kube-controller-manager subcommands). */
+function controlPlaneKey(): string {
+  return goSourceKey(controlPlaneSrc);
+}
+
+/**
+ * Path of the Kubernetes binary (etcd, apiserver, controller-manager, scheduler and kubelet
+ * subcommands).
+ */
 export async function ensureControlPlane(progress: (l: string) => void): Promise<string> {
   const dir = join(cacheRoot, `controlplane-${KUBERNETES_VERSION}-${controlPlaneKey()}`);
   const bin = join(dir, 'controlplane');
@@ -82,8 +103,8 @@ export async function ensureControlPlane(progress: (l: string) => void): Promise
   const tmp = `${bin}.tmp-${process.pid}`;
   await runStep(
     progress,
-    `building kube-apiserver, kube-controller-manager and etcd ${KUBERNETES_VERSION} from Go modules`,
-    `cd "${controlPlaneSrc}" && "${go}" build -trimpath -ldflags='-s -w' -o "${tmp}" .`,
+    `building kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and etcd ${KUBERNETES_VERSION} from Go modules`,
+    `cd "${controlPlaneSrc}" && ${niced()}"${go}" build -trimpath -ldflags='-s -w' -o "${tmp}" .`,
   );
   renameSync(tmp, bin);
   return bin;
@@ -217,4 +238,175 @@ export async function ensurePrometheus(
 /** Path of `glua`, gopher-lua's interpreter: Argo CD's Lua, for the health checks of examples/gitops/argocd. */
 export async function ensureGlua(progress: (l: string) => void): Promise<string> {
   return join(await ensureGoTool(progress, 'gopher-lua', GOPHER_LUA_MODULE, ['cmd/glua']), 'glua');
+}
+
+// ---- The node: container runtime, CNI plugins, images ----
+
+export const CONTAINERD_VERSION = 'v2.4.2';
+export const RUNC_VERSION = 'v1.5.3';
+
+/** Where Debian's containernetworking-plugins puts bridge, host-local, loopback and portmap. */
+export const CNI_BIN_DIRS = ['/usr/lib/cni', '/opt/cni/bin'];
+
+export function cniBinDir(): string | undefined {
+  return CNI_BIN_DIRS.find((d) =>
+    ['bridge', 'host-local', 'loopback', 'portmap'].every((p) => existsSync(join(d, p))),
+  );
+}
+
+/**
+ * What the node needs from the machine's packages: buildah (images, no Docker engine), the CNI
+ * plugins, iptables (their portmap plugin) and libseccomp's headers (runc is built with seccomp so
+ * that pods asking for `seccompProfile: RuntimeDefault`, as deploy/ does, can run). Installed with
+ * apt-get when missing, which needs root — as the node itself does. debootstrap too, for the
+ * controller image's locally made base (dev/testbed/image.ts).
+ */
+export async function ensureNodePackages(progress: (l: string) => void): Promise<void> {
+  const missing: string[] = [];
+  if (!which('buildah')) missing.push('buildah');
+  if (!cniBinDir()) missing.push('containernetworking-plugins');
+  if (!which('iptables')) missing.push('iptables');
+  if (!existsSync('/usr/include/seccomp.h')) missing.push('libseccomp-dev');
+  if (!which('pkg-config')) missing.push('pkg-config');
+  // Not for the node itself: the base image of `npm run image` (dev/testbed/image.ts).
+  if (!which('debootstrap')) missing.push('debootstrap');
+  if (!missing.length) return;
+  if (!which('apt-get') || process.getuid?.() !== 0)
+    throw new TestbedError(
+      `testbed: the node needs ${missing.join(', ')} — install them as root (apt-get install ${missing.join(' ')})`,
+    );
+  await runStep(
+    progress,
+    `installing ${missing.join(', ')} with apt-get`,
+    `apt-get install -y --no-install-recommends ${missing.join(' ')} >/dev/null || (apt-get update -qq && apt-get install -y --no-install-recommends ${missing.join(' ')})`,
+  );
+}
+
+export interface RuntimeBinaries {
+  dir: string;
+  containerd: string;
+  ctr: string;
+  runc: string;
+}
+
+/**
+ * containerd 2.x (Kubernetes 1.36's kubelet needs it; Debian's is 1.6) and runc, built from their
+ * Go modules with the build tags of their Makefiles: the shim without cgo, runc with cgo (its
+ * nsenter is C) and seccomp.
+ */
+export async function ensureContainerRuntime(progress: (l: string) => void): Promise<RuntimeBinaries> {
+  const dir = join(cacheRoot, `runtime-containerd-${CONTAINERD_VERSION}-runc-${RUNC_VERSION}`);
+  const bins: RuntimeBinaries = {
+    dir,
+    containerd: join(dir, 'containerd'),
+    ctr: join(dir, 'ctr'),
+    runc: join(dir, 'runc'),
+  };
+  if (existsSync(join(dir, '.complete'))) return bins;
+  const go = requireTool('go');
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const mod = 'github.com/containerd/containerd/v2/cmd';
+  const n = niced();
+  await runStep(
+    progress,
+    `building containerd ${CONTAINERD_VERSION} and runc ${RUNC_VERSION} from Go modules`,
+    [
+      `cd "${tmp}"`,
+      `export GOBIN="${tmp}" GOFLAGS=-trimpath`,
+      `CGO_ENABLED=0 ${n}"${go}" install -ldflags='-s -w' -tags urfave_cli_no_docs ${mod}/containerd@${CONTAINERD_VERSION} ${mod}/ctr@${CONTAINERD_VERSION}`,
+      `CGO_ENABLED=0 ${n}"${go}" install -ldflags='-s -w' -tags 'urfave_cli_no_docs no_grpc' ${mod}/containerd-shim-runc-v2@${CONTAINERD_VERSION}`,
+      `CGO_ENABLED=1 ${n}"${go}" install -ldflags='-s -w' -tags 'seccomp urfave_cli_no_docs' github.com/opencontainers/runc@${RUNC_VERSION}`,
+    ].join(' && '),
+  );
+  writeFileSync(join(tmp, '.complete'), new Date().toISOString());
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return bins;
+}
+
+export interface NodeImages {
+  /** The pod sandbox image (containerd's pinned `sandbox` image). */
+  pause: string;
+  /** The application that logs SHA-256 hashes of what it reads (dev/testbed/images/secrethash). */
+  secrethash: string;
+  /** OCI archives to import into containerd, by image name. */
+  archives: Record<string, string>;
+}
+
+const IMAGE_PREFIX = 'localhost/secretsync-testbed';
+
+/**
+ * The images every pod on the node needs, built locally (no registry is reachable): each is one
+ * static Go binary from dev/testbed/images on an empty base, built with buildah (vfs storage under
+ * the cache, chroot isolation: no daemon, no overlay mounts) and saved as an OCI archive. Tagged
+ * with the sources' hash, so an image never goes stale under its name.
+ */
+export async function ensureNodeImages(progress: (l: string) => void): Promise<NodeImages> {
+  const key = goSourceKey(imagesSrc);
+  const dir = join(cacheRoot, `images-${key}`);
+  const names = ['pause', 'secrethash'] as const;
+  const ref = (n: string) => `${IMAGE_PREFIX}/${n}:${key}`;
+  const images: NodeImages = {
+    pause: ref('pause'),
+    secrethash: ref('secrethash'),
+    archives: Object.fromEntries(names.map((n) => [ref(n), join(dir, `${n}.tar`)])),
+  };
+  if (existsSync(join(dir, '.complete'))) return images;
+  const go = requireTool('go');
+  const buildah = which('buildah');
+  if (!buildah) throw new TestbedError('testbed: `buildah` not found — npm run testbed:install installs it');
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  const store = join(cacheRoot, 'buildah');
+  const b = `"${buildah}" --storage-driver vfs --root "${store}/storage" --runroot "${store}/run"`;
+  const steps: string[] = [];
+  for (const n of names) {
+    const ctx = join(tmp, `${n}-context`);
+    mkdirSync(ctx);
+    writeFileSync(join(ctx, 'Containerfile'), `FROM scratch\nCOPY ${n} /${n}\nENTRYPOINT ["/${n}"]\n`);
+    steps.push(
+      `CGO_ENABLED=0 ${niced()}"${go}" build -C "${imagesSrc}" -trimpath -ldflags='-s -w' -o "${ctx}/${n}" ./${n}`,
+      `${b} bud --quiet --isolation chroot -f "${ctx}/Containerfile" -t ${ref(n)} "${ctx}"`,
+      `${b} push --quiet ${ref(n)} "oci-archive:${tmp}/${n}.tar:${ref(n)}"`,
+      `${b} rmi ${ref(n)}`,
+      `rm -rf "${ctx}"`,
+    );
+  }
+  await runStep(progress, "building the node's images (pause, secrethash) with buildah", steps.join(' && '));
+  writeFileSync(join(tmp, '.complete'), new Date().toISOString());
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  return images;
+}
+
+/** Everything the node runs, installed when missing (cached afterwards). */
+export async function ensureNode(progress: (l: string) => void): Promise<{
+  kube: string;
+  runtime: RuntimeBinaries;
+  images: NodeImages;
+  cniBin: string;
+}> {
+  await ensureNodePackages(progress);
+  const [kube, runtime, images] = await Promise.all([
+    ensureControlPlane(progress),
+    ensureContainerRuntime(progress),
+    ensureNodeImages(progress),
+  ]);
+  return { kube, runtime, images, cniBin: cniBinDir()! };
+}
+
+/** Whether everything the node runs is already built (a node then starts in seconds). */
+export function nodeInstalled(): boolean {
+  return (
+    !!which('buildah') &&
+    !!cniBinDir() &&
+    existsSync(join(cacheRoot, `controlplane-${KUBERNETES_VERSION}-${controlPlaneKey()}`, 'controlplane')) &&
+    existsSync(
+      join(cacheRoot, `runtime-containerd-${CONTAINERD_VERSION}-runc-${RUNC_VERSION}`, '.complete'),
+    ) &&
+    existsSync(join(cacheRoot, `images-${goSourceKey(imagesSrc)}`, '.complete'))
+  );
 }

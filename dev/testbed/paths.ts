@@ -14,3 +14,4 @@ function findRepoRoot(from: string): string {
 
 export const repoRoot = findRepoRoot(__dirname);
 export const controlPlaneSrc = join(repoRoot, 'dev', 'testbed', 'controlplane');
+export const imagesSrc = join(repoRoot, 'dev', 'testbed', 'images');

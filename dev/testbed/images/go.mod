@@ -1,0 +1,3 @@
+module secretsync.dev/testbed/images
+
+go 1.26.0
