@@ -1,6 +1,6 @@
 // `secretsync validate`: good manifests pass, each kind of bad input gives one line per problem in
 // the `file:doc: Kind/name: path: message` format, exit codes, stdin, directories — no stack traces.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -58,9 +58,34 @@ spec:
   provider:
 ${provider}`;
 
+/**
+ * Files under examples/ and deploy/ that are not Kubernetes objects (no apiVersion/kind), which
+ * validate reports as such: an Argo CD resource-action snippet, a kustomize transformer
+ * configuration, the Grafana dashboard and promtool's rule tests.
+ */
+const NOT_OBJECTS = new Set([
+  'examples/gitops/argocd/actions-externalsecret.yaml',
+  'examples/gitops/kustomize/nameref/configuration.yaml',
+  'deploy/monitoring/grafana-dashboard.json',
+  'deploy/monitoring/rules.test.yaml',
+]);
+
+function manifests(dir: string): string[] {
+  return readdirSync(join(repo, dir), { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((f) => /\.(ya?ml|json)$/.test(f) && !NOT_OBJECTS.has(f) && statSync(join(repo, f)).isFile())
+    .map((f) => join(repo, f));
+}
+
 describe('good manifests', () => {
+  test('the files kept out of the walk below are indeed not Kubernetes objects', async () => {
+    const r = await run([...NOT_OBJECTS].map((f) => join(repo, f)));
+    expect(r.out.filter((l) => !/: <no kind>\/<unnamed>: (apiVersion|kind): required$/.test(l))).toEqual([]);
+    expect(new Set(r.out.map((l) => l.split(':')[0]!.replace(`${repo}/`, '')))).toEqual(NOT_OBJECTS);
+  });
+
   test('every example and the deploy base pass (v1beta1 included), other kinds are skipped', async () => {
-    const r = await run([join(repo, 'examples'), join(repo, 'deploy'), join(repo, 'crds')]);
+    const r = await run([...manifests('examples'), ...manifests('deploy'), join(repo, 'crds')]);
     expect(r.out).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.err.join('\n')).toMatch(
