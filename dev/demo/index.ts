@@ -1,12 +1,17 @@
 // `npm start` with no cluster configured: a local control plane and Secret Manager emulator, the
 // example application from examples/gcp/base, the controller running under its least-privilege
-// ServiceAccount — and the story told on the terminal: synced, rotated, updated, rolled.
+// ServiceAccount — and the story told on the terminal: synced, rotated, updated, rolled. Where a
+// node can start (root, writable cgroups) the example's pods run on it, as the testbed's secrethash
+// app, and the story shows what they see (the SHA-256 of DB_PASSWORD, never the value); elsewhere
+// one line says why and the rollout is shown as ReplicaSets.
 import * as k8s from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parseAllDocuments } from 'yaml';
 import { startTestbed, type Testbed } from '../testbed';
+import { startNode, type TestbedNode } from '../testbed/node';
 import { CONTROLLER_GSA } from '../testbed/fakes/gcp-identity';
 import { repoRoot } from '../testbed/paths';
 import { buildConfig } from '../../src/config';
@@ -62,6 +67,48 @@ async function controllerKubeConfig(admin: k8s.KubeConfig): Promise<k8s.KubeConf
   return kc;
 }
 
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * The example's pod template run as the testbed's secrethash app (its image is in the node's
+ * containerd; the example's image is not, and nothing can be pulled): it reports the SHA-256 of
+ * DB_PASSWORD at :8080/hashes.
+ */
+function onTheNode(obj: k8s.KubernetesObject, node: TestbedNode): void {
+  const spec = (obj as k8s.V1Deployment).spec!.template.spec!;
+  Object.assign(spec.containers[0]!, {
+    image: node.images.secrethash,
+    imagePullPolicy: 'Never',
+    args: ['-env', 'DB_PASSWORD', '-listen', ':8080'],
+    readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
+    securityContext: { runAsUser: 65532, runAsNonRoot: true, allowPrivilegeEscalation: false },
+  });
+  spec.terminationGracePeriodSeconds = 1;
+}
+
+interface PodView {
+  name: string;
+  uid: string;
+  hash: string;
+}
+
+/** The example's Ready pods and the hash each reports (fetched over the node's bridge). */
+async function podViews(core: k8s.CoreV1Api): Promise<PodView[]> {
+  const pods = (await core.listNamespacedPod({ namespace: 'shop', labelSelector: 'app=web' })).items;
+  const ready = pods.filter(
+    (p) =>
+      !p.metadata?.deletionTimestamp &&
+      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+  return Promise.all(
+    ready.map(async (p) => {
+      const res = await fetch(`http://${p.status!.podIP}:8080/hashes`, { signal: AbortSignal.timeout(3000) });
+      const hashes = (await res.json()) as Record<string, string>;
+      return { name: p.metadata!.name!, uid: p.metadata!.uid!, hash: hashes['env:DB_PASSWORD'] ?? '?' };
+    }),
+  );
+}
+
 export async function runDemo(): Promise<void> {
   say('no kubeconfig found: starting a local control plane and a Secret Manager emulator');
   say('(the first run builds Kubernetes from its Go modules: several minutes; later runs take seconds)');
@@ -88,6 +135,16 @@ export async function runDemo(): Promise<void> {
     });
     Object.assign(process.env, tb.env);
     say(`control plane ready at ${tb.apiserverUrl}; logs in ${tb.root}/logs/`);
+    // The node is optional: without it (no root, no cgroups, a build that failed) the demo goes on.
+    const node = await startNode(
+      { root: tb.root, apiserverUrl: tb.apiserverUrl, adminToken: tb.adminToken },
+      (l) => say(l.replace(/^testbed: /, '')),
+    ).catch((err: Error) => {
+      say(
+        `no node (${err.message.split('\n')[0]!.replace(/^testbed: /, '')}): the rollout is shown as ReplicaSets, without pods`,
+      );
+      return undefined;
+    });
 
     const admin = newKubeConfig();
     admin.loadFromFile(tb.kubeconfig);
@@ -117,7 +174,8 @@ export async function runDemo(): Promise<void> {
 
     const store = new DemoStore('secretsync-demo', tb.secretManager.adminToken);
     await store.put('shop-db-username', 'shop');
-    await store.put('shop-db-password', `demo-${Math.random().toString(36).slice(2, 10)}`);
+    const firstPassword = `demo-${Math.random().toString(36).slice(2, 10)}`;
+    await store.put('shop-db-password', firstPassword);
     // Least privilege, as users are told: the controller may read these two secrets, nothing more.
     for (const id of ['shop-db-username', 'shop-db-password']) {
       tb.secretManager.iam.grant(
@@ -135,10 +193,14 @@ export async function runDemo(): Promise<void> {
     for (const obj of app) {
       if (obj.kind === 'ExternalSecret')
         (obj as unknown as { spec: { refreshInterval: string } }).spec.refreshInterval = '5s';
+      if (obj.kind === 'Deployment' && node) onTheNode(obj, node);
       await serverSideApply(admin, obj);
     }
     say(
-      'applied examples/gcp/base: ClusterSecretStore, ExternalSecret (v1beta1, refreshInterval 5s for the demo), Deployment with reloader.stakater.com/auto',
+      'applied examples/gcp/base: ClusterSecretStore, ExternalSecret (v1beta1, refreshInterval 5s for the demo), Deployment with reloader.stakater.com/auto' +
+        (node
+          ? ` (its container runs ${node.images.secrethash}, which reports the SHA-256 of DB_PASSWORD)`
+          : ''),
     );
 
     const logDir = join(tb.root, 'logs');
@@ -175,8 +237,25 @@ export async function runDemo(): Promise<void> {
       )
     ).length;
 
+    // Pods start once the Secret exists (their env reads it): Ready within a minute on a busy machine.
+    const firstPods = node
+      ? await until(
+          'first pod Ready',
+          async () => {
+            const v = await podViews(core);
+            return v.length && v.every((p) => p.hash === sha256(firstPassword)) ? v : undefined;
+          },
+          60000,
+        )
+      : [];
+    for (const p of firstPods)
+      say(
+        `✓ pod ${p.name} Ready on ${node!.name}: it sees DB_PASSWORD with sha256 ${p.hash.slice(0, 12)}… (version 1's)`,
+      );
+
     const rotatedAt = Date.now();
-    const version = await store.put('shop-db-password', `demo-${Math.random().toString(36).slice(2, 10)}`);
+    const password = `demo-${Math.random().toString(36).slice(2, 10)}`;
+    const version = await store.put('shop-db-password', password);
     say(`↻ rotated shop-db-password in Secret Manager (now version ${version})`);
     const next = await until(
       'Secret update',
@@ -206,6 +285,25 @@ export async function runDemo(): Promise<void> {
       );
     } else {
       say('✗ Deployment shop/web did not roll within 30s (see the controller log)');
+    }
+    if (node && rolled) {
+      const old = firstPods.map((p) => p.uid);
+      const replaced = await until(
+        'new pod Ready',
+        async () => {
+          const v = await podViews(core);
+          return v.length && v.every((p) => !old.includes(p.uid) && p.hash === sha256(password))
+            ? v
+            : undefined;
+        },
+        60000,
+      ).catch(() => undefined);
+      if (replaced)
+        for (const p of replaced)
+          say(
+            `✓ pod ${p.name} replaced ${firstPods.map((f) => f.name).join(', ')} and is Ready ${((Date.now() - rotatedAt) / 1000).toFixed(1)}s after the rotation: it sees DB_PASSWORD with sha256 ${p.hash.slice(0, 12)}… (version ${version}'s)`,
+          );
+      else say(`✗ no Ready pod sees the new version within 60s (kubelet log: ${node.logs}/kubelet.log)`);
     }
     say('running; Ctrl-C stops the controller and every process the demo started');
     await ctl.done;
