@@ -2,10 +2,12 @@
 // - `promtool check rules` and `promtool test rules` (deploy/monitoring/rules.test.yaml: each alert
 //   fires once on synthetic series, and a near miss does not);
 // - a running controller's /metrics offers every metric an alert or dashboard expression reads;
-// - Prometheus scrapes that controller while it syncs one ExternalSecret, fails another (a key the
-//   store does not have) and rolls a Deployment, loads the alerts and evaluates them without error
-//   (the failing ExternalSecret puts SecretSyncExternalSecretSyncFailing into pending), and every
-//   dashboard query evaluates; those whose metrics this scenario produces return data.
+// - Prometheus scrapes that controller while it syncs ExternalSecrets, fails one (a key the store
+//   does not have), refreshes one on a Pub/Sub rotation event (the emulator), rolls a Deployment and
+//   holds back the rollout of a paused one, loads the alerts and evaluates them without error (the
+//   failing ExternalSecret puts SecretSyncExternalSecretNotReady into pending), and every dashboard
+//   query evaluates; those whose metrics this scenario produces return data.
+import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,15 @@ import { ensurePrometheus } from '../../../dev/testbed/install';
 import { startPrometheus, type Prometheus } from '../../../dev/testbed/prometheus';
 import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
 import { startController, type TestController } from '../../support/controller';
-import { createObject, decoded, patchMerge, readEs, readSecret, ready } from '../../support/es';
+import {
+  createObject,
+  decoded,
+  patchMerge,
+  readEs,
+  readSecret,
+  ready,
+  storeCondition,
+} from '../../support/es';
 import { eventually } from '../../support/eventually';
 import { run } from '../../support/helm';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
@@ -37,7 +47,6 @@ const JOB = 'secretsync';
 // Metrics this scenario does not make the controller emit (a labelled counter has no series until
 // its first increment), each with the test that covers it.
 const NOT_IN_SCENARIO: Record<string, string> = {
-  secretsync_rotation_events_total: 'no rotation-event source here (test/integration/events)',
   secretsync_background_failures_total: 'nothing fails in the background (test/unit/observability)',
   secretsync_provider_reads_shared_total:
     'no two reads of one key overlap here (test/integration/externalsecret)',
@@ -46,14 +55,36 @@ const NOT_IN_SCENARIO: Record<string, string> = {
 const scratch = mkdtempSync(join(tmpdir(), 'ship-monitoring-'));
 const project = `monitoring-${randomBytes(3).toString('hex')}`;
 const sm = gcpSecretManager();
+const pubsub = new PubSub({ projectId: process.env.PUBSUB_PROJECT_ID });
+let topic: Topic;
 let tools: { prometheus: string; promtool: string };
 let ns: string;
 let ctl: TestController | undefined;
 let prom: Prometheus | undefined;
-let brokenCreatedAt = 0;
 const rulesFile = join(scratch, 'rules.yaml');
 
 const metricsText = async () => (await fetch(`http://127.0.0.1:${ctl!.metricsPort}/metrics`)).text();
+
+/** A Secret Manager notification for a secret of the project, or a message no parser accepts. */
+const notifyVersionAdded = (secret: string) =>
+  topic.publishMessage({
+    data: Buffer.from(JSON.stringify({ name: `projects/${project}/secrets/${secret}` })),
+    attributes: {
+      eventType: 'SECRET_VERSION_ADD',
+      secretId: `projects/${project}/secrets/${secret}`,
+      dataFormat: 'JSON_API_V1',
+    },
+  });
+const publishMalformed = () => topic.publishMessage({ data: Buffer.from('not json'), attributes: {} });
+
+/** Waits until a Prometheus has a series of this query (so that a later increase shows as one). */
+async function scraped(p: Prometheus, query: string, what: string): Promise<void> {
+  // Scrapes are 1 s apart; 30 s leaves room for a loaded machine.
+  await eventually(
+    async () => expect((await p.api<{ result: unknown[] }>('query', { query })).result).not.toHaveLength(0),
+    { timeoutMs: 30_000, what },
+  );
+}
 
 beforeAll(async () => {
   tools = await ensurePrometheus((l) => process.stderr.write(`${l}\n`));
@@ -66,6 +97,7 @@ afterAll(async () => {
   await ctl?.stop();
   if (ns) await deleteNamespace(ns);
   await sm.close();
+  await pubsub.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -102,13 +134,22 @@ describe('against a running controller', () => {
   beforeAll(async () => {
     ns = await createNamespace('monitoring');
     ctl = await startController(ns);
-    // A Secret Manager store (the emulator): its validation and reads are provider calls.
+    // A Secret Manager store (the emulator): its validation and reads are provider calls; its
+    // rotation events come through a Pub/Sub subscription (the emulator).
     await grantGcp(project, 'roles/secretmanager.secretAccessor');
     await putGcpVersion(sm, project, 'api-token', 'v1');
+    [topic] = await pubsub.createTopic(`sm-events-${project}`);
+    await topic.createSubscription(`secretsync-${project}`);
     await createObject({
       apiVersion: 'external-secrets.io/v1',
       kind: 'SecretStore',
-      metadata: { name: 'gcp', namespace: ns },
+      metadata: {
+        name: 'gcp',
+        namespace: ns,
+        annotations: {
+          'secretsync.io/pubsub-subscription': `projects/${process.env.PUBSUB_PROJECT_ID}/subscriptions/secretsync-${project}`,
+        },
+      },
       spec: { provider: { gcpsm: { projectID: project } } },
     });
     await createObject({
@@ -128,7 +169,6 @@ describe('against a running controller', () => {
       metadata: { name: 'fake', namespace: ns },
       spec: { provider: { fake: { data: [{ key: 'db', value: 'v1' }] } } },
     });
-    brokenCreatedAt = Date.now();
     for (const [name, key] of [
       ['db', 'db'],
       ['broken', 'no-such-key'],
@@ -165,6 +205,29 @@ describe('against a running controller', () => {
         },
       },
     });
+    // The same, paused: its restart waits in the pod template (a rollout waiting).
+    await clients().apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'paused', annotations: { 'reloader.stakater.com/auto': 'true' } },
+        spec: {
+          paused: true,
+          selector: { matchLabels: { app: 'paused' } },
+          template: {
+            metadata: { labels: { app: 'paused' } },
+            spec: {
+              containers: [
+                {
+                  name: 'app',
+                  image: 'app:1',
+                  env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }],
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
     prom = await startPrometheus({
       dir: join(scratch, 'prometheus'),
       targets: [
@@ -177,13 +240,14 @@ describe('against a running controller', () => {
       timeoutMs: 60_000,
       what: 'Secret db synced',
     });
-    await eventually(
-      async () => {
-        const d = await clients().apps.readNamespacedDeployment({ name: 'app', namespace: ns });
-        expect(d.metadata?.annotations?.['secretsync.io/last-reload-hash']).toBeTruthy();
-      },
-      { timeoutMs: 30_000, what: 'the Deployment recorded' },
-    );
+    for (const name of ['app', 'paused'])
+      await eventually(
+        async () => {
+          const d = await clients().apps.readNamespacedDeployment({ name, namespace: ns });
+          expect(d.metadata?.annotations?.['secretsync.io/last-reload-hash']).toBeTruthy();
+        },
+        { timeoutMs: 30_000, what: `the Deployment ${name} recorded` },
+      );
     // ... then a new value in the store: the store's change re-enqueues its ExternalSecrets, the
     // Secret changes and the Deployment rolls.
     await patchMerge(
@@ -201,11 +265,48 @@ describe('against a running controller', () => {
         what: 'a rollout counted',
       },
     );
+    await eventually(
+      async () =>
+        expect(await metricsText()).toMatch(
+          /^secretsync_rollout_waiting\{[^}]*workload="paused",reason="paused"\} 1$/m,
+        ),
+      { timeoutMs: 30_000, what: 'the paused Deployment waiting' },
+    );
     expect(ready(await readEs(ns, 'broken')).reason).toBe('RemoteKeyNotFound');
     await eventually(async () => expect(ready(await readEs(ns, 'api')).status).toBe('True'), {
       timeoutMs: 30_000,
       what: 'the Secret Manager ExternalSecret synced',
     });
+    // A rotation: a new version and its notification; refreshInterval is 1h, so only the event
+    // refreshes the Secret now (and the rotation latency is observed).
+    await eventually(
+      async () =>
+        expect(await storeCondition(ns, 'gcp', 'RotationEvents')).toMatchObject({
+          status: 'True',
+          reason: 'Subscribed',
+        }),
+      { timeoutMs: 30_000, what: 'the gcp store subscribed' },
+    );
+    await putGcpVersion(sm, project, 'api-token', 'v2');
+    await notifyVersionAdded('api-token');
+    await eventually(async () => expect(decoded(await readSecret(ns, 'api'))).toEqual({ token: 'v2' }), {
+      timeoutMs: 30_000,
+      what: 'the rotation event refreshed the Secret',
+    });
+    await eventually(
+      async () => expect(await metricsText()).toMatch(/^secretsync_rotation_latency_seconds_count 1$/m),
+      { timeoutMs: 10_000, what: 'the rotation latency observed' },
+    );
+    // A malformed message, so that the rotation events have a series by result (the alert that
+    // fires on them is in the last part).
+    await publishMalformed();
+    await eventually(
+      async () =>
+        expect(await metricsText()).toMatch(
+          /^secretsync_rotation_events_total\{[^}]*result="malformed"\} 1$/m,
+        ),
+      { timeoutMs: 30_000, what: 'a malformed event counted' },
+    );
   }, 180_000);
 
   test("the controller's /metrics offers every metric the alerts and the dashboard read", async () => {
@@ -252,64 +353,58 @@ describe('against a running controller', () => {
     expect(noData).toEqual([]);
   });
 
-  test(
-    'Prometheus evaluates every alert without error; the failing ExternalSecret makes one pending',
-    async () => {
-      type Rule = {
-        name: string;
-        health: string;
-        lastError?: string;
-        evaluationTime: number;
-        lastEvaluation: string;
-      };
-      const alerts = ruleGroups().flatMap((g) => g.rules.map((r) => r.alert));
-      await eventually(
-        async () => {
-          const data = await prom!.api<{ groups: { rules: Rule[] }[] }>('rules', { type: 'alert' });
-          const rules = data.groups.flatMap((g) => g.rules);
-          expect(rules.map((r) => r.name).sort()).toEqual([...alerts].sort());
-          for (const r of rules)
-            expect({ name: r.name, health: r.health, error: r.lastError ?? '' }).toEqual({
-              name: r.name,
-              health: 'ok',
-              error: '',
-            });
-        },
-        { timeoutMs: 30_000, what: 'every alert evaluated' },
-      );
-      // RemoteKeyNotFound is retried with backoff from about 1 s, doubling (up to 5 min): the next
-      // retry, which Prometheus sees as an increase, comes at most as long after the last one as the
-      // time since the first failure, plus a scrape and an evaluation (1 s each).
-      await eventually(
-        async () => {
-          const data = await prom!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>(
-            'alerts',
-          );
-          expect(
-            data.alerts.filter((a) => a.labels.job === JOB).map((a) => `${a.labels.alertname} ${a.state}`),
-          ).toContain('SecretSyncExternalSecretSyncFailing pending');
-        },
-        {
-          timeoutMs: 2 * (Date.now() - brokenCreatedAt) + 10_000,
-          what: 'SecretSyncExternalSecretSyncFailing pending',
-        },
-      );
-      // The backoff caps at 5 minutes, so the wait above is bounded by about 10 minutes.
-    },
-    11 * 60_000,
-  );
+  test('Prometheus evaluates every alert without error; the failing ExternalSecret makes one pending', async () => {
+    type Rule = {
+      name: string;
+      health: string;
+      lastError?: string;
+      evaluationTime: number;
+      lastEvaluation: string;
+    };
+    const alerts = ruleGroups().flatMap((g) => g.rules.map((r) => r.alert));
+    await eventually(
+      async () => {
+        const data = await prom!.api<{ groups: { rules: Rule[] }[] }>('rules', { type: 'alert' });
+        const rules = data.groups.flatMap((g) => g.rules);
+        expect(rules.map((r) => r.name).sort()).toEqual([...alerts].sort());
+        for (const r of rules)
+          expect({ name: r.name, health: r.health, error: r.lastError ?? '' }).toEqual({
+            name: r.name,
+            health: 'ok',
+            error: '',
+          });
+      },
+      { timeoutMs: 30_000, what: 'every alert evaluated' },
+    );
+    // The failing ExternalSecret's readiness gauge is 0 since its first reconcile: pending at the
+    // next evaluation after a scrape (1 s each); 30 s leaves room for a loaded machine.
+    await eventually(
+      async () => {
+        const data = await prom!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>(
+          'alerts',
+        );
+        expect(
+          data.alerts
+            .filter((a) => a.labels.job === JOB)
+            .map((a) => `${a.labels.alertname} ${a.labels.externalsecret ?? ''} ${a.state}`),
+        ).toContain('SecretSyncExternalSecretNotReady broken pending');
+      },
+      { timeoutMs: 30_000, what: 'SecretSyncExternalSecretNotReady pending for broken' },
+    );
+  }, 60_000);
 });
 
-// The alerts' `for` durations (5 to 15 minutes) are set to 0 here, so that what the controller
+// The alerts' `for` durations (5 to 30 minutes) are set to 0 here, so that what the controller
 // exports makes them fire within the test; promtool test rules covers the durations. The
-// controller and Prometheus above keep running; this adds what makes three alerts fire: an
-// ExternalSecret reading through a store on a project that granted nothing (its reads are refused:
-// provider errors, sync errors), and a second replica that does not lead, scraped as its own job
-// (no leader in that job). The other alerts need hours of data (rotation events stopped), a crash
-// loop (leader flapping), or failures this scenario cannot cause on demand: a store failing
-// validation (Secret Manager's PERMISSION_DENIED on the list call is a note, not a failure; an
-// unreachable endpoint or refused credentials would be), background failures, unhandled
-// rejections, a queue that does not drain.
+// controller and Prometheus above keep running (with the failing ExternalSecret and the paused
+// Deployment); this adds what makes the others fire: an ExternalSecret reading through a store on a
+// project that granted nothing (its reads are refused: provider errors), one whose template does not
+// parse (TemplateError, never retried), a store whose credentials Secret does not exist (Ready=False
+// InvalidProviderConfig), malformed rotation events, and a second replica that does not lead,
+// scraped as its own job (no leader in that job). Not fired here: SecretSyncRotationEventsStopped
+// (needs a day without events after a week with some), SecretSyncLeaderFlapping (a crash loop),
+// SecretSyncQueueBacklog (a queue that does not drain), SecretSyncBackgroundFailures and
+// SecretSyncUnexpectedRejections (failures this scenario cannot cause on demand).
 describe('alerts fire on the running controller (for: 0s)', () => {
   let now: Prometheus | undefined;
   let standby: TestController | undefined;
@@ -320,7 +415,7 @@ describe('alerts fire on the running controller (for: 0s)', () => {
     await standby?.stop();
   });
 
-  test('SyncFailing, ProviderErrorRate and NoLeader fire', async () => {
+  test('NotReady (a TemplateError too), StoreNotReady, ProviderErrorRate, RolloutWaiting, RotationEventsRejected and NoLeader fire', async () => {
     const rules = join(scratch, 'rules-for-0s.yaml');
     writeFileSync(
       rules,
@@ -340,13 +435,12 @@ describe('alerts fire on the running controller (for: 0s)', () => {
       ],
       ruleFiles: [rules],
     });
-    const store = {
+    await createObject({
       apiVersion: 'external-secrets.io/v1',
       kind: 'SecretStore',
       metadata: { name: 'denied', namespace: ns },
       spec: { provider: { gcpsm: { projectID: denied } } },
-    };
-    await createObject(store);
+    });
     await createObject({
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
@@ -357,11 +451,60 @@ describe('alerts fire on the running controller (for: 0s)', () => {
         data: [{ secretKey: 'x', remoteRef: { key: 'anything' } }],
       },
     });
-    // Each needs two scrapes apart of a growing counter (the new ExternalSecret retries after
-    // about 1 s, 2 s, 4 s …) and one evaluation: seconds; 60 s leaves room for a loaded machine.
+    await createObject({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'template', namespace: ns },
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: { name: 'fake', kind: 'SecretStore' },
+        target: { name: 'template', template: { data: { x: '{{ .password | nosuchfunc }}' } } },
+        data: [{ secretKey: 'password', remoteRef: { key: 'db' } }],
+      },
+    });
+    await createObject({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: { name: 'no-key', namespace: ns },
+      spec: {
+        provider: {
+          gcpsm: {
+            projectID: project,
+            auth: { secretRef: { secretAccessKeySecretRef: { name: 'no-such-secret', key: 'key.json' } } },
+          },
+        },
+      },
+    });
+    // Rotation events: the malformed one counted above is this Prometheus's starting point; two
+    // more make most of the window's events malformed.
+    await scraped(
+      now,
+      `secretsync_rotation_events_total{job="${JOB}", result="malformed"}`,
+      'the malformed events scraped',
+    );
+    await publishMalformed();
+    await publishMalformed();
+    await eventually(async () => expect(ready(await readEs(ns, 'template')).reason).toBe('TemplateError'), {
+      timeoutMs: 30_000,
+      what: 'the template ExternalSecret failed',
+    });
+    await eventually(
+      async () =>
+        expect(await storeCondition(ns, 'no-key')).toMatchObject({
+          status: 'False',
+          reason: 'InvalidProviderConfig',
+        }),
+      { timeoutMs: 30_000, what: 'the no-key store not Ready' },
+    );
+    // Each needs a scrape or two (growing counters: the denied ExternalSecret retries after about
+    // 1 s, 2 s, 4 s …) and one evaluation: seconds; 60 s leaves room for a loaded machine.
     const want = [
-      `SecretSyncExternalSecretSyncFailing ${JOB}`,
+      `SecretSyncExternalSecretNotReady ${JOB} broken`,
+      `SecretSyncExternalSecretNotReady ${JOB} template`,
+      `SecretSyncStoreNotReady ${JOB} no-key`,
       `SecretSyncProviderErrorRate ${JOB} gcpsm`,
+      `SecretSyncRolloutWaiting ${JOB} paused`,
+      `SecretSyncRotationEventsRejected ${JOB} pubsub`,
       'SecretSyncNoLeader standby',
     ];
     await eventually(
@@ -371,7 +514,11 @@ describe('alerts fire on the running controller (for: 0s)', () => {
         );
         const firing = data.alerts
           .filter((a) => a.state === 'firing')
-          .map((a) => [a.labels.alertname, a.labels.job, a.labels.provider].filter(Boolean).join(' '));
+          .map((a) => {
+            const l = a.labels;
+            const what = l.externalsecret ?? l.store ?? l.workload ?? l.source ?? l.provider;
+            return [l.alertname, l.job, what].filter(Boolean).join(' ');
+          });
         expect(firing).toEqual(expect.arrayContaining(want));
       },
       { timeoutMs: 60_000, what: want.join(', ') },
