@@ -1,9 +1,12 @@
 // Whether a workload's rollout is held back, for the secretsync_rollout_waiting gauge: decided
 // after each reconcile from what it did and what the workload says, keeping what is still true.
 
-/** Why a rollout is held back: a required object is missing, RBAC forbids the patch, or the
- * workload is paused with a restart secretsync made waiting in its pod template. */
-export type WaitReason = 'missing-object' | 'forbidden' | 'paused';
+/**
+ * Why a rollout is held back: a required object is missing, RBAC forbids the patch, the workload is
+ * paused with a restart secretsync made waiting in its pod template, or it uses updateStrategy
+ * OnDelete and pods from before that restart have not been deleted yet.
+ */
+export type WaitReason = 'missing-object' | 'forbidden' | 'paused' | 'on-delete';
 
 /**
  * What one reconcile of a workload ended with:
@@ -15,13 +18,14 @@ export type WaitReason = 'missing-object' | 'forbidden' | 'paused';
 export type ReconcileOutcome = 'missing' | 'forbidden' | 'restarted' | 'settled';
 
 /**
- * The reason the workload waits after this reconcile, or undefined. A paused Deployment keeps
- * waiting after the restart, through later reconciles that find nothing new, until it is resumed
- * (a change to spec.paused reconciles it again).
+ * The reason the workload waits after this reconcile, or undefined. After a restart, a paused
+ * Deployment keeps waiting through later reconciles that find nothing new until it is resumed (a
+ * change to spec.paused reconciles it again); an OnDelete workload until its status says every pod
+ * runs the latest template (that change of podsBehind reconciles it again).
  */
 export function waitingAfter(
   outcome: ReconcileOutcome,
-  workload: { paused: boolean },
+  workload: { paused: boolean; onDelete: boolean; podsBehind: boolean },
   before: WaitReason | undefined,
 ): WaitReason | undefined {
   switch (outcome) {
@@ -30,8 +34,11 @@ export function waitingAfter(
     case 'forbidden':
       return 'forbidden';
     case 'restarted':
-      return workload.paused ? 'paused' : undefined;
+      // The workload as cached before the patch: its pods are behind the template just written.
+      return workload.paused ? 'paused' : workload.onDelete ? 'on-delete' : undefined;
     case 'settled':
-      return before === 'paused' && workload.paused ? 'paused' : undefined;
+      if (before === 'paused' && workload.paused) return 'paused';
+      if (before === 'on-delete' && workload.onDelete && workload.podsBehind) return 'on-delete';
+      return undefined;
   }
 }
