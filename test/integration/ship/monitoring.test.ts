@@ -8,6 +8,7 @@
 //   failing ExternalSecret puts SecretSyncExternalSecretNotReady into pending), and every dashboard
 //   query evaluates; those whose metrics this scenario produces return data.
 import { PubSub, type Topic } from '@google-cloud/pubsub';
+import type { KubeConfig, V1PolicyRule } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,8 @@ import {
 } from '../../support/es';
 import { eventually } from '../../support/eventually';
 import { run } from '../../support/helm';
-import { clients, createNamespace, deleteNamespace } from '../../support/kube';
+import { adminConfig, clients, createNamespace, deleteNamespace } from '../../support/kube';
+import { newKubeConfig } from '../../../src/kube/kubeconfig';
 import {
   alertExpressions,
   asGrafanaSends,
@@ -401,21 +403,92 @@ describe('against a running controller', () => {
 // project that granted nothing (its reads are refused: provider errors), one whose template does not
 // parse (TemplateError, never retried), a store whose credentials Secret does not exist (Ready=False
 // InvalidProviderConfig), malformed rotation events, and a second replica that does not lead,
-// scraped as its own job (no leader in that job). Not fired here: SecretSyncRotationEventsStopped
-// (needs a day without events after a week with some), SecretSyncLeaderFlapping (a crash loop),
-// SecretSyncQueueBacklog (a queue that does not drain), SecretSyncBackgroundFailures and
-// SecretSyncUnexpectedRejections (failures this scenario cannot cause on demand).
+// scraped as its own job (no leader in that job), and a third controller, on a namespace of its
+// own, whose ServiceAccount has the controller's permissions but Events: its Warning Events fail
+// in the background (job no-events). Not fired here: SecretSyncRotationEventsStopped (needs a day
+// without events after a week with some), SecretSyncLeaderFlapping (a crash loop),
+// SecretSyncQueueBacklog (a queue the workers do not drain) and SecretSyncUnexpectedRejections (a
+// bug): this scenario cannot cause them on demand.
 describe('alerts fire on the running controller (for: 0s)', () => {
   let now: Prometheus | undefined;
   let standby: TestController | undefined;
-  const denied = `denied-${randomBytes(3).toString('hex')}`;
+  let noEvents: TestController | undefined;
+  let noEventsNs: string | undefined;
+  const suffix = randomBytes(3).toString('hex');
+  const denied = `denied-${suffix}`;
+  const rbacName = `secretsync-no-events-${suffix}`;
 
   afterAll(async () => {
     await now?.stop();
     await standby?.stop();
+    await noEvents?.stop();
+    const { rbac } = clients();
+    const gone = () => undefined; // not created if the test failed before
+    await rbac.deleteClusterRoleBinding({ name: rbacName }).catch(gone);
+    await rbac.deleteClusterRole({ name: rbacName }).catch(gone);
+    for (const role of ['secretsync-leader-election', 'secretsync-digest-key'])
+      await rbac
+        .deleteNamespacedRoleBinding({ name: `${rbacName}-${role}`, namespace: 'secretsync-system' })
+        .catch(gone);
+    if (noEventsNs) await deleteNamespace(noEventsNs);
   });
 
-  test('NotReady (a TemplateError too), StoreNotReady, ProviderErrorRate, RolloutWaiting, RotationEventsRejected and NoLeader fire', async () => {
+  /** A ServiceAccount of `namespace` with deploy/'s permissions but those on Events; its kubeconfig. */
+  async function withoutEvents(namespace: string): Promise<KubeConfig> {
+    const { core, rbac } = clients();
+    const controllerRole = await rbac.readClusterRole({ name: 'secretsync-controller' });
+    const rules = (controllerRole.rules ?? []).filter(
+      (r: V1PolicyRule) => !(r.resources ?? []).includes('events'),
+    );
+    expect(rules.length).toBe((controllerRole.rules ?? []).length - 1);
+    const subjects = [{ kind: 'ServiceAccount', name: 'no-events', namespace }];
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'no-events' } } });
+    await rbac.createClusterRole({ body: { metadata: { name: rbacName }, rules } });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: rbacName },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: rbacName },
+        subjects,
+      },
+    });
+    for (const role of ['secretsync-leader-election', 'secretsync-digest-key'])
+      await rbac.createNamespacedRoleBinding({
+        namespace: 'secretsync-system',
+        body: {
+          metadata: { name: `${rbacName}-${role}` },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+          subjects,
+        },
+      });
+    const tr = await core.createNamespacedServiceAccountToken({
+      name: 'no-events',
+      namespace,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const kc = newKubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'testbed', server: adminConfig().getCurrentCluster()!.server, skipTLSVerify: true }],
+      users: [{ name: 'no-events', token: tr.status!.token }],
+      contexts: [{ name: 'no-events', cluster: 'testbed', user: 'no-events' }],
+      currentContext: 'no-events',
+    });
+    return kc;
+  }
+
+  /** An ExternalSecret of the no-events namespace that fails (a Warning Event on its first failure). */
+  const failingInNoEvents = (name: string) =>
+    createObject({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name, namespace: noEventsNs },
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: { name: 'fake', kind: 'SecretStore' },
+        data: [{ secretKey: 'x', remoteRef: { key: 'no-such-key' } }],
+      },
+    });
+
+  test('NotReady (a TemplateError too), StoreNotReady, ProviderErrorRate, RolloutWaiting, RotationEventsRejected, NoLeader and BackgroundFailures fire', async () => {
     const rules = join(scratch, 'rules-for-0s.yaml');
     writeFileSync(
       rules,
@@ -424,6 +497,15 @@ describe('alerts fire on the running controller (for: 0s)', () => {
       }),
     );
     standby = await startController(ns); // the same Lease as ctl: a follower
+    noEventsNs = await createNamespace('monitoring-no-events');
+    noEvents = await startController(noEventsNs, {}, { kubeConfig: await withoutEvents(noEventsNs) });
+    await createObject({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: { name: 'fake', namespace: noEventsNs },
+      spec: { provider: { fake: { data: [] } } },
+    });
+    await failingInNoEvents('first');
     now = await startPrometheus({
       dir: join(scratch, 'prometheus-for-0s'),
       targets: [
@@ -432,9 +514,21 @@ describe('alerts fire on the running controller (for: 0s)', () => {
           address: `127.0.0.1:${standby.metricsPort}`,
           labels: { job: 'standby', namespace: 'secretsync-system' },
         },
+        {
+          address: `127.0.0.1:${noEvents.metricsPort}`,
+          labels: { job: 'no-events', namespace: 'secretsync-system' },
+        },
       ],
       ruleFiles: [rules],
     });
+    // The first Event refused is this Prometheus's starting point; a second failing ExternalSecret
+    // (its first failure: one Warning Event) makes the failures grow.
+    await scraped(
+      now,
+      'secretsync_background_failures_total{job="no-events", task="event"}',
+      'the refused Event counted and scraped',
+    );
+    await failingInNoEvents('second');
     await createObject({
       apiVersion: 'external-secrets.io/v1',
       kind: 'SecretStore',
@@ -506,6 +600,7 @@ describe('alerts fire on the running controller (for: 0s)', () => {
       `SecretSyncRolloutWaiting ${JOB} paused`,
       `SecretSyncRotationEventsRejected ${JOB} pubsub`,
       'SecretSyncNoLeader standby',
+      'SecretSyncBackgroundFailures no-events event',
     ];
     await eventually(
       async () => {
@@ -516,7 +611,7 @@ describe('alerts fire on the running controller (for: 0s)', () => {
           .filter((a) => a.state === 'firing')
           .map((a) => {
             const l = a.labels;
-            const what = l.externalsecret ?? l.store ?? l.workload ?? l.source ?? l.provider;
+            const what = l.externalsecret ?? l.store ?? l.workload ?? l.source ?? l.provider ?? l.task;
             return [l.alertname, l.job, what].filter(Boolean).join(' ');
           });
         expect(firing).toEqual(expect.arrayContaining(want));
