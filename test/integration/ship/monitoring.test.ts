@@ -405,8 +405,9 @@ describe('against a running controller', () => {
 // InvalidProviderConfig), malformed rotation events, and a second replica that does not lead,
 // scraped as its own job (no leader in that job), and a third controller, on a namespace of its
 // own, whose ServiceAccount has the controller's permissions but Events: its Warning Events fail
-// in the background (job no-events). Not fired here: SecretSyncRotationEventsStopped (needs a day
-// without events after a week with some), SecretSyncLeaderFlapping (a crash loop),
+// in the background (job no-events), and six replicas sharing a Lease of their own (job flap), of
+// which five in turn stop while leading: the next takes over each time. Not fired here:
+// SecretSyncRotationEventsStopped (needs a day without events after a week with some),
 // SecretSyncQueueBacklog (a queue the workers do not drain) and SecretSyncUnexpectedRejections (a
 // bug): this scenario cannot cause them on demand.
 describe('alerts fire on the running controller (for: 0s)', () => {
@@ -414,6 +415,8 @@ describe('alerts fire on the running controller (for: 0s)', () => {
   let standby: TestController | undefined;
   let noEvents: TestController | undefined;
   let noEventsNs: string | undefined;
+  let flapNs: string | undefined;
+  const flap: TestController[] = [];
   const suffix = randomBytes(3).toString('hex');
   const denied = `denied-${suffix}`;
   const rbacName = `secretsync-no-events-${suffix}`;
@@ -422,6 +425,8 @@ describe('alerts fire on the running controller (for: 0s)', () => {
     await now?.stop();
     await standby?.stop();
     await noEvents?.stop();
+    for (const c of flap) await c.stop(); // a second stop of a stopped one is a no-op
+    if (flapNs) await deleteNamespace(flapNs);
     const { rbac } = clients();
     const gone = () => undefined; // not created if the test failed before
     await rbac.deleteClusterRoleBinding({ name: rbacName }).catch(gone);
@@ -488,7 +493,7 @@ describe('alerts fire on the running controller (for: 0s)', () => {
       },
     });
 
-  test('NotReady (a TemplateError too), StoreNotReady, ProviderErrorRate, RolloutWaiting, RotationEventsRejected, NoLeader and BackgroundFailures fire', async () => {
+  test('NotReady (a TemplateError too), StoreNotReady, ProviderErrorRate, RolloutWaiting, RotationEventsRejected, NoLeader, BackgroundFailures and LeaderFlapping fire', async () => {
     const rules = join(scratch, 'rules-for-0s.yaml');
     writeFileSync(
       rules,
@@ -506,6 +511,8 @@ describe('alerts fire on the running controller (for: 0s)', () => {
       spec: { provider: { fake: { data: [] } } },
     });
     await failingInNoEvents('first');
+    flapNs = await createNamespace('monitoring-flap');
+    for (let i = 0; i < 6; i++) flap.push(await startController(flapNs));
     now = await startPrometheus({
       dir: join(scratch, 'prometheus-for-0s'),
       targets: [
@@ -518,6 +525,10 @@ describe('alerts fire on the running controller (for: 0s)', () => {
           address: `127.0.0.1:${noEvents.metricsPort}`,
           labels: { job: 'no-events', namespace: 'secretsync-system' },
         },
+        ...flap.map((c) => ({
+          address: `127.0.0.1:${c.metricsPort}`,
+          labels: { job: 'flap', namespace: 'secretsync-system' },
+        })),
       ],
       ruleFiles: [rules],
     });
@@ -529,6 +540,37 @@ describe('alerts fire on the running controller (for: 0s)', () => {
       'the refused Event counted and scraped',
     );
     await failingInNoEvents('second');
+    // The lease changes hands five times: every replica is scraped (the followers at 0), then the
+    // leader, once scraped leading, stops and a follower takes over (a change of its gauge).
+    await scraped(now, 'count(up{job="flap"} == 1) == 6', 'the six flap replicas scraped');
+    const live = new Set(flap);
+    for (let round = 0; round < 5; round++) {
+      const leader = await eventually(
+        async () => {
+          let found: TestController | undefined;
+          for (const c of live) {
+            // A replica that stopped on its own (a lease lost on a loaded machine) serves nothing.
+            const text = await fetch(`http://127.0.0.1:${c.metricsPort}/metrics`).then(
+              (r) => r.text(),
+              () => '',
+            );
+            if (/^secretsync_leader 1$/m.test(text)) found = c;
+          }
+          expect(found).toBeDefined();
+          return found!;
+        },
+        // A follower takes over a released Lease within a retry period (500 ms); the first leader
+        // was elected within its lease duration (15 s).
+        { timeoutMs: 30_000, what: `a flap leader (round ${round})` },
+      );
+      await scraped(
+        now,
+        `secretsync_leader{job="flap", instance="127.0.0.1:${leader.metricsPort}"} == 1`,
+        `the flap leader scraped leading (round ${round})`,
+      );
+      await leader.stop();
+      live.delete(leader);
+    }
     await createObject({
       apiVersion: 'external-secrets.io/v1',
       kind: 'SecretStore',
@@ -601,6 +643,7 @@ describe('alerts fire on the running controller (for: 0s)', () => {
       `SecretSyncRotationEventsRejected ${JOB} pubsub`,
       'SecretSyncNoLeader standby',
       'SecretSyncBackgroundFailures no-events event',
+      'SecretSyncLeaderFlapping flap',
     ];
     await eventually(
       async () => {
@@ -618,5 +661,5 @@ describe('alerts fire on the running controller (for: 0s)', () => {
       },
       { timeoutMs: 60_000, what: want.join(', ') },
     );
-  });
+  }, 180_000);
 });
