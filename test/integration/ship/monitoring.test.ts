@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensurePrometheus } from '../../../dev/testbed/install';
 import { startPrometheus, type Prometheus } from '../../../dev/testbed/prometheus';
+import { startToxiproxy, type Toxiproxy } from '../../../dev/testbed/toxiproxy';
 import { gcpSecretManager, grantGcp, putGcpVersion } from '../../support/cloud';
-import { startController, type TestController } from '../../support/controller';
+import { controllerKubeConfig, startController, type TestController } from '../../support/controller';
 import {
   createObject,
   decoded,
@@ -406,16 +407,20 @@ describe('against a running controller', () => {
 // scraped as its own job (no leader in that job), and a third controller, on a namespace of its
 // own, whose ServiceAccount has the controller's permissions but Events: its Warning Events fail
 // in the background (job no-events), and six replicas sharing a Lease of their own (job flap), of
-// which five in turn stop while leading: the next takes over each time. Not fired here:
-// SecretSyncRotationEventsStopped (needs a day without events after a week with some),
-// SecretSyncQueueBacklog (a queue the workers do not drain) and SecretSyncUnexpectedRejections (a
-// bug): this scenario cannot cause them on demand.
+// which five in turn stop while leading: the next takes over each time. Last, a controller with one
+// worker reaching the apiserver through a proxy that delays every answer by 2 s is given ten
+// ExternalSecrets at once: its queue holds them for tens of seconds (job backlog). Not fired here:
+// SecretSyncRotationEventsStopped (needs a day without events after a week with some) and
+// SecretSyncUnexpectedRejections (a bug): this scenario cannot cause them on demand.
 describe('alerts fire on the running controller (for: 0s)', () => {
   let now: Prometheus | undefined;
   let standby: TestController | undefined;
   let noEvents: TestController | undefined;
   let noEventsNs: string | undefined;
   let flapNs: string | undefined;
+  let toxi: Toxiproxy | undefined;
+  let backlog: TestController | undefined;
+  let backlogNs: string | undefined;
   const flap: TestController[] = [];
   const suffix = randomBytes(3).toString('hex');
   const denied = `denied-${suffix}`;
@@ -427,6 +432,9 @@ describe('alerts fire on the running controller (for: 0s)', () => {
     await noEvents?.stop();
     for (const c of flap) await c.stop(); // a second stop of a stopped one is a no-op
     if (flapNs) await deleteNamespace(flapNs);
+    await backlog?.stop();
+    await toxi?.stop();
+    if (backlogNs) await deleteNamespace(backlogNs);
     const { rbac } = clients();
     const gone = () => undefined; // not created if the test failed before
     await rbac.deleteClusterRoleBinding({ name: rbacName }).catch(gone);
@@ -493,7 +501,7 @@ describe('alerts fire on the running controller (for: 0s)', () => {
       },
     });
 
-  test('NotReady (a TemplateError too), StoreNotReady, ProviderErrorRate, RolloutWaiting, RotationEventsRejected, NoLeader, BackgroundFailures and LeaderFlapping fire', async () => {
+  test('NotReady (a TemplateError too), StoreNotReady, ProviderErrorRate, RolloutWaiting, RotationEventsRejected, NoLeader, BackgroundFailures, LeaderFlapping and QueueBacklog fire', async () => {
     const rules = join(scratch, 'rules-for-0s.yaml');
     writeFileSync(
       rules,
@@ -513,6 +521,24 @@ describe('alerts fire on the running controller (for: 0s)', () => {
     await failingInNoEvents('first');
     flapNs = await createNamespace('monitoring-flap');
     for (let i = 0; i < 6; i++) flap.push(await startController(flapNs));
+    // One worker, the apiserver through a proxy (answers delayed later, once it has started).
+    backlogNs = await createNamespace('monitoring-backlog');
+    toxi = await startToxiproxy({ logDir: join(scratch, 'toxiproxy') });
+    const direct = await controllerKubeConfig();
+    const apiserver = await toxi.proxy('apiserver', new URL(direct.getCurrentCluster()!.server).host);
+    const viaProxy = newKubeConfig();
+    viaProxy.loadFromString(direct.exportConfig());
+    viaProxy.loadFromOptions({
+      ...viaProxy,
+      clusters: viaProxy.clusters.map((c) => ({ ...c, server: `https://${apiserver.listen}` })),
+    });
+    await createObject({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: { name: 'fake', namespace: backlogNs },
+      spec: { provider: { fake: { data: [{ key: 'k', value: 'v' }] } } },
+    });
+    backlog = await startController(backlogNs, { concurrency: '1' }, { kubeConfig: viaProxy });
     now = await startPrometheus({
       dir: join(scratch, 'prometheus-for-0s'),
       targets: [
@@ -529,6 +555,10 @@ describe('alerts fire on the running controller (for: 0s)', () => {
           address: `127.0.0.1:${c.metricsPort}`,
           labels: { job: 'flap', namespace: 'secretsync-system' },
         })),
+        {
+          address: `127.0.0.1:${backlog.metricsPort}`,
+          labels: { job: 'backlog', namespace: 'secretsync-system' },
+        },
       ],
       ruleFiles: [rules],
     });
@@ -661,5 +691,36 @@ describe('alerts fire on the running controller (for: 0s)', () => {
       },
       { timeoutMs: 60_000, what: want.join(', ') },
     );
-  }, 180_000);
+
+    // The backlog: every answer of the apiserver 2 s late, then ten ExternalSecrets at once (made
+    // directly). Each sync waits for at least two answers (the Secret, the status), so the one
+    // worker holds the others in the queue for about 40 s; its depth is reported every 2 s, scraped
+    // and evaluated every second.
+    await apiserver.addToxic({ type: 'latency', attributes: { latency: 2000 } });
+    for (let i = 0; i < 10; i++)
+      await createObject({
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: `es-${i}`, namespace: backlogNs },
+        spec: {
+          refreshInterval: '1h',
+          secretStoreRef: { name: 'fake', kind: 'SecretStore' },
+          data: [{ secretKey: 'k', remoteRef: { key: 'k' } }],
+        },
+      });
+    await eventually(
+      async () => {
+        const data = await now!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>(
+          'alerts',
+        );
+        expect(
+          data.alerts
+            .filter((a) => a.state === 'firing' && a.labels.alertname === 'SecretSyncQueueBacklog')
+            .map((a) => `${a.labels.job} ${a.labels.controller}`),
+        ).toContain('backlog externalsecret');
+      },
+      // The watch events arrive 2 s late, then a depth report, a scrape and an evaluation (4 s).
+      { timeoutMs: 30_000, what: 'SecretSyncQueueBacklog backlog externalsecret' },
+    );
+  }, 240_000);
 });
