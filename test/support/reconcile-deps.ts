@@ -46,7 +46,7 @@ export interface FakeRecord {
   /** `create <name>`, `update <name>`, `recreate <name>`, `replace <name>`, `delete <name>`. */
   writes: string[];
   syncs: string[];
-  /** `<status> <reason>` of every Ready decision (the readiness gauge), written or standing. */
+  /** `<status> <reason>` of every Ready decision (the readiness gauge), written or standing; `none`: not ours. */
   ready: string[];
   /** Rotation latencies (ms) of the syncs rotation events forced. */
   rotationMs: number[];
@@ -105,7 +105,7 @@ export function fakeReconcileDeps(world: FakeWorld): { deps: ReconcileDeps; reco
     event: (_es, type, reason, message) => void record.events.push({ type, reason, message }),
     memory: world.memory ?? new SyncMemory(false),
     onSync: (result) => void record.syncs.push(result),
-    onReady: (_es, ready) => void record.ready.push(`${ready.status} ${ready.reason}`),
+    onReady: (_es, ready) => void record.ready.push(ready ? `${ready.status} ${ready.reason}` : 'none'),
     onRotationSynced: (ms) => void record.rotationMs.push(ms),
   };
   return { deps, record };

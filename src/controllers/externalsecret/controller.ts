@@ -280,12 +280,11 @@ export class ExternalSecretController {
         ),
       memory: this.memory,
       onSync: (result) => this.opts.metrics.syncs.inc({ result }),
-      onReady: (es, ready) =>
-        this.ready.set(
-          `${es.metadata?.namespace}/${es.metadata?.name}`,
-          readyLabels(es, ready.reason),
-          ready.status === 'True' ? 1 : 0,
-        ),
+      onReady: (es, ready) => {
+        const key = `${es.metadata?.namespace}/${es.metadata?.name}`;
+        if (!ready) this.ready.delete(key);
+        else this.ready.set(key, readyLabels(es, ready.reason), ready.status === 'True' ? 1 : 0);
+      },
       onRotationSynced: (ms) => this.opts.metrics.rotationLatency.observe(ms / 1000),
     };
   }

@@ -54,6 +54,7 @@ export async function reconcileExternalSecret(
   if (isFailure(primary)) return reportFailure(ctx, primary, spec);
   if (primary && !storeHandledBy(primary.spec, deps.controllerClass)) {
     deps.onSync?.('skipped');
+    deps.onReady?.(es, undefined);
     return done();
   }
 
