@@ -2,13 +2,15 @@
 // - `promtool check rules` and `promtool test rules` (deploy/monitoring/rules.test.yaml: each alert
 //   fires once on synthetic series, and a near miss does not);
 // - a running controller's /metrics offers every metric an alert or dashboard expression reads;
-// - Prometheus scrapes that controller while it syncs ExternalSecrets, fails one (a key the store
-//   does not have), refreshes one on a Pub/Sub rotation event (the emulator), rolls a Deployment and
-//   holds back the rollout of a paused one, loads the alerts and evaluates them without error (the
-//   failing ExternalSecret puts SecretSyncExternalSecretNotReady into pending), and every dashboard
-//   query evaluates; those whose metrics this scenario produces return data;
+// - Prometheus scrapes that controller while it syncs ExternalSecrets (four readers of one secret
+//   sharing its reads), fails one (a key the store does not have), refreshes on a Pub/Sub rotation
+//   event (the emulator), rolls a Deployment and holds back the rollout of a paused one, loads the
+//   alerts and evaluates them without error (the failing ExternalSecret puts
+//   SecretSyncExternalSecretNotReady into pending), and every dashboard query evaluates; those whose
+//   metrics this scenario produces return data;
 // - with the alerts' `for` set to 0, nine of the eleven alerts fire on live controllers (the last
-//   describe block says how, and which two cannot be caused on demand).
+//   describe block says how, and which two cannot be caused on demand), and there every dashboard
+//   query returns data.
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import type { KubeConfig, V1PolicyRule } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
