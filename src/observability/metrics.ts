@@ -1,5 +1,7 @@
-// prom-client metrics. Labels carry kinds, results and reasons — never names of remote keys'
-// values, never values.
+// prom-client metrics. Labels carry kinds, results and reasons, and the per-object gauges the
+// names of Kubernetes objects (ExternalSecrets, stores, workloads) — never names of remote keys,
+// never values. Object labels are prefixed (`externalsecret_namespace`, `store_namespace`, …) so
+// that they do not collide with the `namespace` and `job` labels Prometheus gives the target.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class Metrics {
@@ -47,6 +49,30 @@ export class Metrics {
     labelNames: ['source', 'result'],
     registers: [this.registry],
   });
+  readonly externalSecretReady = new Gauge({
+    name: 'secretsync_externalsecret_ready',
+    help: "1 when an ExternalSecret's Ready condition is True, 0 when False; one series per ExternalSecret, with its store and the condition's reason.",
+    labelNames: ['externalsecret_namespace', 'externalsecret', 'store_kind', 'store', 'reason'],
+    registers: [this.registry],
+  });
+  readonly storeReady = new Gauge({
+    name: 'secretsync_store_ready',
+    help: "1 when a SecretStore's or ClusterSecretStore's Ready condition is True, 0 when False; one series per store this controller validates.",
+    labelNames: ['store_kind', 'store_namespace', 'store', 'provider', 'reason'],
+    registers: [this.registry],
+  });
+  readonly rotationLatency = new Histogram({
+    name: 'secretsync_rotation_latency_seconds',
+    help: 'From a rotation event received to the sync it forced written (the Secret updated or found current), per ExternalSecret refreshed.',
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly rolloutWaiting = new Gauge({
+    name: 'secretsync_rollout_waiting',
+    help: 'Workloads whose rollout is held back, one series each (value 1), by reason (paused, on-delete, forbidden, missing-object).',
+    labelNames: ['kind', 'workload_namespace', 'workload', 'reason'],
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'secretsync_leader',
     help: '1 while this replica holds the leader lease.',
@@ -68,4 +94,43 @@ export class Metrics {
   constructor(withDefaults = true) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry });
   }
+}
+
+/**
+ * One series per object of a gauge whose other labels (a reason, a store) change: setting an
+ * object's series removes the one it had with other labels, and forgetting the object removes it,
+ * so the gauge has exactly one series per object it was told about.
+ */
+export class ObjectGauge<L extends string> {
+  private readonly current = new Map<string, Record<L, string>>();
+
+  constructor(private readonly gauge: Gauge<L>) {}
+
+  set(key: string, labels: Record<L, string>, value: number): void {
+    const prev = this.current.get(key);
+    if (prev && !sameLabels(prev, labels)) this.gauge.remove(prev);
+    this.current.set(key, labels);
+    this.gauge.set(labels, value);
+  }
+
+  delete(key: string): void {
+    const prev = this.current.get(key);
+    if (!prev) return;
+    this.gauge.remove(prev);
+    this.current.delete(key);
+  }
+
+  has(key: string): boolean {
+    return this.current.has(key);
+  }
+
+  /** The labels of an object's series, if it has one. */
+  labels(key: string): Readonly<Record<L, string>> | undefined {
+    return this.current.get(key);
+  }
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }

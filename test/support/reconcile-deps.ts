@@ -46,6 +46,10 @@ export interface FakeRecord {
   /** `create <name>`, `update <name>`, `recreate <name>`, `replace <name>`, `delete <name>`. */
   writes: string[];
   syncs: string[];
+  /** `<status> <reason>` of every Ready decision (the readiness gauge), written or standing; `none`: not ours. */
+  ready: string[];
+  /** Rotation latencies (ms) of the syncs rotation events forced. */
+  rotationMs: number[];
   /** The ExternalSecret as the cache holds it now (with the last status patch applied). */
   current(): ExternalSecret;
 }
@@ -55,7 +59,15 @@ export function fakeReconcileDeps(world: FakeWorld): { deps: ReconcileDeps; reco
   const secrets = world.secrets ?? new Map<string, V1Secret>();
   const cached = world.cached ?? new Map<string, LeanSecret>();
   deepFreeze([...cached.values()]);
-  const record: FakeRecord = { statuses: [], events: [], writes: [], syncs: [], current: () => current };
+  const record: FakeRecord = {
+    statuses: [],
+    events: [],
+    writes: [],
+    syncs: [],
+    ready: [],
+    rotationMs: [],
+    current: () => current,
+  };
   const store = (kind: StoreObject['kind'], ns: string, name: string) =>
     deepFreeze(world.store(kind, ns, name));
   const put = (secret: V1Secret) => {
@@ -93,6 +105,8 @@ export function fakeReconcileDeps(world: FakeWorld): { deps: ReconcileDeps; reco
     event: (_es, type, reason, message) => void record.events.push({ type, reason, message }),
     memory: world.memory ?? new SyncMemory(false),
     onSync: (result) => void record.syncs.push(result),
+    onReady: (_es, ready) => void record.ready.push(ready ? `${ready.status} ${ready.reason}` : 'none'),
+    onRotationSynced: (ms) => void record.rotationMs.push(ms),
   };
   return { deps, record };
 }

@@ -6,7 +6,7 @@ import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-
 import type { ExternalSecret } from '../../api/generated';
 import { API_GROUP, API_VERSION, LABEL } from '../../api/constants';
 import { Informer } from '../../runtime/informer';
-import type { Metrics } from '../../observability/metrics';
+import { ObjectGauge, type Metrics } from '../../observability/metrics';
 import type { AppLogger } from '../../observability/logger';
 import { EventRecorder } from '../../kube/events';
 import { resourcePath } from '../../kube/resources';
@@ -24,7 +24,7 @@ import { PlannedClient, type FetchPlanMode } from './plan';
 import { KubeIO } from './kube-io';
 import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps } from './reconcile';
 import { normalize } from './spec';
-import { syncedResourceVersion } from './status';
+import { readyLabels, syncedResourceVersion } from './status';
 import { SyncMemory } from './sync-memory';
 
 export interface SyncControllerOptions {
@@ -119,12 +119,17 @@ export class ExternalSecretController {
   /** Store validation, status and rotation events: leader only, started and stopped by run.ts. */
   readonly secretStores: SecretStoreController;
   private readonly memory: SyncMemory;
+  /** secretsync_externalsecret_ready: one series per ExternalSecret, kept from its Ready decisions. */
+  private readonly ready: ObjectGauge<
+    'externalsecret_namespace' | 'externalsecret' | 'store_kind' | 'store' | 'reason'
+  >;
   private readonly clock: Clock;
   private workers?: Promise<void>;
 
   constructor(private readonly opts: SyncControllerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.memory = new SyncMemory((opts.fetchPlan ?? 'planned') === 'planned');
+    this.ready = new ObjectGauge(opts.metrics.externalSecretReady);
     this.queue = new WorkQueue<string>({ clock: this.clock });
     this.io = new KubeIO(opts.kc);
     this.recorder = new EventRecorder(opts.kc, opts);
@@ -192,8 +197,9 @@ export class ExternalSecretController {
         () => undefined,
       );
     }
+    const eventAtMs = fromTagCheck ? undefined : this.clock.now();
     for (const k of keys) {
-      this.memory.requestRefresh(k);
+      this.memory.requestRefresh(k, eventAtMs);
       this.queue.add(k);
     }
     return keys.size;
@@ -226,6 +232,7 @@ export class ExternalSecretController {
     this.es.on('update', onEs);
     this.es.on('delete', (key) => {
       this.memory.forget(key);
+      this.ready.delete(key);
       this.queue.forget(key);
     });
     // A store's new version or deletion (its clients dropped, see secretStores) reaches its
@@ -273,6 +280,12 @@ export class ExternalSecretController {
         ),
       memory: this.memory,
       onSync: (result) => this.opts.metrics.syncs.inc({ result }),
+      onReady: (es, ready) => {
+        const key = `${es.metadata?.namespace}/${es.metadata?.name}`;
+        if (!ready) this.ready.delete(key);
+        else this.ready.set(key, readyLabels(es, ready.reason), ready.status === 'True' ? 1 : 0);
+      },
+      onRotationSynced: (ms) => this.opts.metrics.rotationLatency.observe(ms / 1000),
     };
   }
 

@@ -7,6 +7,7 @@ import type { Clock } from '../../runtime/clock';
 import type { StoreObject } from '../secretstore/store';
 import type { WritePlan } from './write-plan';
 import type { SyncMemory } from './sync-memory';
+import type { ReadyState } from './status';
 
 /** What the sync side remembers of a managed Secret: metadata and a content hash, never values. */
 export interface LeanSecret {
@@ -33,4 +34,11 @@ export interface ReconcileDeps {
   /** Hashes, version fingerprints and rotation requests per ExternalSecret key, kept between reconciles. */
   memory: SyncMemory;
   onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped'): void;
+  /**
+   * Every Ready decision, also when the status already says it (the readiness gauge); undefined
+   * when the ExternalSecret is another controller's (its store names another controller class).
+   */
+  onReady?(es: ExternalSecret, ready: ReadyState | undefined): void;
+  /** A sync forced by a rotation event completed, this long (ms) after the event was received. */
+  onRotationSynced?(ms: number): void;
 }

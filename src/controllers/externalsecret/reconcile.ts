@@ -30,6 +30,7 @@ import {
 } from './retry-policy';
 import { reportFailure, reportSynced, setStatus, type SyncContext } from './report';
 import type { LeanSecret, ReconcileDeps } from './deps';
+import type { RefreshRequest } from './sync-memory';
 
 export type { LeanSecret, ReconcileDeps } from './deps';
 
@@ -53,13 +54,14 @@ export async function reconcileExternalSecret(
   if (isFailure(primary)) return reportFailure(ctx, primary, spec);
   if (primary && !storeHandledBy(primary.spec, deps.controllerClass)) {
     deps.onSync?.('skipped');
+    deps.onReady?.(es, undefined);
     return done();
   }
 
   const target = observeTarget(ctx, spec);
   const syncedVersion = syncedResourceVersion(es.metadata ?? {}, stores.generations());
   const forced = takeForcedRefresh(deps, ctx.key);
-  const refresh = decideRefresh(refreshInput(ctx, spec, target, syncedVersion, forced));
+  const refresh = decideRefresh(refreshInput(ctx, spec, target, syncedVersion, forced !== undefined));
   if (!refresh.refresh) return waitForNextCheck(ctx, target, refresh);
 
   const clientFor: ClientFor = async (ref) => deps.client(await stores.resolve(ref), ns);
@@ -80,6 +82,7 @@ export async function reconcileExternalSecret(
 
   await rememberSync(ctx, spec, target, planned.desiredHash, tags, clientFor);
   deps.onSync?.(written.kind === 'none' ? 'unchanged' : 'synced');
+  if (forced?.eventAtMs !== undefined) deps.onRotationSynced?.(deps.clock.now() - forced.eventAtMs);
   return reportSynced(ctx, spec, syncedVersion);
 }
 
@@ -214,7 +217,7 @@ function observeTarget(ctx: SyncContext, spec: Normalized): TargetView {
 }
 
 /** Effect: takes this ExternalSecret's pending rotation-event request (at most once). */
-function takeForcedRefresh(deps: ReconcileDeps, key: string): boolean {
+function takeForcedRefresh(deps: ReconcileDeps, key: string): RefreshRequest | undefined {
   return deps.memory.takeRefreshRequest(key);
 }
 
@@ -246,9 +249,18 @@ function refreshInput(
 
 /**
  * No refresh now: a Secret found as this process left it confirms its hash (so that a later
- * change by someone else shows as drift); look again when the decision says.
+ * change by someone else shows as drift); look again when the decision says. The Ready condition
+ * written before stands.
  */
 function waitForNextCheck(ctx: SyncContext, target: TargetView, refresh: RefreshDecision): Decision {
+  // The Ready condition stands (also for a process that just started): the gauge says it.
+  const ready = readyCondition(ctx.es.status);
+  if (ready)
+    ctx.deps.onReady?.(ctx.es, {
+      status: ready.status === 'True' ? 'True' : 'False',
+      reason: ready.reason ?? '',
+      message: ready.message ?? '',
+    });
   if (target.lean && target.state === 'present' && !target.merging)
     ctx.deps.memory.rememberHash(ctx.key, target.lean.contentHash);
   return done(requeueForRefresh(ctx.now, refresh.nextCheckMs));

@@ -81,6 +81,7 @@ export async function setStatus(
   synced?: { refreshTime: string; syncedResourceVersion: string; bindingName?: string },
 ): Promise<boolean> {
   const { deps, es } = ctx;
+  deps.onReady?.(es, ready);
   const nowIso = isoSeconds(deps.clock.now());
   const next = nextStatus(es.status, ready, nowIso, synced);
   if (statusEqual(es.status, next)) return false;

@@ -29,6 +29,24 @@ export function syncedResourceVersion(
   return `${meta.generation ?? 0}-${h.digest('hex').slice(0, 32)}`;
 }
 
+/** The readiness gauge's labels for an ExternalSecret: names and the reason, never values. */
+export function readyLabels(
+  es: {
+    metadata?: { namespace?: string; name?: string };
+    spec?: { secretStoreRef?: { name?: string; kind?: string } };
+  },
+  reason: string,
+): Record<'externalsecret_namespace' | 'externalsecret' | 'store_kind' | 'store' | 'reason', string> {
+  const ref = es.spec?.secretStoreRef;
+  return {
+    externalsecret_namespace: es.metadata?.namespace ?? '',
+    externalsecret: es.metadata?.name ?? '',
+    store_kind: ref?.name ? (ref.kind ?? 'SecretStore') : '',
+    store: ref?.name ?? '',
+    reason,
+  };
+}
+
 export function readyCondition(
   status: ExternalSecretStatus | undefined,
 ): ExternalSecretStatusCondition | undefined {

@@ -1,10 +1,15 @@
 // What the sync side remembers about each ExternalSecret between reconciles — hashes and version
 // fingerprints, never values — behind named operations, so a reconcile records facts rather than
 // editing the controller's maps, and the one-shot rotation request is taken exactly once.
+/** A pending forced refresh; `eventAtMs` when a rotation event asked for it. */
+export interface RefreshRequest {
+  eventAtMs: number | undefined;
+}
+
 export class SyncMemory {
   private readonly hashes = new Map<string, string>();
   private readonly versions = new Map<string, string>();
-  private readonly refreshRequests = new Set<string>();
+  private readonly refreshRequests = new Map<string, RefreshRequest>();
 
   /** `planned`: the fetch plan checks version tags, so version fingerprints are kept. */
   constructor(readonly planned: boolean) {}
@@ -27,14 +32,21 @@ export class SyncMemory {
     if (this.planned) this.versions.set(key, versions);
   }
 
-  /** A rotation event asks for a refresh now, whatever the schedule says. */
-  requestRefresh(key: string): void {
-    this.refreshRequests.add(key);
+  /**
+   * A rotation event (received at `eventAtMs`) or a version tag seen to move asks for a refresh
+   * now, whatever the schedule says. Requests before the refresh is taken make one; it keeps the
+   * earliest event's time (the rotation latency is measured from it).
+   */
+  requestRefresh(key: string, eventAtMs?: number): void {
+    const prev = this.refreshRequests.get(key);
+    this.refreshRequests.set(key, { eventAtMs: prev?.eventAtMs ?? eventAtMs });
   }
 
-  /** Takes the pending request, if any: true at most once per request. */
-  takeRefreshRequest(key: string): boolean {
-    return this.refreshRequests.delete(key);
+  /** Takes the pending request, if any: at most once per request. */
+  takeRefreshRequest(key: string): RefreshRequest | undefined {
+    const r = this.refreshRequests.get(key);
+    this.refreshRequests.delete(key);
+    return r;
   }
 
   forget(key: string): void {

@@ -10,7 +10,7 @@ import { Informer } from '../../runtime/informer';
 import { errorText } from '../../observability/log';
 import { isApiError } from '../../kube/request';
 import type { AppLogger } from '../../observability/logger';
-import type { Metrics } from '../../observability/metrics';
+import { ObjectGauge, type Metrics } from '../../observability/metrics';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
 import { WorkQueue } from '../../runtime/workqueue';
 import { runReconcileWorkers } from '../../runtime/runner';
@@ -35,6 +35,7 @@ import {
   type LeanWorkload,
   type WorkloadEntry,
 } from './project';
+import { waitingAfter, type ReconcileOutcome, type WaitReason } from './waiting';
 
 export interface RolloutControllerOptions {
   kc: KubeConfig;
@@ -85,6 +86,8 @@ export class RolloutController {
   private readonly seen = new Map<string, Map<string, SeenChange>>();
   /** workload key → what was last reported about it (so warnings are not repeated). */
   private readonly reported = new Map<string, string>();
+  /** secretsync_rollout_waiting: one series per workload whose rollout is held back. */
+  private readonly waiting: ObjectGauge<'kind' | 'workload_namespace' | 'workload' | 'reason'>;
   private readonly log: AppLogger;
   private workers?: Promise<void>;
   /** Set before any decision: workers start only once it is. */
@@ -97,6 +100,7 @@ export class RolloutController {
     this.queue = new WorkQueue<string>({ clock, baseDelayMs: 250, maxDelayMs: 60_000 });
     this.recorder = new EventRecorder(opts.kc, opts);
     this.log = opts.logger.child({ controller: 'rollout' });
+    this.waiting = new ObjectGauge(opts.metrics.rolloutWaiting);
     const namespace = opts.namespace || undefined;
     const pageSize = opts.objectPageSize ?? 100;
     this.objects = {
@@ -169,7 +173,16 @@ export class RolloutController {
     this.seen.delete(wk);
     this.reported.delete(`${wk}#problems`);
     this.reported.delete(`${wk}#forbidden`);
+    this.waiting.delete(wk);
     this.queue.forget(wk);
+  }
+
+  /** Keeps the workload's series of secretsync_rollout_waiting after a reconcile. */
+  private noteWaiting(wk: string, w: LeanWorkload, outcome: ReconcileOutcome): void {
+    const before = this.waiting.labels(wk)?.reason as WaitReason | undefined;
+    const reason = waitingAfter(outcome, w, before);
+    if (reason === undefined) this.waiting.delete(wk);
+    else this.waiting.set(wk, { kind: w.kind, workload_namespace: w.namespace, workload: w.name, reason }, 1);
   }
 
   private onObject(
@@ -224,11 +237,13 @@ export class RolloutController {
     const w = this.workloads[kind]?.get(`${namespace}/${name}`);
     if (!isLean(w)) {
       this.seen.delete(wk);
+      this.waiting.delete(wk);
       return done();
     }
     this.reportProblems(wk, w);
     if (!w.optIn) {
       this.seen.delete(wk);
+      this.waiting.delete(wk);
       return done();
     }
     const input: DecideInput = {
@@ -260,7 +275,10 @@ export class RolloutController {
       },
       'rollout decision',
     );
-    if (d.action === 'wait' || d.action === 'none') return done();
+    if (d.action === 'wait' || d.action === 'none') {
+      this.noteWaiting(wk, w, d.action === 'wait' ? 'missing' : 'settled');
+      return done();
+    }
     return this.apply(wk, w, d, seen);
   }
 
@@ -301,6 +319,7 @@ export class RolloutController {
       return this.patchFailed(wk, w, err);
     }
     this.reported.delete(`${wk}#forbidden`);
+    this.noteWaiting(wk, w, restart ? 'restarted' : 'settled');
     if (!restart) {
       // Moving to keyed digests (or a new key) happens once per workload: worth an info line.
       const once = d.why === 'migrated' || d.why === 'rekeyed';
@@ -353,8 +372,10 @@ export class RolloutController {
         this.log.debug({ workload: wk }, 'workload changed since it was read; deciding again');
         return retry(err);
       case 'gone':
+        this.waiting.delete(wk);
         return done();
       case 'forbidden': {
+        this.noteWaiting(wk, w, 'forbidden');
         const key = `${wk}#forbidden`;
         if (this.reported.get(key) === undefined) {
           this.reported.set(key, '1');
@@ -365,6 +386,7 @@ export class RolloutController {
         return done(FORBIDDEN_RETRY_MS);
       }
       case 'invalid':
+        this.noteWaiting(wk, w, 'settled');
         this.log.error({ workload: wk, err: errorText(err) }, 'rollout patch rejected');
         void this.recorder.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Failed, errorText(err));
         return terminal(errorText(err));

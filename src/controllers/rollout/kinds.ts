@@ -17,9 +17,18 @@ export interface WorkloadKindInfo extends Resource {
   paused(obj: KubernetesObject): boolean;
   /** Whether pods change only when they are deleted (updateStrategy OnDelete). */
   onDelete(obj: KubernetesObject): boolean;
+  /**
+   * Whether some pods still run an older pod template, as the workload's status says (or its
+   * controller has not yet seen the latest spec): an OnDelete workload waits for them to be deleted.
+   */
+  podsBehind(obj: KubernetesObject): boolean;
 }
 
 const never = () => false;
+
+/** The workload controller has not yet reported on the latest spec. */
+const unobserved = (obj: KubernetesObject & { status?: { observedGeneration?: number } }) =>
+  (obj.status?.observedGeneration ?? 0) < (obj.metadata?.generation ?? 0);
 
 export const WORKLOADS = {
   Deployment: {
@@ -27,18 +36,27 @@ export const WORKLOADS = {
     podTemplatePath: ['spec', 'template'],
     paused: (obj) => (obj as V1Deployment).spec?.paused === true,
     onDelete: never,
+    podsBehind: never, // never OnDelete: not needed
   },
   StatefulSet: {
     ...RESOURCES.StatefulSet,
     podTemplatePath: ['spec', 'template'],
     paused: never,
     onDelete: (obj) => (obj as V1StatefulSet).spec?.updateStrategy?.type === 'OnDelete',
+    podsBehind: (obj) => {
+      const s = (obj as V1StatefulSet).status;
+      return unobserved(obj) || (s?.updatedReplicas ?? 0) < (s?.replicas ?? 0);
+    },
   },
   DaemonSet: {
     ...RESOURCES.DaemonSet,
     podTemplatePath: ['spec', 'template'],
     paused: never,
     onDelete: (obj) => (obj as V1DaemonSet).spec?.updateStrategy?.type === 'OnDelete',
+    podsBehind: (obj) => {
+      const s = (obj as V1DaemonSet).status;
+      return unobserved(obj) || (s?.updatedNumberScheduled ?? 0) < (s?.desiredNumberScheduled ?? 0);
+    },
   },
 } as const satisfies Record<string, WorkloadKindInfo>;
 

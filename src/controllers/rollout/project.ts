@@ -41,6 +41,11 @@ export interface LeanWorkload {
   paused: boolean;
   /** Pods change only when deleted (kinds.ts: updateStrategy OnDelete). */
   onDelete: boolean;
+  /**
+   * OnDelete only (false otherwise, so that other workloads' status updates change nothing here):
+   * some pods still run an older template (kinds.ts podsBehind).
+   */
+  podsBehind: boolean;
 }
 
 /** A workload with no rollout annotation: nothing of it is kept. */
@@ -70,6 +75,7 @@ export function projectWorkload(kind: WorkloadKind) {
       consumers: parsed.optIn ? podConsumers(template?.spec) : [],
       paused: info.paused(w),
       onDelete: info.onDelete(w),
+      podsBehind: info.onDelete(w) && info.podsBehind(w),
     };
     if (parsed.optIn) lean.optIn = parsed.optIn;
     const hash = meta?.[ROLLOUT_ANNOTATION.lastHash];

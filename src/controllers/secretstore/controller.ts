@@ -7,14 +7,14 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { RotationEvents } from '../../events/manager';
 import { inBackground } from '../../observability/background';
 import type { AppLogger } from '../../observability/logger';
-import type { Metrics } from '../../observability/metrics';
+import { ObjectGauge, type Metrics } from '../../observability/metrics';
 import type { SecretsClient } from '../../providers/core/types';
 import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock';
 import type { ProviderClients } from './client-cache';
 import { storeId, type StoreObject } from './store';
 import { storeHandledBy } from './store-access';
 import type { CachedStore, StoreInformers } from './store-informers';
-import { shouldRecheckStore, validateStore, writeStoreStatus } from './store-status';
+import { shouldRecheckStore, storeReadyLabels, validateStore, writeStoreStatus } from './store-status';
 
 export interface SecretStoreControllerOptions {
   kc: KubeConfig;
@@ -41,9 +41,12 @@ export class SecretStoreController {
   private revalidate?: TimerHandle;
   /** When each store was last re-validated because its client answered (see recheck). */
   private readonly rechecked = new Map<string, number>();
+  /** secretsync_store_ready: one series per store, from each validation's Ready condition. */
+  private readonly ready: ObjectGauge<'store_kind' | 'store_namespace' | 'store' | 'provider' | 'reason'>;
 
   constructor(private readonly opts: SecretStoreControllerOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.ready = new ObjectGauge(opts.metrics.storeReady);
     this.events = new RotationEvents({
       clock: this.clock,
       logger: opts.logger,
@@ -84,6 +87,7 @@ export class SecretStoreController {
     opts.stores.on('delete', (_key, s) => {
       this.events.remove(storeId(s));
       this.rechecked.delete(storeId(s));
+      this.ready.delete(storeId(s));
       opts.clients.drop(storeId(s));
     });
   }
@@ -134,13 +138,20 @@ export class SecretStoreController {
 
   /** Writes the store's Ready condition (leader only; informers run on every replica). */
   private report(s: CachedStore): void {
-    if (!this.leading || !storeHandledBy(s.spec, this.opts.controllerClass)) return;
+    const id = storeId(s);
+    if (!this.leading || !storeHandledBy(s.spec, this.opts.controllerClass)) {
+      if (this.leading) this.ready.delete(id); // now another controller's
+      return;
+    }
     inBackground(
       this.opts,
       'store-status',
-      validateStore(s, (st) => this.opts.clients.client(st, st.namespace ?? 'default')).then((cond) =>
-        writeStoreStatus(this.opts.kc, s, cond, this.clock),
-      ),
+      validateStore(s, (st) => this.opts.clients.client(st, st.namespace ?? 'default')).then((cond) => {
+        // Unless the store was deleted while it was being validated.
+        if (this.opts.stores.byId(id))
+          this.ready.set(id, storeReadyLabels(s, cond.reason), cond.status === 'True' ? 1 : 0);
+        return writeStoreStatus(this.opts.kc, s, cond, this.clock);
+      }),
       { store: storeId(s) },
     );
   }

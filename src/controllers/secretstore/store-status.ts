@@ -83,6 +83,20 @@ export async function validateStore(
   };
 }
 
+/** The store readiness gauge's labels: the store's kind, namespace, name and provider, and the reason. */
+export function storeReadyLabels(
+  store: StoreObject,
+  reason: string,
+): Record<'store_kind' | 'store_namespace' | 'store' | 'provider' | 'reason', string> {
+  return {
+    store_kind: store.kind,
+    store_namespace: store.namespace ?? '',
+    store: store.name,
+    provider: Object.keys(store.spec.provider ?? {})[0] ?? 'unknown',
+    reason,
+  };
+}
+
 /** Conditions are read in `kubectl get` columns and one-line alerts: no line breaks. */
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ');

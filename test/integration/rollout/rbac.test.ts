@@ -1,5 +1,5 @@
-// An RBAC denial on the patch is reported (a warning Event and one error log line) and not retried
-// in a loop. The rollout controller runs here as a ServiceAccount that may watch but not patch.
+// An RBAC denial on the patch is reported (a warning Event, one error log line and a rollout
+// waiting, reason forbidden) and not retried in a loop. The rollout controller runs here as a ServiceAccount that may watch but not patch.
 import * as k8s from '@kubernetes/client-node';
 import pino from 'pino';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ let ctl: RolloutController | undefined;
 /** The workers, awaited in afterAll: workers that fail fail the file. */
 let running: Promise<void> | undefined;
 const logs: string[] = [];
+const metrics = new Metrics(false);
 
 async function watchOnlyConfig(): Promise<k8s.KubeConfig> {
   const { rbac } = clients();
@@ -69,7 +70,7 @@ beforeAll(async () => {
   ctl = new RolloutController({
     kc: await watchOnlyConfig(),
     logger: pino({ level: 'debug' }, sink),
-    metrics: new Metrics(false),
+    metrics,
     namespace: ns,
     debounceMs: 1000,
     // This ServiceAccount may not read the key Secret in secretsync-system: the key is given.
@@ -110,4 +111,7 @@ test('403 on patch: one warning Event, one error line, no retry loop, nothing re
   expect((await events(ns, 'app')).filter((e) => e.reason === 'RolloutForbidden')).toHaveLength(1);
   const d = await apps.readNamespacedDeployment({ name: 'app', namespace: ns });
   expect(d.metadata?.annotations?.['secretsync.io/last-reload-hash']).toBeUndefined();
+  expect((await metrics.registry.metrics()).split('\n')).toContain(
+    `secretsync_rollout_waiting{kind="Deployment",workload_namespace="${ns}",workload="app",reason="forbidden"} 1`,
+  );
 });

@@ -291,7 +291,7 @@ const ROWS: Row[] = [
     writes: [`update ${ES_NAME}`],
     events: ['Normal Updated'],
     syncs: ['synced'],
-    then: (w) => expect(w.memory.takeRefreshRequest(KEY)).toBe(false),
+    then: (w) => expect(w.memory.takeRefreshRequest(KEY)).toBeUndefined(),
   },
   {
     name: 'a rotation event waits while the store is missing: it is taken only when a refresh is decided',
@@ -304,7 +304,7 @@ const ROWS: Row[] = [
     writes: [],
     events: ['Warning StoreNotFound'],
     syncs: ['error'],
-    then: (w) => expect(w.memory.takeRefreshRequest(KEY)).toBe(true),
+    then: (w) => expect(w.memory.takeRefreshRequest(KEY)).toBeDefined(),
   },
   {
     name: 'due, tags unchanged: no payload read, no write; refreshTime moves',
@@ -500,8 +500,44 @@ test.each(ROWS)('$name', async (row) => {
   expect(record.writes).toEqual(row.writes);
   expect(record.events.map((e) => `${e.type} ${e.reason}`)).toEqual(row.events);
   expect(record.syncs).toEqual(row.syncs);
+  // The readiness gauge follows every decision: the condition written, or the one that stands; an
+  // ExternalSecret of another controller has no series.
+  const standing = w.status?.conditions?.find((c) => c.type === 'Ready');
+  expect(record.ready.at(-1)).toBe(
+    record.syncs.includes('skipped')
+      ? 'none'
+      : standing
+        ? `${standing.status} ${standing.reason}`
+        : undefined,
+  );
   // Values never reach a status, an Event or the decision.
   const said = JSON.stringify([record.statuses, record.events, summary(decision, w)]);
   for (const v of ['s3cr3t', 'rotated']) expect(said).not.toContain(v);
   row.then?.(w);
+});
+
+describe('rotation latency', () => {
+  test('a sync a rotation event forced is timed from the event to the Secret written', async () => {
+    const w = world();
+    await reconcile(w);
+    w.provider.data.set('db-password', 'rotated');
+    w.memory.requestRefresh(KEY, w.clock.now());
+    w.clock.advance(2500);
+    const { record } = await reconcile(w);
+    expect(record.writes).toEqual([`update ${ES_NAME}`]);
+    expect(record.rotationMs).toEqual([2500]);
+  });
+
+  test('a refresh asked by a moved version tag (no event), a periodic one, or a failed one is not timed', async () => {
+    const w = world();
+    await reconcile(w);
+    w.memory.requestRefresh(KEY);
+    expect((await reconcile(w)).record.rotationMs).toEqual([]);
+    w.clock.advance(2 * 60 * MIN);
+    expect((await reconcile(w)).record.rotationMs).toEqual([]);
+    w.memory.requestRefresh(KEY, w.clock.now());
+    w.provider.failReads = new UnavailableError('down');
+    const failed = await reconcile(w);
+    expect([failed.record.syncs, failed.record.rotationMs]).toEqual([['error'], []]);
+  });
 });

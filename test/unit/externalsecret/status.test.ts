@@ -5,6 +5,7 @@ import type { ExternalSecretStatus } from '../../../src/api/generated';
 import {
   nextStatus,
   readyCondition,
+  readyLabels,
   statusEqual,
   syncedResourceVersion,
   type ReadyState,
@@ -212,4 +213,39 @@ describe('syncedResourceVersion', () => {
       syncedResourceVersion({ annotations: { k: 'v' } }),
     );
   });
+});
+
+describe('readyLabels', () => {
+  test('names the ExternalSecret and its store (SecretStore by default), and the reason', () =>
+    expect(
+      readyLabels(
+        { metadata: { namespace: 'team', name: 'db' }, spec: { secretStoreRef: { name: 'gcp' } } },
+        'SecretSynced',
+      ),
+    ).toEqual({
+      externalsecret_namespace: 'team',
+      externalsecret: 'db',
+      store_kind: 'SecretStore',
+      store: 'gcp',
+      reason: 'SecretSynced',
+    }));
+
+  test('no store of its own (every entry names one): empty store labels', () =>
+    expect(
+      readyLabels({ metadata: { namespace: 'team', name: 'db' }, spec: {} }, 'TemplateError'),
+    ).toMatchObject({
+      store_kind: '',
+      store: '',
+    }));
+
+  test('a ClusterSecretStore', () =>
+    expect(
+      readyLabels(
+        {
+          metadata: { namespace: 't', name: 'n' },
+          spec: { secretStoreRef: { name: 'c', kind: 'ClusterSecretStore' } },
+        },
+        'SecretSynced',
+      ),
+    ).toMatchObject({ store_kind: 'ClusterSecretStore', store: 'c' }));
 });

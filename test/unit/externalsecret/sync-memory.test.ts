@@ -4,9 +4,20 @@ test('a rotation request is taken once', () => {
   const m = new SyncMemory(true);
   m.requestRefresh('ns/a');
   m.requestRefresh('ns/a');
-  expect(m.takeRefreshRequest('ns/a')).toBe(true);
-  expect(m.takeRefreshRequest('ns/a')).toBe(false);
-  expect(m.takeRefreshRequest('ns/b')).toBe(false);
+  expect(m.takeRefreshRequest('ns/a')).toEqual({ eventAtMs: undefined });
+  expect(m.takeRefreshRequest('ns/a')).toBeUndefined();
+  expect(m.takeRefreshRequest('ns/b')).toBeUndefined();
+});
+
+test('requests before the refresh is taken make one, timed from the earliest rotation event', () => {
+  const m = new SyncMemory(true);
+  m.requestRefresh('ns/a'); // a version tag seen to move: no event time
+  m.requestRefresh('ns/a', 1000);
+  m.requestRefresh('ns/a', 2000);
+  expect(m.takeRefreshRequest('ns/a')).toEqual({ eventAtMs: 1000 });
+  m.requestRefresh('ns/a', 3000);
+  m.requestRefresh('ns/a');
+  expect(m.takeRefreshRequest('ns/a')).toEqual({ eventAtMs: 3000 });
 });
 
 test('version fingerprints are kept only when the fetch plan checks tags', () => {
@@ -31,7 +42,7 @@ test('forget drops everything about one ExternalSecret', () => {
   expect([m.lastHash('ns/a'), m.lastVersions('ns/a'), m.takeRefreshRequest('ns/a')]).toEqual([
     undefined,
     undefined,
-    false,
+    undefined,
   ]);
   expect(m.lastHash('ns/b')).toBe('hb');
 });

@@ -121,6 +121,32 @@ test.each(WORKLOAD_KINDS)('%s: paused and OnDelete', (kind) => {
     });
 });
 
+test.each([
+  // kind, generation, status → pods behind
+  ['StatefulSet', 2, { observedGeneration: 2, replicas: 3, updatedReplicas: 3 }, false],
+  ['StatefulSet', 2, { observedGeneration: 2, replicas: 3, updatedReplicas: 1 }, true],
+  ['StatefulSet', 3, { observedGeneration: 2, replicas: 3, updatedReplicas: 3 }, true],
+  ['StatefulSet', 1, { observedGeneration: 1, replicas: 0 }, false],
+  ['DaemonSet', 2, { observedGeneration: 2, desiredNumberScheduled: 4, updatedNumberScheduled: 4 }, false],
+  ['DaemonSet', 2, { observedGeneration: 2, desiredNumberScheduled: 4, updatedNumberScheduled: 2 }, true],
+  ['DaemonSet', 2, undefined, true],
+  ['Deployment', 2, { observedGeneration: 1 }, false],
+] as const)('%s generation %s, status %j: pods behind %s', (kind, generation, status, behind) =>
+  expect(WORKLOADS[kind].podsBehind({ metadata: { generation }, status } as KubernetesObject)).toBe(behind),
+);
+
+test('only an OnDelete workload keeps podsBehind (other workloads: false whatever their status)', () => {
+  const status = { observedGeneration: 1, replicas: 3, updatedReplicas: 1 };
+  const sts = (type: string) =>
+    projectWorkload('StatefulSet')({
+      ...workload('StatefulSet', { updateStrategy: { type } }),
+      metadata: { ...workload('StatefulSet').metadata, generation: 1 },
+      status,
+    } as KubernetesObject);
+  expect(sts('OnDelete')).toMatchObject({ onDelete: true, podsBehind: true });
+  expect(sts('RollingUpdate')).toMatchObject({ onDelete: false, podsBehind: false });
+});
+
 interface Rule {
   apiGroups?: string[];
   resources?: string[];

@@ -6,6 +6,7 @@ import {
   oneLine,
   shouldRecheckStore,
   STORE_RECHECK_GAP_MS,
+  storeReadyLabels,
   validateStore,
   withCondition,
 } from '../../../src/controllers/secretstore/store-status';
@@ -128,5 +129,19 @@ describe('shouldRecheckStore', () => {
       false,
     );
     expect(shouldRecheckStore(undefined, undefined, 0)).toBe(false);
+  });
+});
+
+test('the readiness gauge labels name the store and its provider, never its spec', () => {
+  expect(storeReadyLabels(store(), 'ValidationFailed')).toEqual({
+    store_kind: 'ClusterSecretStore',
+    store_namespace: '',
+    store: 's',
+    provider: 'gcpsm',
+    reason: 'ValidationFailed',
+  });
+  expect(storeReadyLabels({ ...store(), kind: 'SecretStore', namespace: 'team' }, 'Valid')).toMatchObject({
+    store_kind: 'SecretStore',
+    store_namespace: 'team',
   });
 });

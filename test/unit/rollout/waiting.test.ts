@@ -1,0 +1,38 @@
+// waitingAfter: the reason a workload's rollout is held back after one reconcile, as a table.
+import {
+  waitingAfter,
+  type ReconcileOutcome,
+  type WaitReason,
+} from '../../../src/controllers/rollout/waiting';
+
+const plain = { paused: false, onDelete: false, podsBehind: false };
+const paused = { ...plain, paused: true };
+const onDelete = { ...plain, onDelete: true };
+const onDeleteBehind = { ...onDelete, podsBehind: true };
+
+test.each<[ReconcileOutcome, string, typeof plain, WaitReason | undefined, WaitReason | undefined]>([
+  // outcome, workload, before → after
+  ['missing', 'plain', plain, undefined, 'missing-object'],
+  ['missing', 'paused', paused, 'paused', 'missing-object'],
+  ['forbidden', 'plain', plain, undefined, 'forbidden'],
+  ['forbidden', 'plain', plain, 'missing-object', 'forbidden'],
+  ['restarted', 'paused', paused, undefined, 'paused'],
+  // the cached OnDelete workload is from before the patch: its pods are behind the new template
+  ['restarted', 'OnDelete', onDelete, undefined, 'on-delete'],
+  ['restarted', 'plain', plain, 'forbidden', undefined],
+  ['restarted', 'plain', plain, 'missing-object', undefined],
+  // a paused workload keeps waiting through reconciles that find nothing new, until resumed
+  ['settled', 'paused', paused, 'paused', 'paused'],
+  ['settled', 'resumed', plain, 'paused', undefined],
+  // an OnDelete workload until its status says every pod runs the latest template
+  ['settled', 'OnDelete, pods behind', onDeleteBehind, 'on-delete', 'on-delete'],
+  ['settled', 'OnDelete, pods replaced', onDelete, 'on-delete', undefined],
+  ['settled', 'switched to RollingUpdate', plain, 'on-delete', undefined],
+  // nothing of ours waiting in its template (first sight, a record only)
+  ['settled', 'paused', paused, undefined, undefined],
+  ['settled', 'OnDelete, pods behind', onDeleteBehind, undefined, undefined],
+  ['settled', 'plain', plain, 'forbidden', undefined],
+  ['settled', 'plain', plain, 'missing-object', undefined],
+])('%s, %s, before %s → %s', (outcome, _name, workload, before, after) =>
+  expect(waitingAfter(outcome, workload, before)).toBe(after),
+);
