@@ -674,6 +674,8 @@ export async function startNode(host: NodeHost, progress: (l: string) => void): 
       '--masquerade-all',
       // Leave the machine's sysctls alone (route_localnet, conntrack limits and timeouts).
       '--iptables-localhost-nodeports=false',
+      // NodePorts (none by default) on the node's address only, not every address of the machine.
+      '--nodeport-addresses=primary',
       '--conntrack-max-per-core=0',
       '--conntrack-tcp-timeout-established=0',
       '--conntrack-tcp-timeout-close-wait=0',
