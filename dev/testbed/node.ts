@@ -53,6 +53,11 @@ export interface TestbedNode {
   /** Images imported into the node's containerd (pull policy: never pulled, no registry). */
   images: { pause: string; secrethash: string };
   logs: string;
+  /**
+   * Why pods have no Service network (no kube-proxy: the `kubernetes` Service and every other
+   * ClusterIP unreachable), or undefined when they have one.
+   */
+  noServices?: string;
 }
 
 interface NodeState extends TestbedNode {
@@ -656,35 +661,39 @@ export async function startNode(host: NodeHost, progress: (l: string) => void): 
     ]);
     // kube-proxy's rules are machine-wide (fixed chain names, one Service network): a second one
     // would overwrite them with another apiserver's Services.
+    // The node then runs without one — pods, images and Secrets work as before — and says so:
+    // tests that need Services report the reason (TestbedNode.noServices).
     const otherProxy = pidsWithCmdline(PROXY_MARKER);
-    if (otherProxy.length)
-      throw new TestbedError(
-        `testbed: another testbed's kube-proxy runs on this machine (pid ${otherProxy.join(', ')}); its iptables rules are machine-wide — stop that node first`,
-      );
-    const proxy = start('kube-proxy', kube, [
-      // First, so that PROXY_MARKER finds it on the command line.
-      'proxy',
-      '--proxy-mode=iptables',
-      `--kubeconfig=${adminKubeconfig}`,
-      `--hostname-override=${NODE_NAME}`,
-      `--bind-address=${ids.gateway}`,
-      `--cluster-cidr=${ids.subnet}`,
-      // Pod → Service → pod on the same bridge: without masquerading the reply would go straight
-      // from pod to pod and never be un-DNATed.
-      '--masquerade-all',
-      // Leave the machine's sysctls alone (route_localnet, conntrack limits and timeouts).
-      '--iptables-localhost-nodeports=false',
-      // NodePorts (none by default) on the node's address only, not every address of the machine.
-      '--nodeport-addresses=primary',
-      '--conntrack-max-per-core=0',
-      '--conntrack-tcp-timeout-established=0',
-      '--conntrack-tcp-timeout-close-wait=0',
-      // The machine withholds CAP_SYS_RESOURCE (kube-proxy asks for -999).
-      '--oom-score-adj=0',
-      `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
-      `--metrics-bind-address=127.0.0.1:${proxyMetrics}`,
-      '--v=1',
-    ]);
+    if (otherProxy.length) {
+      state.noServices = `another testbed's kube-proxy (pid ${otherProxy.join(', ')}) holds this machine's Service rules (machine-wide iptables chains), so this node runs without one`;
+      progress(`testbed: ${state.noServices}`);
+    }
+    const proxy = otherProxy.length
+      ? undefined
+      : start('kube-proxy', kube, [
+          // First, so that PROXY_MARKER finds it on the command line.
+          'proxy',
+          '--proxy-mode=iptables',
+          `--kubeconfig=${adminKubeconfig}`,
+          `--hostname-override=${NODE_NAME}`,
+          `--bind-address=${ids.gateway}`,
+          `--cluster-cidr=${ids.subnet}`,
+          // Pod → Service → pod on the same bridge: without masquerading the reply would go straight
+          // from pod to pod and never be un-DNATed.
+          '--masquerade-all',
+          // Leave the machine's sysctls alone (route_localnet, conntrack limits and timeouts).
+          '--iptables-localhost-nodeports=false',
+          // NodePorts (none by default) on the node's address only, not every address of the machine.
+          '--nodeport-addresses=primary',
+          '--conntrack-max-per-core=0',
+          '--conntrack-tcp-timeout-established=0',
+          '--conntrack-tcp-timeout-close-wait=0',
+          // The machine withholds CAP_SYS_RESOURCE (kube-proxy asks for -999).
+          '--oom-score-adj=0',
+          `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
+          `--metrics-bind-address=127.0.0.1:${proxyMetrics}`,
+          '--v=1',
+        ]);
     mark('containerd and images');
     await Promise.all([
       waitReady(kcm, kcm.name, kcm.logFile, () => httpsOk(`https://127.0.0.1:${kcmPort}/healthz`), 60000),
@@ -703,13 +712,14 @@ export async function startNode(host: NodeHost, progress: (l: string) => void): 
         60000,
       ),
       // Healthy once it has written the Services' rules.
-      waitReady(
-        proxy,
-        proxy.name,
-        proxy.logFile,
-        async () => (await fetch(`http://127.0.0.1:${proxyHealthz}/healthz`)).ok,
-        60000,
-      ),
+      proxy &&
+        waitReady(
+          proxy,
+          proxy.name,
+          proxy.logFile,
+          async () => (await fetch(`http://127.0.0.1:${proxyHealthz}/healthz`)).ok,
+          60000,
+        ),
     ]);
     // Ready: the kubelet reports Ready (runtime and CNI up) and the node lifecycle controller has
     // lifted the not-ready taint, so the scheduler places pods on it.
@@ -720,7 +730,7 @@ export async function startNode(host: NodeHost, progress: (l: string) => void): 
     progress(
       `testbed: node ${NODE_NAME} Ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${phases.join(', ')})`,
     );
-    return { name: state.name, images: state.images, logs };
+    return { name: state.name, images: state.images, logs, noServices: state.noServices };
   } catch (err) {
     await stopNode(root);
     throw err;
@@ -752,7 +762,7 @@ export async function sharedNode(
   for (;;) {
     const state = readState(host.root);
     if (state?.ready && state.processes.every((p) => alive(p.pid)))
-      return { name: state.name, images: state.images, logs: state.logs };
+      return { name: state.name, images: state.images, logs: state.logs, noServices: state.noServices };
     let mine = false;
     try {
       writeFileSync(lockFile(host.root), String(process.pid), { flag: 'wx' });

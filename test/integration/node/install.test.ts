@@ -52,6 +52,7 @@ const HANDOVER_MS = 30_000 + 15_000 + 15_000;
 
 beforeAll(async () => {
   node = await useNode();
+  if (node.noServices) throw new Error(`these tests need the node's Service network: ${node.noServices}`);
   const image = await useControllerImage();
   // deploy/ names the image `secretsync:0.1.0`, which containerd's CRI resolves in docker.io/library.
   const deployed = /image: (\S+)/.exec(await rendered())![1]!;
