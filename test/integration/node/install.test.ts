@@ -36,6 +36,7 @@ const STORE = 'install-fake';
 const MANY = 1000;
 
 let node: TestbedNode;
+let imageRef: string;
 
 /** deploy/'s Deployment as rendered by the overlay (what runs). */
 function rendered(): Promise<string> {
@@ -54,6 +55,7 @@ beforeAll(async () => {
   node = await useNode();
   if (node.noServices) throw new Error(`these tests need the node's Service network: ${node.noServices}`);
   const image = await useControllerImage();
+  imageRef = image.ref;
   // deploy/ names the image `secretsync:0.1.0`, which containerd's CRI resolves in docker.io/library.
   const deployed = /image: (\S+)/.exec(await rendered())![1]!;
   await tagImage(process.env.SECRETSYNC_TESTBED_ROOT!, image.ref, `docker.io/library/${deployed}`);
@@ -184,6 +186,51 @@ test("metrics are scraped from the Service's ClusterIP (through kube-proxy)", as
     { timeoutMs: 30_000, intervalMs: 100, what: 'metrics from both replicas via the Service' },
   );
   expect([...seen].sort()).toEqual([0, 1]);
+});
+
+test("a pod scrapes the Service's ClusterIP (pod → Service → pod on the same bridge)", async () => {
+  const svc = await core.readNamespacedService({ name: 'secretsync-metrics', namespace: SYSTEM });
+  // The image has Node: its fetch is the scraper. The reply comes back through the host because
+  // kube-proxy masquerades Service traffic (pods share one bridge).
+  await core.createNamespacedPod({
+    namespace: NS,
+    body: {
+      metadata: { name: 'scraper' },
+      spec: {
+        restartPolicy: 'Never',
+        automountServiceAccountToken: false,
+        containers: [
+          {
+            name: 'scraper',
+            image: imageRef,
+            imagePullPolicy: 'Never',
+            command: [
+              'node',
+              '-e',
+              `fetch('http://${svc.spec!.clusterIP}:8080/metrics', {signal: AbortSignal.timeout(10000)})` +
+                `.then((r) => r.text()).then((t) => console.log(/^secretsync_leader \\d$/m.exec(t)[0]))`,
+            ],
+            securityContext: { runAsUser: 65532, runAsNonRoot: true, allowPrivilegeEscalation: false },
+          },
+        ],
+      },
+    },
+  });
+  // Node starts and the fetch answers in about a second; the bound covers the sandbox's start.
+  const pod = await eventually(
+    async () => {
+      const p = await core.readNamespacedPod({ name: 'scraper', namespace: NS });
+      if (p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+        throw new Error(`pod is ${p.status?.phase}`);
+      return p;
+    },
+    { timeoutMs: 60_000, what: 'scraper pod finished' },
+  );
+  const log = await core.readNamespacedPodLog({ name: 'scraper', namespace: NS });
+  expect({ phase: pod.status?.phase, log }).toEqual({
+    phase: 'Succeeded',
+    log: expect.stringMatching(/^secretsync_leader [01]\n$/),
+  });
 });
 
 test('the PDB and NetworkPolicy are accepted by the apiserver; the overlays render to valid objects', async () => {
