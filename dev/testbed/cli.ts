@@ -1,6 +1,8 @@
 // `npm run testbed`: start the testbed in the foreground, print how to use it, stop everything on
 // Ctrl-C / SIGTERM.
-import { ensureBaseImage } from './image';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildControllerImage, ensureBaseImage } from './image';
 import { startTestbed } from './index';
 import {
   ensureControlPlane,
@@ -11,6 +13,15 @@ import {
   ensurePrometheus,
   findPubSubEmulator,
 } from './install';
+import { importImage, tagImage } from './node';
+import { repoRoot } from './paths';
+
+/** The image deploy/deployment.yaml names (`secretsync:<version>`; the CRI resolves it in docker.io/library). */
+function deployedImage(): string {
+  const m = /^\s*image: (\S+)$/m.exec(readFileSync(join(repoRoot, 'deploy', 'deployment.yaml'), 'utf8'));
+  if (!m) throw new Error('deploy/deployment.yaml names no image');
+  return m[1]!;
+}
 
 async function main(): Promise<void> {
   const progress = (l: string) => console.error(l);
@@ -33,12 +44,23 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const tb = await startTestbed({ progress, node: process.argv.includes('--node') });
+  // --controller-image (implies --node): the image from the Dockerfile (npm run image), imported into
+  // the node under deploy/'s name too, so that `kubectl apply -k deploy/` runs it unchanged.
+  const withImage = process.argv.includes('--controller-image');
+  const tb = await startTestbed({ progress, node: withImage || process.argv.includes('--node') });
+  let imageLine = '';
+  if (withImage) {
+    const image = await buildControllerImage(progress);
+    await importImage(tb.root, image.archive);
+    await tagImage(tb.root, image.ref, `docker.io/library/${deployedImage()}`);
+    imageLine = `  image      ${image.ref}, also ${deployedImage()} (kubectl apply -k deploy/)`;
+  }
   console.log(`testbed ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   console.log(`  apiserver  ${tb.apiserverUrl}`);
   console.log(`  logs       ${tb.root}/logs/`);
   if (tb.node)
     console.log(`  node       ${tb.node.name} (images: ${Object.values(tb.node.images).join(', ')})`);
+  if (imageLine) console.log(imageLine);
   console.log(`  env        source ${tb.root}/env`);
   console.log('Ctrl-C stops every process it started.');
   let stopping = false;

@@ -98,6 +98,12 @@ export async function startControlPlane(
   logs: string,
   track: (m: Managed) => void,
   audit?: AuditOptions,
+  /**
+   * The node's bridge address (dev/testbed/node.ts): the `kubernetes` Service's endpoint, so that
+   * pods reach the apiserver through kube-proxy. Known before the node exists (derived from the
+   * instance directory), so a node started later by a test worker finds the apiserver ready.
+   */
+  advertiseAddress?: string,
 ): Promise<ControlPlane> {
   const [etcdPort, peerPort, apiPort, kcmPort] = (await freePorts(4)) as [number, number, number, number];
   const pki = join(root, 'pki');
@@ -134,11 +140,16 @@ export async function startControlPlane(
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
     `--cert-dir=${join(pki, 'serving')}`,
     `--secure-port=${apiPort}`,
-    '--bind-address=127.0.0.1',
+    // Pods reach the apiserver at the bridge address, which exists only once a node starts: the
+    // apiserver listens on every address (the port is random; every request is authenticated).
+    // Its self-signed serving cert covers the advertised address and the Service IP 10.0.0.1.
+    ...(advertiseAddress
+      ? ['--bind-address=0.0.0.0', `--advertise-address=${advertiseAddress}`]
+      : ['--bind-address=127.0.0.1']),
     '--service-cluster-ip-range=10.0.0.0/24',
     '--allow-privileged=true',
     '--authorization-mode=Node,RBAC',
-    // The node registers 127.0.0.1 as its InternalIP; its hostname resolves nowhere.
+    // The node registers its bridge address as its InternalIP; its hostname resolves nowhere.
     '--kubelet-preferred-address-types=InternalIP',
     `--token-auth-file=${join(pki, 'tokens.csv')}`,
     `--service-account-issuer=${apiserverUrl}`,

@@ -20,7 +20,7 @@ import type { FakeServer } from './fakes/http';
 import { JwksVerifier } from './fakes/jwt';
 import { SecretManagerEmulator } from './fakes/secretmanager';
 import { ensureControlPlane, ensureMoto, findPubSubEmulator } from './install';
-import { startNode, stopNode, type TestbedNode } from './node';
+import { nodeAddress, startNode, stopNode, type TestbedNode } from './node';
 import { repoRoot } from './paths';
 import { freePorts } from './ports';
 import { PidFile, TestbedError, alive, killGroup, spawnManaged, waitReady, type Managed } from './process';
@@ -317,7 +317,7 @@ export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> 
       audit = { auditPolicy: join(root, 'audit-policy.yaml'), auditLog: join(logs, 'audit.log') };
       writeFileSync(audit.auditPolicy, AUDIT_POLICY);
     }
-    const cp = await startControlPlane(cpBin, root, logs, track, audit);
+    const cp = await startControlPlane(cpBin, root, logs, track, audit, nodeAddress(root));
     supervise(apiserver(), 0);
     await Promise.all(emulators);
 

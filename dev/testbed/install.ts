@@ -91,7 +91,7 @@ function controlPlaneKey(): string {
 }
 
 /**
- * Path of the Kubernetes binary (etcd, apiserver, controller-manager, scheduler and kubelet
+ * Path of the Kubernetes binary (etcd, apiserver, controller-manager, scheduler, kubelet and proxy
  * subcommands).
  */
 export async function ensureControlPlane(progress: (l: string) => void): Promise<string> {
@@ -103,7 +103,7 @@ export async function ensureControlPlane(progress: (l: string) => void): Promise
   const tmp = `${bin}.tmp-${process.pid}`;
   await runStep(
     progress,
-    `building kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and etcd ${KUBERNETES_VERSION} from Go modules`,
+    `building kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy and etcd ${KUBERNETES_VERSION} from Go modules`,
     `cd "${controlPlaneSrc}" && ${niced()}"${go}" build -trimpath -ldflags='-s -w' -o "${tmp}" .`,
   );
   renameSync(tmp, bin);

@@ -1,8 +1,10 @@
 // A node for the testbed: containerd 2.x + runc, CNI (bridge, host-local, loopback, portmap), a
 // kubelet and kube-scheduler from the same Kubernetes build as the control plane, and a second
 // kube-controller-manager that runs only the controllers nodes need (node lifecycle, the
-// kube-root-ca.crt publisher, pod GC, EndpointSlices) — so a testbed without a node runs the same
-// processes as before (its apiserver only gains the Node authorizer and a kubelet user). Everything
+// kube-root-ca.crt publisher, pod GC, EndpointSlices), and kube-proxy (iptables mode) for the
+// Service network — so a testbed without a node runs the same processes as before (its apiserver
+// only gains the Node authorizer, a kubelet user and the bridge address as its advertised
+// address). Everything
 // lives under <instance>/node: containerd's root and state (its network
 // namespaces too), the kubelet's root, pod logs, CNI's IP allocations; the pods' cgroups live
 // under one cgroup of their own (`secretsync-<instance>`). What is running is recorded in
@@ -51,6 +53,11 @@ export interface TestbedNode {
   /** Images imported into the node's containerd (pull policy: never pulled, no registry). */
   images: { pause: string; secrethash: string };
   logs: string;
+  /**
+   * Why pods have no Service network (no kube-proxy: the `kubernetes` Service and every other
+   * ClusterIP unreachable), or undefined when they have one.
+   */
+  noServices?: string;
 }
 
 interface NodeState extends TestbedNode {
@@ -83,6 +90,14 @@ function readState(root: string): NodeState | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The node's IP: its bridge's address. The apiserver advertises it (the `kubernetes` Service's
+ * endpoint) from its start, before any node exists.
+ */
+export function nodeAddress(root: string): string {
+  return instanceIds(root).gateway;
 }
 
 /** Short names derived from the instance directory: interface names are at most 15 bytes. */
@@ -307,8 +322,64 @@ export async function stopNode(root: string): Promise<string[]> {
       }
     }
   }
+  // kube-proxy's and the kubelet's iptables chains have fixed, machine-wide names (KUBE-*): each
+  // one's are removed once no process of its kind runs anywhere on the machine (other testbeds').
+  const removed = await removeKubeChains({
+    proxy: !pidsWithCmdline(PROXY_MARKER).length,
+    kubelet: !pidsWithCmdline(' kubelet --config=').length,
+  });
+  if (removed) done.push(`${removed} iptables chains`);
   rmSync(stateFile(root), { force: true });
   return done;
+}
+
+/** Identifies a testbed's kube-proxy on the command line of any process (`controlplane proxy ...`). */
+const PROXY_MARKER = ' proxy --proxy-mode=iptables';
+
+/** The kubelet's chains; every other KUBE-* chain is kube-proxy's. */
+const KUBELET_CHAINS = new Set(['KUBE-KUBELET-CANARY', 'KUBE-FIREWALL', 'KUBE-IPTABLES-HINT']);
+
+/**
+ * Removes KUBE-* chains, and the rules of the built-in chains that jump to them, from the IPv4 and
+ * IPv6 tables: kube-proxy's (its Services) and/or the kubelet's (its canaries and KUBE-FIREWALL).
+ * The machine runs no other Kubernetes (those chains are the testbeds').
+ */
+async function removeKubeChains(which: { proxy: boolean; kubelet: boolean }): Promise<number> {
+  const ours = (chain: string) => (KUBELET_CHAINS.has(chain) ? which.kubelet : which.proxy);
+  if (!which.proxy && !which.kubelet) return 0;
+  let removed = 0;
+  for (const [save, restore] of [
+    ['iptables-save', 'iptables-restore'],
+    ['ip6tables-save', 'ip6tables-restore'],
+  ] as const) {
+    let dump: string;
+    try {
+      dump = (await run(save, [])).stdout;
+    } catch {
+      continue; // no such tool or table support
+    }
+    // One restore per table, without flushing what is not ours: delete the jumps into KUBE-*
+    // chains, then flush and delete those chains.
+    let script = '';
+    for (const block of dump.split(/^\*/m).slice(1)) {
+      const table = block.split('\n')[0]!.trim();
+      const chains = [...block.matchAll(/^:(KUBE-[^\s]+)/gm)].map((m) => m[1]!).filter(ours);
+      if (!chains.length) continue;
+      const jumps = [...block.matchAll(/^-A ((?!KUBE-)\S+) (.*-j (KUBE-\S+).*)$/gm)]
+        .filter((m) => ours(m[3]!))
+        .map((m) => `-D ${m[1]} ${m[2]}`);
+      script += `*${table}\n${jumps.join('\n')}${jumps.length ? '\n' : ''}`;
+      script += chains.map((c) => `-F ${c}`).join('\n') + '\n';
+      script += chains.map((c) => `-X ${c}`).join('\n') + '\nCOMMIT\n';
+      removed += chains.length;
+    }
+    if (!script) continue;
+    await new Promise<void>((resolve) => {
+      const child = execFile(restore, ['--noflush'], { timeout: 60_000 }, () => resolve());
+      child.stdin?.end(script);
+    });
+  }
+  return removed;
 }
 
 function containerdConfig(dir: string, cniBin: string, cniConf: string, runc: string, pause: string): string {
@@ -534,12 +605,9 @@ export async function startNode(host: NodeHost, progress: (l: string) => void): 
       });
     }
 
-    const [kubeletPort, healthzPort, schedulerPort, kcmPort] = (await freePorts(4)) as [
-      number,
-      number,
-      number,
-      number,
-    ];
+    const [kubeletPort, healthzPort, schedulerPort, kcmPort, proxyHealthz, proxyMetrics] = (await freePorts(
+      6,
+    )) as [number, number, number, number, number, number];
     const adminKubeconfig = join(root, 'kubeconfig');
     const kubeletKubeconfig = join(dir, 'kubelet.kubeconfig');
     writeKubeconfig(kubeletKubeconfig, host.apiserverUrl, kubeletToken(root), `system:node:${NODE_NAME}`);
@@ -591,6 +659,41 @@ export async function startNode(host: NodeHost, progress: (l: string) => void): 
       `--node-ip=${ids.gateway}`,
       '--v=1',
     ]);
+    // kube-proxy's rules are machine-wide (fixed chain names, one Service network): a second one
+    // would overwrite them with another apiserver's Services.
+    // The node then runs without one — pods, images and Secrets work as before — and says so:
+    // tests that need Services report the reason (TestbedNode.noServices).
+    const otherProxy = pidsWithCmdline(PROXY_MARKER);
+    if (otherProxy.length) {
+      state.noServices = `another testbed's kube-proxy (pid ${otherProxy.join(', ')}) holds this machine's Service rules (machine-wide iptables chains), so this node runs without one`;
+      progress(`testbed: ${state.noServices}`);
+    }
+    const proxy = otherProxy.length
+      ? undefined
+      : start('kube-proxy', kube, [
+          // First, so that PROXY_MARKER finds it on the command line.
+          'proxy',
+          '--proxy-mode=iptables',
+          `--kubeconfig=${adminKubeconfig}`,
+          `--hostname-override=${NODE_NAME}`,
+          `--bind-address=${ids.gateway}`,
+          `--cluster-cidr=${ids.subnet}`,
+          // Pod → Service → pod on the same bridge: without masquerading the reply would go straight
+          // from pod to pod and never be un-DNATed.
+          '--masquerade-all',
+          // Leave the machine's sysctls alone (route_localnet, conntrack limits and timeouts).
+          '--iptables-localhost-nodeports=false',
+          // NodePorts (none by default) on the node's address only, not every address of the machine.
+          '--nodeport-addresses=primary',
+          '--conntrack-max-per-core=0',
+          '--conntrack-tcp-timeout-established=0',
+          '--conntrack-tcp-timeout-close-wait=0',
+          // The machine withholds CAP_SYS_RESOURCE (kube-proxy asks for -999).
+          '--oom-score-adj=0',
+          `--healthz-bind-address=127.0.0.1:${proxyHealthz}`,
+          `--metrics-bind-address=127.0.0.1:${proxyMetrics}`,
+          '--v=1',
+        ]);
     mark('containerd and images');
     await Promise.all([
       waitReady(kcm, kcm.name, kcm.logFile, () => httpsOk(`https://127.0.0.1:${kcmPort}/healthz`), 60000),
@@ -608,6 +711,15 @@ export async function startNode(host: NodeHost, progress: (l: string) => void): 
         async () => (await fetch(`http://127.0.0.1:${healthzPort}/healthz`)).ok,
         60000,
       ),
+      // Healthy once it has written the Services' rules.
+      proxy &&
+        waitReady(
+          proxy,
+          proxy.name,
+          proxy.logFile,
+          async () => (await fetch(`http://127.0.0.1:${proxyHealthz}/healthz`)).ok,
+          60000,
+        ),
     ]);
     // Ready: the kubelet reports Ready (runtime and CNI up) and the node lifecycle controller has
     // lifted the not-ready taint, so the scheduler places pods on it.
@@ -618,7 +730,7 @@ export async function startNode(host: NodeHost, progress: (l: string) => void): 
     progress(
       `testbed: node ${NODE_NAME} Ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${phases.join(', ')})`,
     );
-    return { name: state.name, images: state.images, logs };
+    return { name: state.name, images: state.images, logs, noServices: state.noServices };
   } catch (err) {
     await stopNode(root);
     throw err;
@@ -650,7 +762,7 @@ export async function sharedNode(
   for (;;) {
     const state = readState(host.root);
     if (state?.ready && state.processes.every((p) => alive(p.pid)))
-      return { name: state.name, images: state.images, logs: state.logs };
+      return { name: state.name, images: state.images, logs: state.logs, noServices: state.noServices };
     let mine = false;
     try {
       writeFileSync(lockFile(host.root), String(process.pid), { flag: 'wx' });
@@ -679,4 +791,25 @@ export async function importImage(root: string, archive: string): Promise<void> 
   const state = readState(root);
   if (!state?.ready) throw new TestbedError('testbed: no node is running');
   await run(state.ctr, ['--address', state.socket, '--namespace', 'k8s.io', 'images', 'import', archive]);
+}
+
+/**
+ * Gives an image in the node's containerd a second name — e.g. the name `deploy/` uses
+ * (`secretsync:0.1.0`), so that manifests run unchanged: the kubelet finds the image present and
+ * pulls nothing (pull policy IfNotPresent, the default for a tag other than `latest`).
+ */
+export async function tagImage(root: string, ref: string, alias: string): Promise<void> {
+  const state = readState(root);
+  if (!state?.ready) throw new TestbedError('testbed: no node is running');
+  await run(state.ctr, [
+    '--address',
+    state.socket,
+    '--namespace',
+    'k8s.io',
+    'images',
+    'tag',
+    '--force',
+    ref,
+    alias,
+  ]);
 }

@@ -1,6 +1,6 @@
 // Command controlplane runs one Kubernetes component per process (etcd,
 // kube-apiserver, kube-controller-manager, and for the testbed's node
-// kube-scheduler and kubelet) from a single binary, so the testbed needs one
+// kube-scheduler, kubelet and kube-proxy) from a single binary, so the testbed needs one
 // `go build` and no prebuilt release binaries.
 package main
 
@@ -12,13 +12,14 @@ import (
 	"k8s.io/component-base/cli"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
 	kubelet "k8s.io/kubernetes/cmd/kubelet/app"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: controlplane etcd|apiserver|controller-manager|scheduler|kubelet [flags]")
+		fmt.Fprintln(os.Stderr, "usage: controlplane etcd|apiserver|controller-manager|scheduler|kubelet|proxy [flags]")
 		os.Exit(2)
 	}
 	component, args := os.Args[1], os.Args[2:]
@@ -39,6 +40,10 @@ func main() {
 		os.Exit(cli.Run(cmd))
 	case "kubelet":
 		cmd := kubelet.NewKubeletCommand(context.Background())
+		cmd.SetArgs(args)
+		os.Exit(cli.Run(cmd))
+	case "proxy":
+		cmd := proxy.NewProxyCommand()
 		cmd.SetArgs(args)
 		os.Exit(cli.Run(cmd))
 	default:
