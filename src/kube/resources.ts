@@ -62,6 +62,12 @@ export function isResourceKind(kind: string): kind is ResourceKind {
   return Object.hasOwn(RESOURCES, kind);
 }
 
+/** `apps/v1` (or `v1` for the core group): the apiVersion of objects of the kind. */
+export function apiVersionOf(kind: ResourceKind): string {
+  const { group, version } = RESOURCES[kind];
+  return group ? `${group}/${version}` : version;
+}
+
 export interface PathParts {
   /** Namespaced kinds: omitted means across all namespaces. Ignored for cluster-scoped kinds. */
   namespace?: string;
@@ -78,7 +84,7 @@ export interface PathParts {
  */
 export function resourcePath(kind: ResourceKind, parts: PathParts = {}): string {
   const r: Resource = RESOURCES[kind];
-  const apiVersion = parts.apiVersion ?? (r.group ? `${r.group}/${r.version}` : r.version);
+  const apiVersion = parts.apiVersion ?? apiVersionOf(kind);
   let path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
   if (r.namespaced && parts.namespace !== undefined)
     path += `/namespaces/${encodeURIComponent(parts.namespace)}`;

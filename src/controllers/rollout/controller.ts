@@ -24,7 +24,7 @@ import { ManyToMany } from '../../runtime/many-to-many';
 import { digestKey, shortHash, type DigestKey } from './digest-format';
 import { loadDigestKey, type DigestKeySecret } from './digest-key';
 import { fillTracked, isTracked, namesIn, UNTRACKED, type CachedObject } from './interest';
-import { perKind, WORKLOAD_KINDS, WORKLOADS, workloadsPath, type WorkloadKind } from './kinds';
+import { perKind, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from './kinds';
 import { classifyPatchError, eventTarget, patchWorkload, type PatchContent } from './patch';
 import {
   isLean,
@@ -121,7 +121,7 @@ export class RolloutController {
     };
     const workload = (kind: WorkloadKind) =>
       new Informer<WorkloadEntry>(opts.kc, {
-        path: workloadsPath(kind, namespace),
+        path: resourcePath(kind, { namespace }),
         project: projectWorkload(kind),
         logger: this.log,
         clock,

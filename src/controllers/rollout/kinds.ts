@@ -4,7 +4,7 @@
 // table, so adding a kind (CronJob, Job, Argo Rollout) is one entry here, its test in
 // test/unit/rollout/kinds.test.ts, and its resource in deploy/rbac.yaml (that test checks it).
 import type { KubernetesObject, V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
-import { RESOURCES, resourcePath, type Resource } from '../../kube/resources';
+import { RESOURCES, type Resource } from '../../kube/resources';
 
 /** Group, version and plural come from kube/resources.ts, the one table of plurals. */
 export interface WorkloadKindInfo extends Resource {
@@ -66,17 +66,6 @@ export const WORKLOAD_KINDS = Object.keys(WORKLOADS) as readonly WorkloadKind[];
 /** One value per kind in the table (e.g. an informer each). */
 export function perKind<T>(make: (kind: WorkloadKind) => T): Record<WorkloadKind, T> {
   return Object.fromEntries(WORKLOAD_KINDS.map((k) => [k, make(k)])) as Record<WorkloadKind, T>;
-}
-
-/** `apps/v1` (or `v1` for the core group): the apiVersion of objects of the kind. */
-export function apiVersionOf(kind: WorkloadKind): string {
-  const { group, version } = WORKLOADS[kind];
-  return group ? `${group}/${version}` : version;
-}
-
-/** The REST path of the kind's collection (in one namespace, or cluster-wide), or of one object. */
-export function workloadsPath(kind: WorkloadKind, namespace?: string, name?: string): string {
-  return resourcePath(kind, { namespace, name });
 }
 
 /** The value at the kind's pod-template path, if every step of it is an object. */

@@ -7,7 +7,8 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ROLLOUT_ANNOTATION } from '../../api/constants';
 import { isApiError, kubeRequest } from '../../kube/request';
-import { apiVersionOf, atPodTemplate, workloadsPath } from './kinds';
+import { apiVersionOf, resourcePath } from '../../kube/resources';
+import { atPodTemplate } from './kinds';
 import type { LeanWorkload } from './project';
 
 export interface PatchContent {
@@ -41,7 +42,7 @@ export function patchBody(w: Pick<LeanWorkload, 'kind' | 'resourceVersion'>, p: 
 }
 
 export function workloadPath(w: Pick<LeanWorkload, 'kind' | 'namespace' | 'name'>): string {
-  return workloadsPath(w.kind, w.namespace, w.name);
+  return resourcePath(w.kind, { namespace: w.namespace, name: w.name });
 }
 
 /** Sends the patch; throws KubeApiError (409 conflict, 403 forbidden, 404 gone, …). */

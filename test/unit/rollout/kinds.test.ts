@@ -5,14 +5,13 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { apiVersionOf, resourcePath } from '../../../src/kube/resources';
 import {
-  apiVersionOf,
   atPodTemplate,
   perKind,
   podTemplateOf,
   WORKLOAD_KINDS,
   WORKLOADS,
-  workloadsPath,
   type WorkloadKind,
 } from '../../../src/controllers/rollout/kinds';
 import { eventTarget, patchBody } from '../../../src/controllers/rollout/patch';
@@ -89,9 +88,11 @@ test('every entry is complete', () => {
 test.each(WORKLOAD_KINDS)('%s: paths and the Event target follow the entry', (kind) => {
   const { group, version, plural } = WORKLOADS[kind];
   const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
-  expect(workloadsPath(kind)).toBe(`${base}/${plural}`);
-  expect(workloadsPath(kind, 'ns-1')).toBe(`${base}/namespaces/ns-1/${plural}`);
-  expect(workloadsPath(kind, 'ns-1', 'web')).toBe(`${base}/namespaces/ns-1/${plural}/web`);
+  expect(resourcePath(kind)).toBe(`${base}/${plural}`);
+  expect(resourcePath(kind, { namespace: 'ns-1' })).toBe(`${base}/namespaces/ns-1/${plural}`);
+  expect(resourcePath(kind, { namespace: 'ns-1', name: 'web' })).toBe(
+    `${base}/namespaces/ns-1/${plural}/web`,
+  );
   const lean = projectWorkload(kind)(workload(kind)) as LeanWorkload;
   expect(eventTarget(lean)).toMatchObject({ apiVersion: group ? `${group}/${version}` : version, kind });
 });
