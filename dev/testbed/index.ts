@@ -23,6 +23,7 @@ import { ensureControlPlane, ensureMoto, findPubSubEmulator } from './install';
 import { nodeAddress, startNode, stopNode, type TestbedNode } from './node';
 import { repoRoot } from './paths';
 import { freePorts } from './ports';
+import { isPortClash, PORT_CLASH_ATTEMPTS } from './port-clash';
 import { PidFile, TestbedError, alive, killGroup, spawnManaged, waitReady, type Managed } from './process';
 
 /** A restart of kube-apiserver by the testbed after it crashed on the race it knows. */
@@ -126,7 +127,25 @@ function rootFor(name: string): string {
   return name === 'main' ? join(repoRoot, '.testbed') : join(repoRoot, '.testbed', 'instances', name);
 }
 
+/**
+ * Ports are picked free and bound later by other processes, so on a busy machine another process
+ * can take one in between; such a start is stopped and tried again on new ports.
+ */
 export async function startTestbed(opts: TestbedOptions = {}): Promise<Testbed> {
+  const progress = opts.progress ?? ((l: string) => console.error(l));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTestbedOnce(opts);
+    } catch (err) {
+      if (attempt >= PORT_CLASH_ATTEMPTS || !isPortClash(err)) throw err;
+      progress(
+        `testbed: a port picked for this run was taken by another process; starting again on new ports`,
+      );
+    }
+  }
+}
+
+async function startTestbedOnce(opts: TestbedOptions): Promise<Testbed> {
   const progress = opts.progress ?? ((l: string) => console.error(l));
   let name = opts.name ?? 'main';
   if (!claimInstance(rootFor(name))) {
