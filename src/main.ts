@@ -38,6 +38,11 @@ export function controllerOptions(cmd: Command): Command {
       '--fetch-plan <mode>',
       'planned (shared fetches, batching, version tags) or naive (one call per entry)',
       'planned',
+    )
+    .option(
+      '--refresh-time-heartbeat <d>',
+      'write status.refreshTime at least this often when a refresh changes nothing (0: every refresh, as ESO)',
+      '1h',
     );
 }
 

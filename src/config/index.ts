@@ -25,6 +25,8 @@ export interface Config {
   fetchPlan: 'planned' | 'naive';
   /** The Secret holding the key of the digests written on workloads: in the controller's namespace. */
   digestKeySecret: { namespace: string; name: string };
+  /** status.refreshTime moves at least this often when nothing changes; 0: every refresh (ESO). */
+  refreshTimeHeartbeatMs: number;
 }
 
 export interface RawFlags {
@@ -44,6 +46,7 @@ export interface RawFlags {
   rolloutDebounce?: string;
   fetchPlan?: string;
   digestKeySecret?: string;
+  refreshTimeHeartbeat?: string;
 }
 
 export class ConfigError extends Error {}
@@ -104,6 +107,11 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
       'rollout-debounce',
       f.rolloutDebounce ?? env.SECRETSYNC_ROLLOUT_DEBOUNCE,
       1_000,
+    ),
+    refreshTimeHeartbeatMs: duration(
+      'refresh-time-heartbeat',
+      f.refreshTimeHeartbeat ?? env.SECRETSYNC_REFRESH_TIME_HEARTBEAT,
+      3_600_000,
     ),
   };
 }

@@ -45,6 +45,7 @@ export async function runController(
     controllerClass: cfg.controllerClass,
     concurrency: cfg.concurrency,
     fetchPlan: cfg.fetchPlan,
+    refreshTimeHeartbeatMs: cfg.refreshTimeHeartbeatMs,
   });
   const sync = withRollout(externalSecrets, {
     kc,

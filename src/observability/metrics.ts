@@ -55,6 +55,12 @@ export class Metrics {
     labelNames: ['externalsecret_namespace', 'externalsecret', 'store_kind', 'store', 'reason'],
     registers: [this.registry],
   });
+  readonly externalSecretLastCheck = new Gauge({
+    name: 'secretsync_externalsecret_last_check_timestamp_seconds',
+    help: "When this process last checked an ExternalSecret's sources successfully (Unix seconds); status.refreshTime moves only on a change or at the heartbeat, so it can be older.",
+    labelNames: ['externalsecret_namespace', 'externalsecret'],
+    registers: [this.registry],
+  });
   readonly storeReady = new Gauge({
     name: 'secretsync_store_ready',
     help: "1 when a SecretStore's or ClusterSecretStore's Ready condition is True, 0 when False; one series per store this controller validates.",

@@ -197,6 +197,14 @@ export function jitterUnit(key: string): number {
 }
 
 /**
+ * A due time in [startMs, startMs + intervalMs) fixed by the key: spreads work that is already
+ * overdue when a process starts over one interval instead of doing it all at once.
+ */
+export function spreadAfter(startMs: number, intervalMs: number, key: string): number {
+  return startMs + Math.floor(jitterUnit(key) * intervalMs);
+}
+
+/**
  * Next refresh due time: lastSuccess + interval − jitter, jitter ∈ [0, jitterFraction·interval]
  * from the key. Jitter only ever makes a refresh earlier, never later than the interval a user
  * asked for. Returns undefined when intervalMs is 0 (fetch once).

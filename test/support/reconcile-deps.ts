@@ -37,6 +37,8 @@ export interface FakeWorld {
   controllerClass?: string;
   /** Default: a fresh memory without version tags (the naive fetch plan). */
   memory?: SyncMemory;
+  /** Default unset: status.refreshTime moves on every refresh (ESO's behaviour). */
+  refreshTimeHeartbeatMs?: number;
 }
 
 /** Everything the reconcile did through its deps, in order. */
@@ -77,6 +79,7 @@ export function fakeReconcileDeps(world: FakeWorld): { deps: ReconcileDeps; reco
   const deps: ReconcileDeps = {
     clock: world.clock,
     controllerClass: world.controllerClass,
+    refreshTimeHeartbeatMs: world.refreshTimeHeartbeatMs,
     externalSecret: () => current,
     store,
     namespaceLabels: async () => world.namespaceLabels ?? {},

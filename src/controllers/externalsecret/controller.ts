@@ -38,6 +38,8 @@ export interface SyncControllerOptions {
   concurrency: number;
   /** `planned` (default): shared fetches, batching, version tags; `naive`: one call per entry. */
   fetchPlan?: FetchPlanMode;
+  /** status.refreshTime moves at least this often when nothing changes; unset/0: every refresh. */
+  refreshTimeHeartbeatMs?: number;
 }
 
 type Lean = LeanSecret & { namespace: string; name: string };
@@ -123,13 +125,16 @@ export class ExternalSecretController {
   private readonly ready: ObjectGauge<
     'externalsecret_namespace' | 'externalsecret' | 'store_kind' | 'store' | 'reason'
   >;
+  /** secretsync_externalsecret_last_check_timestamp_seconds: status.refreshTime may be older. */
+  private readonly lastCheck: ObjectGauge<'externalsecret_namespace' | 'externalsecret'>;
   private readonly clock: Clock;
   private workers?: Promise<void>;
 
   constructor(private readonly opts: SyncControllerOptions) {
     this.clock = opts.clock ?? systemClock;
-    this.memory = new SyncMemory((opts.fetchPlan ?? 'planned') === 'planned');
+    this.memory = new SyncMemory((opts.fetchPlan ?? 'planned') === 'planned', this.clock.now());
     this.ready = new ObjectGauge(opts.metrics.externalSecretReady);
+    this.lastCheck = new ObjectGauge(opts.metrics.externalSecretLastCheck);
     this.queue = new WorkQueue<string>({ clock: this.clock });
     this.io = new KubeIO(opts.kc);
     this.recorder = new EventRecorder(opts.kc, opts);
@@ -233,6 +238,7 @@ export class ExternalSecretController {
     this.es.on('delete', (key) => {
       this.memory.forget(key);
       this.ready.delete(key);
+      this.lastCheck.delete(key);
       this.queue.forget(key);
     });
     // A store's new version or deletion (its clients dropped, see secretStores) reaches its
@@ -286,6 +292,13 @@ export class ExternalSecretController {
         else this.ready.set(key, readyLabels(es, ready.reason), ready.status === 'True' ? 1 : 0);
       },
       onRotationSynced: (ms) => this.opts.metrics.rotationLatency.observe(ms / 1000),
+      onChecked: (es, atMs) =>
+        this.lastCheck.set(
+          `${es.metadata?.namespace}/${es.metadata?.name}`,
+          { externalsecret_namespace: es.metadata?.namespace ?? '', externalsecret: es.metadata?.name ?? '' },
+          atMs / 1000,
+        ),
+      refreshTimeHeartbeatMs: this.opts.refreshTimeHeartbeatMs,
     };
   }
 

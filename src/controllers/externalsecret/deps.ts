@@ -41,4 +41,11 @@ export interface ReconcileDeps {
   onReady?(es: ExternalSecret, ready: ReadyState | undefined): void;
   /** A sync forced by a rotation event completed, this long (ms) after the event was received. */
   onRotationSynced?(ms: number): void;
+  /** A successful check of the sources at `atMs` (also when status.refreshTime does not move). */
+  onChecked?(es: ExternalSecret, atMs: number): void;
+  /**
+   * status.refreshTime moves at least this often (ms) when nothing changes; 0 or unset: on every
+   * refresh, as ESO does.
+   */
+  refreshTimeHeartbeatMs?: number;
 }

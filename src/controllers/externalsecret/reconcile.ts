@@ -69,7 +69,7 @@ export async function reconcileExternalSecret(
   if (isFailure(tags)) return reportFailure(ctx, tags, spec);
   if (tags.unchanged) {
     deps.onSync?.('unchanged');
-    return reportSynced(ctx, spec, syncedVersion);
+    return reportSynced(ctx, spec, syncedVersion, false);
   }
 
   const values = await fetchSourceValues(ctx, clientFor);
@@ -83,7 +83,7 @@ export async function reconcileExternalSecret(
   await rememberSync(ctx, spec, target, planned.desiredHash, tags, clientFor);
   deps.onSync?.(written.kind === 'none' ? 'unchanged' : 'synced');
   if (forced?.eventAtMs !== undefined) deps.onRotationSynced?.(deps.clock.now() - forced.eventAtMs);
-  return reportSynced(ctx, spec, syncedVersion);
+  return reportSynced(ctx, spec, syncedVersion, written.kind !== 'none');
 }
 
 /** An error the failure table names, as its failure; any other error is thrown on. */
@@ -225,6 +225,14 @@ function lastRefreshMs(es: ExternalSecret): number | undefined {
   return es.status?.refreshTime ? Date.parse(es.status.refreshTime) : undefined;
 }
 
+/** The last successful check: this process's memory, else status.refreshTime (which may be older). */
+function lastCheckMs(ctx: SyncContext): number | undefined {
+  const fromStatus = lastRefreshMs(ctx.es);
+  const inMemory = ctx.deps.memory.lastCheckMs(ctx.key);
+  if (inMemory === undefined) return fromStatus;
+  return fromStatus === undefined ? inMemory : Math.max(inMemory, fromStatus);
+}
+
 /** Phase 4 input: plain values only (decideRefresh is pure). */
 function refreshInput(
   ctx: SyncContext,
@@ -241,6 +249,8 @@ function refreshInput(
     currentSyncedVersion,
     lastSyncedVersion: es.status?.syncedResourceVersion,
     lastRefreshMs: lastRefreshMs(es),
+    lastCheckMs: ctx.deps.memory.lastCheckMs(ctx.key),
+    startedAtMs: ctx.deps.memory.startedAtMs,
     lastSyncFailed: readyCondition(es.status)?.status === 'False',
     target: target.state,
     forced,
@@ -292,7 +302,7 @@ async function checkVersionTags(
   if (!tagsFirst) return { tagsFirst, unchanged: false };
   // A tag another ExternalSecret fetched since this one last looked is as good as asking again
   // (status.refreshTime has whole seconds, hence the extra second).
-  const last = lastRefreshMs(es);
+  const last = lastCheckMs(ctx);
   const fetchedAfterMs = last !== undefined ? last + 1000 : now - spec.refreshIntervalMs;
   let versions: string | undefined;
   try {
@@ -409,7 +419,10 @@ async function writeTargetSecret(
   } catch (err) {
     return knownFailure(err, failureFor('write', err, `${ns}/${spec.targetName}`));
   }
-  if (plan.kind !== 'none')
+  // The first sync's Secret is routine (Ready=True says it), so it gets no Event: one apiserver
+  // write fewer per ExternalSecret. Updates and re-creations of a Secret that existed are news.
+  const firstSync = !es.status?.refreshTime;
+  if (plan.kind === 'update' || (plan.kind === 'create' && !firstSync))
     deps.event(
       es,
       'Normal',

@@ -1,8 +1,8 @@
 // When to fetch from the provider: a pure decision over the ExternalSecret's policy, its last
-// successful sync (status.refreshTime, so a controller restart changes nothing) and the state of
-// the target Secret. It never writes; it says "refresh now" or "look again at time T".
+// successful check (in memory, else status.refreshTime, which moves only on a change or a
+// heartbeat) and the state of the target Secret. It never writes; it says "refresh now" or "look again at time T".
 import { inSyncWindow, nextCronFire } from '../../runtime/cron';
-import { nextRefresh } from '../../runtime/scheduler';
+import { nextRefresh, spreadAfter } from '../../runtime/scheduler';
 import type { Normalized } from './spec';
 
 export type TargetState = 'present' | 'missing' | 'drifted' | 'not-applicable';
@@ -15,7 +15,12 @@ export interface RefreshInput {
   /** `<generation>-<metadata hash>` of the object as it is now. */
   currentSyncedVersion: string;
   lastSyncedVersion?: string;
+  /** status.refreshTime: the last refresh that changed something, or the last heartbeat. */
   lastRefreshMs?: number;
+  /** The last successful check this process made (kept in memory only). */
+  lastCheckMs?: number;
+  /** When this process started: refreshes overdue then are spread over one interval. */
+  startedAtMs?: number;
   lastSyncFailed: boolean;
   target: TargetState;
   /** A rotation event named one of the sources. */
@@ -83,10 +88,22 @@ export function decideRefresh(i: RefreshInput): RefreshDecision {
     return { refresh: true, reason: R.TargetDrifted };
   }
   if (i.spec.refreshPolicy !== 'Periodic') return { refresh: false, reason: R.OnChangeOnly };
-  const due = nextDue(i.spec, i.lastRefreshMs, i.key);
+  const due = periodicDue(i, i.lastRefreshMs);
   if (due === undefined) return { refresh: false, reason: R.FetchedOnce };
   if (i.nowMs >= due) return { refresh: true, reason: R.Due };
   return { refresh: false, reason: R.NotDue, nextCheckMs: due };
+}
+
+/**
+ * The next periodic check. status.refreshTime is only written when something changes (or at the
+ * heartbeat), so after a restart it is usually older than the interval: those overdue checks are
+ * spread over the first interval by the key's jitter rather than all made at start.
+ */
+function periodicDue(i: RefreshInput, lastRefreshMs: number): number | undefined {
+  const due = nextDue(i.spec, Math.max(lastRefreshMs, i.lastCheckMs ?? -Infinity), i.key);
+  if (due === undefined || i.lastCheckMs !== undefined || i.startedAtMs === undefined) return due;
+  if (i.spec.refreshSchedule || due >= i.startedAtMs) return due;
+  return spreadAfter(i.startedAtMs, i.spec.refreshIntervalMs, i.key);
 }
 
 /** Next periodic refresh after a success at `lastMs`: cron schedule if set, else the jittered interval. */

@@ -5,7 +5,14 @@ import { ES_REASON } from '../../api/constants';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
 import { nextDue } from './refresh';
 import { requeueForRefresh, type Failure } from './retry-policy';
-import { nextStatus, readyCondition, statusEqual, type ReadyState } from './status';
+import {
+  isoSecondsOf as isoSeconds,
+  nextStatus,
+  readyCondition,
+  refreshTimeAfterCheck,
+  statusEqual,
+  type ReadyState,
+} from './status';
 import type { Normalized } from './spec';
 import type { ReconcileDeps } from './deps';
 
@@ -20,10 +27,7 @@ export interface SyncContext {
   now: number;
 }
 
-/** metav1.Time has one-second resolution. */
-export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { isoSecondsOf as isoSeconds } from './status';
 
 /** When to reconcile again after success at `now`: the next periodic refresh, if any. */
 export function untilNextRefresh(ctx: SyncContext, spec: Normalized): Decision {
@@ -36,21 +40,33 @@ function successMessage(spec: Normalized): string {
     : 'Secret was synced';
 }
 
-/** Ready=True with this refresh's time, then wait for the next periodic refresh (if any). */
+/**
+ * Ready=True, then wait for the next periodic refresh (if any). The check is remembered in memory;
+ * status.refreshTime moves only as refreshTimeAfterCheck says (on a change, or the heartbeat).
+ */
 export async function reportSynced(
   ctx: SyncContext,
   spec: Normalized,
   syncedVersion: string,
+  secretWritten: boolean,
 ): Promise<Decision> {
-  await setStatus(
-    ctx,
-    { status: 'True', reason: ES_REASON.SecretSynced, message: successMessage(spec) },
-    {
-      refreshTime: isoSeconds(ctx.now),
-      syncedResourceVersion: syncedVersion,
-      bindingName: spec.creationPolicy === 'None' ? undefined : spec.targetName,
-    },
-  );
+  const { deps, es, key, now } = ctx;
+  const ready: ReadyState = { status: 'True', reason: ES_REASON.SecretSynced, message: successMessage(spec) };
+  const synced = {
+    syncedResourceVersion: syncedVersion,
+    bindingName: spec.creationPolicy === 'None' ? undefined : spec.targetName,
+  };
+  const refreshTime = refreshTimeAfterCheck({
+    current: es.status,
+    ready,
+    synced,
+    nowMs: now,
+    secretWritten,
+    heartbeatMs: deps.refreshTimeHeartbeatMs ?? 0,
+  });
+  deps.memory.rememberCheck(key, now);
+  deps.onChecked?.(es, now);
+  await setStatus(ctx, ready, { ...synced, refreshTime });
   return untilNextRefresh(ctx, spec);
 }
 

@@ -82,6 +82,34 @@ export function nextStatus(
   };
 }
 
+/**
+ * status.refreshTime after a successful check at `nowMs`. It moves when the status changes anyway
+ * or the Secret was written; otherwise only once the heartbeat has passed since it last moved, so
+ * a refresh that changes nothing writes nothing (0 apiserver writes per idle cycle). A heartbeat
+ * of 0 moves it on every refresh, as ESO does.
+ */
+export function refreshTimeAfterCheck(i: {
+  current: ExternalSecretStatus | undefined;
+  ready: ReadyState;
+  synced: { syncedResourceVersion: string; bindingName?: string };
+  nowMs: number;
+  secretWritten: boolean;
+  heartbeatMs: number;
+}): string {
+  const now = isoSecondsOf(i.nowMs);
+  const kept = i.current?.refreshTime;
+  if (!kept || i.secretWritten || i.heartbeatMs <= 0) return now;
+  const keptMs = Date.parse(kept);
+  if (!(i.nowMs - keptMs < i.heartbeatMs)) return now;
+  const unchanged = nextStatus(i.current, i.ready, now, { ...i.synced, refreshTime: kept });
+  return statusEqual(i.current, unchanged) ? kept : now;
+}
+
+/** metav1.Time has one-second resolution. */
+export function isoSecondsOf(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 export function statusEqual(a: ExternalSecretStatus | undefined, b: ExternalSecretStatus): boolean {
   return JSON.stringify(canonical(a ?? {})) === JSON.stringify(canonical(b));
 }

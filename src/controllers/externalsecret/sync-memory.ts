@@ -10,9 +10,25 @@ export class SyncMemory {
   private readonly hashes = new Map<string, string>();
   private readonly versions = new Map<string, string>();
   private readonly refreshRequests = new Map<string, RefreshRequest>();
+  private readonly checks = new Map<string, number>();
 
-  /** `planned`: the fetch plan checks version tags, so version fingerprints are kept. */
-  constructor(readonly planned: boolean) {}
+  /**
+   * `planned`: the fetch plan checks version tags, so version fingerprints are kept.
+   * `startedAtMs`: when this process started remembering (checks overdue then are spread).
+   */
+  constructor(
+    readonly planned: boolean,
+    readonly startedAtMs?: number,
+  ) {}
+
+  /** When this process last checked the sources successfully (status.refreshTime may be older). */
+  lastCheckMs(key: string): number | undefined {
+    return this.checks.get(key);
+  }
+
+  rememberCheck(key: string, atMs: number): void {
+    this.checks.set(key, atMs);
+  }
 
   /** Content hash of the last Secret this process wrote or confirmed. */
   lastHash(key: string): string | undefined {
@@ -53,5 +69,6 @@ export class SyncMemory {
     this.hashes.delete(key);
     this.versions.delete(key);
     this.refreshRequests.delete(key);
+    this.checks.delete(key);
   }
 }

@@ -29,6 +29,7 @@ import type { Decision } from '../../../src/runtime/decision';
 import { fakeReconcileDeps, type FakeRecord } from '../../support/reconcile-deps';
 import { enc, ES_NAME, ES_UID, externalSecret, NS } from './helpers';
 import { SyncMemory } from '../../../src/controllers/externalsecret/sync-memory';
+import { spreadAfter } from '../../../src/runtime/scheduler';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
@@ -76,6 +77,7 @@ interface World {
   cached: Map<string, LeanSecret>;
   memory: SyncMemory;
   controllerClass?: string;
+  refreshTimeHeartbeatMs?: number;
   /** Refuses Secret writes with this error. */
   refuseWrites?: Error;
   /** The ExternalSecret's status, carried from one reconcile to the next as its informer would. */
@@ -133,6 +135,7 @@ async function reconcile(w: World): Promise<{ decision: Decision; record: FakeRe
     },
     controllerClass: w.controllerClass,
     memory: w.memory,
+    refreshTimeHeartbeatMs: w.refreshTimeHeartbeatMs,
   });
   const decision = await reconcileExternalSecret(deps, NS, ES_NAME);
   w.status = record.current().status;
@@ -201,7 +204,7 @@ const ROWS: Row[] = [
     ready: 'True SecretSynced',
     message: /^Secret was synced$/,
     writes: [`create ${ES_NAME}`],
-    events: ['Normal Created'],
+    events: [],
     syncs: ['synced'],
     then: (w) => {
       expect(w.memory.lastHash(KEY)).toBe(w.cached.get(ES_NAME)!.contentHash);
@@ -278,6 +281,19 @@ const ROWS: Row[] = [
     events: [],
     syncs: [],
     then: (w) => expect(w.provider.reads).toBe(1),
+  },
+  {
+    name: 'a deleted target Secret is created again, with an Event (unlike the first sync)',
+    afterSync: (w) => {
+      w.clock.advance(MIN);
+      w.secrets.delete(ES_NAME);
+      w.cached.delete(ES_NAME);
+    },
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    writes: [`create ${ES_NAME}`],
+    events: ['Normal Created'],
+    syncs: ['synced'],
   },
   {
     name: 'a rotation event refreshes at once, and is taken',
@@ -539,5 +555,75 @@ describe('rotation latency', () => {
     w.provider.failReads = new UnavailableError('down');
     const failed = await reconcile(w);
     expect([failed.record.syncs, failed.record.rotationMs]).toEqual([['error'], []]);
+  });
+});
+
+describe('idle refreshes write nothing (refresh-time heartbeat)', () => {
+  const HOUR = 60 * MIN;
+  const refreshMs = HOUR; // the default refreshInterval
+  const idle = async (w: World) => {
+    w.clock.advance(refreshMs);
+    return reconcile(w);
+  };
+
+  test('a due refresh that finds nothing changed patches no status, and remembers the check in memory', async () => {
+    const w = world();
+    w.refreshTimeHeartbeatMs = 6 * HOUR;
+    await reconcile(w);
+    const synced = w.status!.refreshTime;
+    const { record } = await idle(w);
+    expect([record.statuses.length, record.writes, record.syncs]).toEqual([0, [], ['unchanged']]);
+    expect(w.status!.refreshTime).toBe(synced);
+    expect(w.memory.lastCheckMs(KEY)).toBe(w.clock.now());
+  });
+
+  test('the next check is timed from the check in memory, not from the older refreshTime', async () => {
+    const w = world();
+    w.refreshTimeHeartbeatMs = 6 * HOUR;
+    await reconcile(w);
+    await idle(w);
+    const { decision } = await reconcile(w);
+    expect(summary(decision, w)).toBe('done until next refresh');
+  });
+
+  test('refreshTime moves once the heartbeat has passed', async () => {
+    const w = world();
+    w.refreshTimeHeartbeatMs = 2 * HOUR;
+    await reconcile(w);
+    expect((await idle(w)).record.statuses.length).toBe(0);
+    const { record } = await idle(w);
+    expect(record.statuses.length).toBe(1);
+    expect(Date.parse(w.status!.refreshTime!)).toBe(w.clock.now());
+  });
+
+  test('a refresh that writes the Secret moves refreshTime at once', async () => {
+    const w = world();
+    w.refreshTimeHeartbeatMs = 6 * HOUR;
+    await reconcile(w);
+    w.provider.data.set('db-password', 'rotated');
+    const { record } = await idle(w);
+    expect(record.writes).toEqual([`update ${ES_NAME}`]);
+    expect(Date.parse(w.status!.refreshTime!)).toBe(w.clock.now());
+  });
+
+  test('without a heartbeat every refresh moves refreshTime, as ESO does', async () => {
+    const w = world();
+    await reconcile(w);
+    const { record } = await idle(w);
+    expect(record.statuses.length).toBe(1);
+    expect(Date.parse(w.status!.refreshTime!)).toBe(w.clock.now());
+  });
+
+  test('a restarted process spreads checks that were overdue when it started over one interval', async () => {
+    const w = world();
+    w.refreshTimeHeartbeatMs = 6 * HOUR;
+    await reconcile(w);
+    w.clock.advance(3 * HOUR);
+    w.memory = new SyncMemory(true, w.clock.now());
+    const { decision, record } = await reconcile(w);
+    expect([record.statuses.length, record.syncs, w.provider.reads]).toEqual([0, [], 1]);
+    expect(decision.kind === 'done' && decision.requeueAfterMs).toBe(
+      spreadAfter(w.clock.now(), refreshMs, KEY) - w.clock.now(),
+    );
   });
 });

@@ -6,6 +6,7 @@ import {
   nextStatus,
   readyCondition,
   readyLabels,
+  refreshTimeAfterCheck,
   statusEqual,
   syncedResourceVersion,
   type ReadyState,
@@ -248,4 +249,41 @@ describe('readyLabels', () => {
         'SecretSynced',
       ),
     ).toMatchObject({ store_kind: 'ClusterSecretStore', store: 'c' }));
+});
+
+describe('refreshTimeAfterCheck', () => {
+  const T = Date.parse('2026-03-02T10:00:00Z');
+  const HOUR = 3_600_000;
+  const synced = { syncedResourceVersion: '1-abc', bindingName: 'db' };
+  const ready = { status: 'True' as const, reason: 'SecretSynced', message: 'Secret was synced' };
+  const current = nextStatus(undefined, ready, '2026-03-02T10:00:00Z', {
+    ...synced,
+    refreshTime: '2026-03-02T10:00:00Z',
+  });
+  const at = (ms: number, over: Partial<Parameters<typeof refreshTimeAfterCheck>[0]> = {}) =>
+    refreshTimeAfterCheck({
+      current,
+      ready,
+      synced,
+      nowMs: ms,
+      secretWritten: false,
+      heartbeatMs: 6 * HOUR,
+      ...over,
+    });
+
+  test('kept while nothing changes and the heartbeat has not passed', () => {
+    expect(at(T + 5 * HOUR)).toBe('2026-03-02T10:00:00Z');
+  });
+  test('moved at the heartbeat, on a Secret write, or with heartbeat 0', () => {
+    expect(at(T + 6 * HOUR)).toBe('2026-03-02T16:00:00Z');
+    expect(at(T + HOUR, { secretWritten: true })).toBe('2026-03-02T11:00:00Z');
+    expect(at(T + HOUR, { heartbeatMs: 0 })).toBe('2026-03-02T11:00:00Z');
+  });
+  test('moved when the status changes anyway (condition, syncedResourceVersion, first sync)', () => {
+    expect(at(T + HOUR, { ready: { ...ready, message: 'other' } })).toBe('2026-03-02T11:00:00Z');
+    expect(at(T + HOUR, { synced: { ...synced, syncedResourceVersion: '2-def' } })).toBe(
+      '2026-03-02T11:00:00Z',
+    );
+    expect(at(T + HOUR, { current: undefined })).toBe('2026-03-02T11:00:00Z');
+  });
 });
