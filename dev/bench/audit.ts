@@ -1,5 +1,5 @@
 // Counts apiserver writes server-side from the testbed's audit log (JSON lines, Metadata level,
-// writes to Secrets, ExternalSecret status and Deployments only; see AUDIT_POLICY in
+// writes to Secrets, ExternalSecret status, Events and Deployments only; see AUDIT_POLICY in
 // dev/testbed/index.ts). Followed by offset; each event is kept in a slim form.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { sleep } from './util';
@@ -9,7 +9,7 @@ export interface AuditEntry {
   t: number;
   user: string;
   verb: string;
-  /** `secrets`, `externalsecrets/status`, `deployments`. */
+  /** `secrets`, `externalsecrets/status`, `deployments`, `events`. */
   resource: string;
   namespace: string;
   name: string;
@@ -23,6 +23,8 @@ export interface WriteCounts {
   status: number;
   /** patch/update of Deployments (the rollout controller's records and restarts). */
   deployments: number;
+  /** create/patch of Events (core or events.k8s.io). */
+  events: number;
   /** Of all the above, answered with an error (conflicts, 422…). */
   failed: number;
 }
@@ -95,13 +97,14 @@ export class AuditLog {
 
   /** Writes by `user` in `namespace` received in [from, to); `names` narrows to some objects. */
   count(q: { user: string; namespace: string; from: number; to: number; names?: (n: string) => boolean }) {
-    const c: WriteCounts = { secrets: 0, status: 0, deployments: 0, failed: 0 };
+    const c: WriteCounts = { secrets: 0, status: 0, deployments: 0, events: 0, failed: 0 };
     for (const e of this.entries) {
       if (e.user !== q.user || e.namespace !== q.namespace || e.t < q.from || e.t >= q.to) continue;
       if (q.names && !q.names(e.name)) continue;
       if (e.resource === 'secrets') c.secrets++;
       else if (e.resource === 'externalsecrets/status') c.status++;
       else if (e.resource === 'deployments') c.deployments++;
+      else if (e.resource === 'events') c.events++;
       else continue;
       if (e.code >= 400) c.failed++;
     }

@@ -144,6 +144,24 @@ export class ControllerProcess {
     }
   }
 
+  /**
+   * ExternalSecret refreshes that reached the sources (synced or found unchanged), from the
+   * controller's counter: a refresh that changes nothing writes nothing the benchmark could watch.
+   */
+  async refreshCount(): Promise<number | undefined> {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${this.opts.metricsPort}/metrics`)).text();
+      let n = 0;
+      for (const m of text.matchAll(
+        /^secretsync_externalsecret_syncs_total\{result="(?:synced|unchanged)"\} (\S+)/gm,
+      ))
+        n += Number(m[1]);
+      return n;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Current and peak resident set size, in bytes. */
   rss(): Rss {
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');

@@ -1,6 +1,7 @@
 // Renders the results as Markdown: one table per scenario (rows = figures, columns = shape ×
 // {planned, naive, ours/naive}), and the issue's targets with how far each one is from being met.
 import { availableParallelism } from 'node:os';
+import type { WriteCounts } from './audit';
 import { fmt, percentile, ratio, MB } from './util';
 import type { BenchOptions, Mode, Provider, Shape, VariantResult } from './variant';
 
@@ -62,6 +63,12 @@ export function coldRows(): Row[] {
     { label: '… metadata calls', get: (r) => r.cold?.calls.metadata },
     { label: 'Secret writes (audit)', get: (r) => r.cold?.writes.secrets },
     { label: 'ExternalSecret status writes (audit)', get: (r) => r.cold?.writes.status },
+    { label: 'Event writes (audit)', get: (r) => r.cold?.writes.events },
+    {
+      label: 'apiserver writes per ExternalSecret (Secret + status + Events)',
+      get: (r) => (r.cold ? allWrites(r.cold.writes) / r.shape.n : undefined),
+      digits: 2,
+    },
     {
       label: 'machine CPU busy during the converge (cores, of all the machine has)',
       get: (r) => r.cold?.machine?.busyCores,
@@ -72,6 +79,10 @@ export function coldRows(): Row[] {
       get: (r: VariantResult) => componentCpu(r, c),
     })),
   ];
+}
+
+function allWrites(w: WriteCounts): number {
+  return w.secrets + w.status + w.events + w.deployments;
 }
 
 function componentCpu(r: VariantResult, prefix: string): number | undefined {
@@ -91,6 +102,7 @@ export function idleRows(): Row[] {
     { label: '… metadata calls per cycle', get: (r) => perCycle(r.idle?.calls.metadata, r) },
     { label: 'Secret writes per cycle (audit)', get: (r) => perCycle(r.idle?.writes.secrets, r) },
     { label: 'status writes per cycle (audit)', get: (r) => perCycle(r.idle?.writes.status, r) },
+    { label: 'Event writes per cycle (audit)', get: (r) => perCycle(r.idle?.writes.events, r) },
     { label: 'provider calls, busiest second', get: (r) => r.idle?.peakPerSecond },
     { label: 'provider calls per second, mean', get: (r) => r.idle?.meanPerSecond },
   ];
@@ -362,17 +374,24 @@ export function targets(
     });
   }
 
-  // Secret writes when idle.
+  // Apiserver writes when idle (status.refreshTime moves only at the heartbeat).
   for (const r of results.filter((x) => x.mode === 'planned' && x.idle)) {
-    const w = r.idle!.writes.secrets;
+    const w = r.idle!.writes;
+    const all = allWrites(w);
     v.push({
-      target: `0 Secret writes when idle (${r.provider}, N=${r.shape.n}, M=${r.shape.m})`,
-      measured: `${w} Secret writes; ${r.idle!.writes.status} status writes over ${r.idle!.cycles.toFixed(2)} cycles`,
-      verdict: w === 0 ? 'met' : `missed by ${w}`,
-      why:
-        w === 0
-          ? 'status writes are not Secret writes: each periodic refresh patches status.refreshTime once (as ESO does); that is the remaining apiserver write load'
-          : undefined,
+      target: `0 apiserver writes per idle cycle (${r.provider}, N=${r.shape.n}, M=${r.shape.m})`,
+      measured: `${w.secrets} Secret, ${w.status} status, ${w.events} Event writes over ${r.idle!.cycles.toFixed(2)} cycles`,
+      verdict: all === 0 ? 'met' : `missed by ${all}`,
+    });
+  }
+
+  // Writes on first sync.
+  for (const r of results.filter((x) => x.mode === 'planned' && x.cold)) {
+    const perEs = allWrites(r.cold!.writes) / r.shape.n;
+    v.push({
+      target: `2.0 apiserver writes per ExternalSecret on first sync (${r.provider}, N=${r.shape.n}, M=${r.shape.m})`,
+      measured: `${perEs.toFixed(2)} (${r.cold!.writes.secrets} Secret, ${r.cold!.writes.status} status, ${r.cold!.writes.events} Event writes; ${r.cold!.writes.failed} refused)`,
+      verdict: perEs <= 2 ? 'met' : `missed by ${(perEs - 2).toFixed(2)}`,
     });
   }
 

@@ -447,10 +447,16 @@ export class Variant {
     const windowMs = this.opts.idleCycles * this.opts.refreshMs;
     this.env.progress(`  idle cycle: watching ${windowMs / 1000}s`);
     const from = Date.now();
+    const count0 = await this.ctl!.refreshCount();
     await sleep(windowMs);
     const to = Date.now();
+    const count1 = await this.ctl!.refreshCount();
     await this.env.audit.settle();
-    const refreshes = this.refreshes.filter((t) => t >= from && t < to).length;
+    // The controller's count: idle refreshes write nothing, so the watch sees none of them.
+    const refreshes =
+      count0 !== undefined && count1 !== undefined
+        ? count1 - count0
+        : this.refreshes.filter((t) => t >= from && t < to).length;
     const calls = this.calls.between(from, to);
     const perSecond = new Map<number, number>();
     for (const c of calls) {

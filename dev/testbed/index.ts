@@ -65,7 +65,9 @@ rules:
     verbs: [create, update, patch, delete]
     resources:
       - group: ''
-        resources: [secrets]
+        resources: [secrets, events]
+      - group: events.k8s.io
+        resources: [events]
       - group: external-secrets.io
         resources: [externalsecrets/status]
       - group: apps
