@@ -225,12 +225,16 @@ function lastRefreshMs(es: ExternalSecret): number | undefined {
   return es.status?.refreshTime ? Date.parse(es.status.refreshTime) : undefined;
 }
 
-/** The last successful check: this process's memory, else status.refreshTime (which may be older). */
-function lastCheckMs(ctx: SyncContext): number | undefined {
-  const fromStatus = lastRefreshMs(ctx.es);
+/**
+ * Version tags fetched after this time count as this ExternalSecret's own check: after its last
+ * check in this process, else after status.refreshTime (whole seconds, hence the extra second),
+ * else within the last interval.
+ */
+function tagsFreshAfterMs(ctx: SyncContext, spec: Normalized): number {
   const inMemory = ctx.deps.memory.lastCheckMs(ctx.key);
-  if (inMemory === undefined) return fromStatus;
-  return fromStatus === undefined ? inMemory : Math.max(inMemory, fromStatus);
+  if (inMemory !== undefined) return inMemory;
+  const fromStatus = lastRefreshMs(ctx.es);
+  return fromStatus !== undefined ? fromStatus + 1000 : ctx.now - spec.refreshIntervalMs;
 }
 
 /** Phase 4 input: plain values only (decideRefresh is pure). */
@@ -295,15 +299,13 @@ async function checkVersionTags(
   refresh: RefreshDecision,
   clientFor: ClientFor,
 ): Promise<TagCheck | Failure> {
-  const { deps, es, key, now } = ctx;
+  const { deps, es, key } = ctx;
   if (!deps.memory.planned) return { tagsFirst: false, unchanged: false };
   const due = refresh.reason === RefreshReason.Due;
   const tagsFirst = due || (await tagsBeforePayloads(es.spec, clientFor).catch(() => true));
   if (!tagsFirst) return { tagsFirst, unchanged: false };
-  // A tag another ExternalSecret fetched since this one last looked is as good as asking again
-  // (status.refreshTime has whole seconds, hence the extra second).
-  const last = lastCheckMs(ctx);
-  const fetchedAfterMs = last !== undefined ? last + 1000 : now - spec.refreshIntervalMs;
+  // A tag another ExternalSecret fetched since this one last looked is as good as asking again.
+  const fetchedAfterMs = tagsFreshAfterMs(ctx, spec);
   let versions: string | undefined;
   try {
     versions = await sourceVersions(es.spec, clientFor, fetchedAfterMs);
