@@ -11,6 +11,12 @@ import { validateCron, validateSyncWindows } from '../../runtime/cron';
 import { done, retry, type Decision } from '../../runtime/decision';
 import type { NoSecretError } from '../../providers/core/errors';
 import { buildDesired } from './desired';
+import {
+  NO_TEMPLATE_SOURCES,
+  TemplateSourceMissing,
+  templateSourceRefs,
+  type TemplateSources,
+} from './template-from';
 import { fetchValues, sourceVersions, tagsBeforePayloads, type ClientFor } from './fetch';
 import { decideRefresh, RefreshReason, type RefreshDecision, type TargetState } from './refresh';
 import { readyCondition, syncedResourceVersion } from './status';
@@ -72,10 +78,12 @@ export async function reconcileExternalSecret(
     return reportSynced(ctx, spec, syncedVersion);
   }
 
+  const sources = await readTemplateSources(ctx);
+  if (isFailure(sources)) return reportFailure(ctx, sources, spec);
   const values = await fetchSourceValues(ctx, clientFor);
   if (isFailure(values)) return reportFailure(ctx, values, spec);
   if ('remoteGone' in values) return applyDeletionPolicy(ctx, spec, values.remoteGone);
-  const planned = await planWriteAgainstLive(ctx, spec, target, values);
+  const planned = await planWriteAgainstLive(ctx, spec, target, values, sources);
   if (isFailure(planned)) return reportFailure(ctx, planned, spec);
   const written = await writeTargetSecret(ctx, spec, planned);
   if (isFailure(written)) return reportFailure(ctx, written, spec);
@@ -305,6 +313,37 @@ async function checkVersionTags(
   return { tagsFirst, versions, unchanged };
 }
 
+/**
+ * Phase 6a: the ConfigMaps and Secrets templateFrom names, read now (a GET each, before any
+ * provider call, so a missing one costs none). They are never cached: the controller watches for
+ * their changes only to re-render (controller.ts), so a value is held only while it renders.
+ */
+async function readTemplateSources(ctx: SyncContext): Promise<TemplateSources | Failure> {
+  const { deps, es, ns } = ctx;
+  const refs = templateSourceRefs(es);
+  if (refs.length === 0) return NO_TEMPLATE_SOURCES;
+  const sources: TemplateSources = { configMaps: new Map(), secrets: new Map() };
+  try {
+    for (const { kind, name } of refs) {
+      if (kind === 'ConfigMap') {
+        const cm = await deps.readConfigMap(ns, name);
+        if (!cm) throw new TemplateSourceMissing(`ConfigMap ${ns}/${name} not found`);
+        sources.configMaps.set(name, cm.data ?? {});
+      } else {
+        const secret = await deps.readSecret(ns, name);
+        if (!secret) throw new TemplateSourceMissing(`Secret ${ns}/${name} not found`);
+        const data = Object.entries(secret.data ?? {}).map(
+          ([k, v]) => [k, Buffer.from(v, 'base64')] as const,
+        );
+        sources.secrets.set(name, new Map(data));
+      }
+    }
+  } catch (err) {
+    return knownFailure(err, failureFor('sources', err));
+  }
+  return sources;
+}
+
 /** Phase 6: every value the spec asks for; or the failure; or the confirmed absence of a remote key. */
 async function fetchSourceValues(
   ctx: SyncContext,
@@ -332,10 +371,11 @@ async function planWriteAgainstLive(
   spec: Normalized,
   target: TargetView,
   values: Map<string, Uint8Array>,
+  sources: TemplateSources,
 ): Promise<PlannedWrite | Failure> {
   const { deps, es, ns, name } = ctx;
   try {
-    const desired = buildDesired(es, spec.targetName, values);
+    const desired = buildDesired(es, spec.targetName, values, sources);
     const planAgainst = (live: V1Secret | undefined) =>
       planWrite({
         policy: spec.creationPolicy,
