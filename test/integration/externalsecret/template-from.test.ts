@@ -121,11 +121,17 @@ test('a changed template file in the overlay (a new generated name) re-renders t
       apiVersion: 'kustomize.config.k8s.io/v1beta1',
       kind: 'Kustomization',
       resources: [relative(dir, join(example, 'base'))],
-      configMapGenerator: [{ name: 'db-config', behavior: 'replace', files: ['config.yaml', 'env.yaml'] }],
+      configMapGenerator: [
+        {
+          name: 'db-config',
+          behavior: 'replace',
+          files: ['config.yaml=config.yaml.tmpl', 'env.yaml=env.yaml.tmpl'],
+        },
+      ],
     }),
   );
-  writeFileSync(join(dir, 'config.yaml'), 'host: db.prod.internal\npassword: {{ .password }}\n');
-  writeFileSync(join(dir, 'env.yaml'), 'DB_HOST: db.prod.internal\nDB_PORT: 5432\nDB_TLS: on\n');
+  writeFileSync(join(dir, 'config.yaml.tmpl'), 'host: db.prod.internal\npassword: {{ .password }}\n');
+  writeFileSync(join(dir, 'env.yaml.tmpl'), 'DB_HOST: db.prod.internal\nDB_PORT: 5432\nDB_TLS: on\n');
   const before = (await readEs(ns, 'db-config')).spec.target!.template!.templateFrom![0]!.configMap!.name;
   const objs = await rendered(dir);
   const cm = objs.find((o) => o.kind === 'ConfigMap')!;
