@@ -142,6 +142,7 @@ export class ExternalSecretController {
   private readonly templateIndex = new ManyToMany();
   /** Change triggers for templateFrom sources; started when the first ExternalSecret uses one. */
   private templateSources?: Record<TemplateSourceKind, Informer<string>>;
+  private stopping = false;
   private readonly clients: ProviderClients<PlannedClient>;
   /** Store validation, status and rotation events: leader only, started and stopped by run.ts. */
   readonly secretStores: SecretStoreController;
@@ -291,7 +292,7 @@ export class ExternalSecretController {
    * only once an ExternalSecret uses templateFrom: clusters that do not use it pay nothing.
    */
   private watchTemplateSources(): void {
-    if (this.templateSources) return;
+    if (this.templateSources || this.stopping) return;
     const namespace = this.opts.namespace || undefined;
     const inform = (kind: TemplateSourceKind) => {
       const inf = new Informer<string>(this.opts.kc, {
@@ -401,6 +402,7 @@ export class ExternalSecretController {
 
   /** Stops the workers, then the informers; the clients close once no reconcile can ask again. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.queue.shutdown();
     await this.workers;
     await Promise.all([
