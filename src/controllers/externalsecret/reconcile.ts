@@ -1,5 +1,6 @@
 // One reconcile of one ExternalSecret, as named phases: check the spec, resolve the stores, decide
-// whether to refresh, check version tags, fetch, plan the write, write, remember. I/O goes through
+// whether to refresh, read templateFrom sources, check version tags, fetch, plan the write, write,
+// remember. I/O goes through
 // `deps` (the apiserver and providers at the edges); the decisions are the pure functions beside
 // this file, and what each failure means is one table (retry-policy.ts). A provider failure never
 // touches the last good Secret.
@@ -13,6 +14,7 @@ import type { NoSecretError } from '../../providers/core/errors';
 import { buildDesired } from './desired';
 import {
   NO_TEMPLATE_SOURCES,
+  sourcesFingerprint,
   TemplateSourceMissing,
   templateSourceRefs,
   type TemplateSources,
@@ -71,15 +73,15 @@ export async function reconcileExternalSecret(
   if (!refresh.refresh) return waitForNextCheck(ctx, target, refresh);
 
   const clientFor: ClientFor = async (ref) => deps.client(await stores.resolve(ref), ns);
-  const tags = await checkVersionTags(ctx, spec, refresh, clientFor);
+  const sources = await readTemplateSources(ctx);
+  if (isFailure(sources)) return reportFailure(ctx, sources, spec);
+  const tags = await checkVersionTags(ctx, spec, refresh, clientFor, sourcesFingerprint(sources));
   if (isFailure(tags)) return reportFailure(ctx, tags, spec);
   if (tags.unchanged) {
     deps.onSync?.('unchanged');
     return reportSynced(ctx, spec, syncedVersion);
   }
 
-  const sources = await readTemplateSources(ctx);
-  if (isFailure(sources)) return reportFailure(ctx, sources, spec);
   const values = await fetchSourceValues(ctx, clientFor);
   if (isFailure(values)) return reportFailure(ctx, values, spec);
   if ('remoteGone' in values) return applyDeletionPolicy(ctx, spec, values.remoteGone);
@@ -277,6 +279,8 @@ function waitForNextCheck(ctx: SyncContext, target: TargetView, refresh: Refresh
 interface TagCheck {
   /** Tags were read before the payloads (else the payload reads record them). */
   tagsFirst: boolean;
+  /** The templateFrom sources' digest, joined to the tags (template-from.ts). */
+  fingerprint: string;
   versions?: string;
   /** A periodic refresh whose sources' tags did not move: nothing to fetch or write. */
   unchanged: boolean;
@@ -292,12 +296,13 @@ async function checkVersionTags(
   spec: Normalized,
   refresh: RefreshDecision,
   clientFor: ClientFor,
+  fingerprint: string,
 ): Promise<TagCheck | Failure> {
   const { deps, es, key, now } = ctx;
-  if (!deps.memory.planned) return { tagsFirst: false, unchanged: false };
+  if (!deps.memory.planned) return { tagsFirst: false, fingerprint, unchanged: false };
   const due = refresh.reason === RefreshReason.Due;
   const tagsFirst = due || (await tagsBeforePayloads(es.spec, clientFor).catch(() => true));
-  if (!tagsFirst) return { tagsFirst, unchanged: false };
+  if (!tagsFirst) return { tagsFirst, fingerprint, unchanged: false };
   // A tag another ExternalSecret fetched since this one last looked is as good as asking again
   // (status.refreshTime has whole seconds, hence the extra second).
   const last = lastRefreshMs(es);
@@ -305,18 +310,20 @@ async function checkVersionTags(
   let versions: string | undefined;
   try {
     versions = await sourceVersions(es.spec, clientFor, fetchedAfterMs);
+    if (versions !== undefined) versions += fingerprint;
   } catch (err) {
     const outcome = failureFor('tags', err);
     if (isFailure(outcome)) return outcome;
   }
   const unchanged = due && versions !== undefined && versions === deps.memory.lastVersions(key);
-  return { tagsFirst, versions, unchanged };
+  return { tagsFirst, fingerprint, versions, unchanged };
 }
 
 /**
- * Phase 6a: the ConfigMaps and Secrets templateFrom names, read now (a GET each, before any
- * provider call, so a missing one costs none). They are never cached: the controller watches for
- * their changes only to re-render (controller.ts), so a value is held only while it renders.
+ * Phase 4b: the ConfigMaps and Secrets templateFrom names, read now (a GET each, before any
+ * provider call, so a missing one costs none; their digest joins the version tags). They are never
+ * cached: the controller watches for their changes only to re-render (controller.ts), so a value
+ * is held only while it renders.
  */
 async function readTemplateSources(ctx: SyncContext): Promise<TemplateSources | Failure> {
   const { deps, es, ns } = ctx;
@@ -474,7 +481,10 @@ async function rememberSync(
   // read shared with this ExternalSecret may have arrived up to SHARE_HOLD_MS before it started.
   let versions = tags.versions;
   if (deps.memory.planned && !tags.tagsFirst)
-    versions = await sourceVersions(es.spec, clientFor, now - SHARE_HOLD_MS - 1).catch(() => undefined);
+    versions = await sourceVersions(es.spec, clientFor, now - SHARE_HOLD_MS - 1).then(
+      (v) => (v === undefined ? v : v + tags.fingerprint),
+      () => undefined,
+    );
   if (versions !== undefined) deps.memory.rememberVersions(key, versions);
 }
 

@@ -5,6 +5,7 @@
 // this file names them and renders them. Messages never contain template output or values.
 import type { ExternalSecret, TemplateFrom } from '../../api/generated';
 import { ES_REASON } from '../../api/constants';
+import { contentHash } from '../../api/hash';
 import { bytesToGoString, renderedBytes, renderTemplate, TemplateError } from '../../gocompat/template';
 import { StringMapError, unmarshalStringMap } from '../../gocompat/yaml-string-map';
 import { decode, type DecodingStrategy } from './decoding';
@@ -18,6 +19,21 @@ export interface TemplateSources {
 }
 
 export const NO_TEMPLATE_SOURCES: TemplateSources = { configMaps: new Map(), secrets: new Map() };
+
+/**
+ * A digest of every source's content, '' when there are none: joined to the remote version tags,
+ * so that a periodic refresh whose tags did not move still renders when a template did (an edit
+ * the watch could not report: made before it started). Kept in memory only.
+ */
+export function sourcesFingerprint(s: TemplateSources): string {
+  if (s.configMaps.size === 0 && s.secrets.size === 0) return '';
+  const flat: Record<string, Uint8Array> = {};
+  for (const [name, data] of s.configMaps)
+    for (const [k, v] of Object.entries(data)) flat[`ConfigMap/${name}/${k}`] = Buffer.from(v, 'utf8');
+  for (const [name, data] of s.secrets) for (const [k, v] of data) flat[`Secret/${name}/${k}`] = v;
+  // Names of empty sources count too (an empty ConfigMap differs from none).
+  return `|templates:${contentHash(flat, [...s.configMaps.keys(), '/', ...s.secrets.keys()].join(','))}`;
+}
 
 /** Which part of the Secret a rendered entry goes to (ESO compares case-insensitively). */
 export type TemplateTarget = 'data' | 'labels' | 'annotations';

@@ -371,6 +371,40 @@ const ROWS: Row[] = [
     then: (w) => expect(w.provider.reads).toBe(1),
   },
   {
+    name: 'due, tags unchanged, templateFrom sources unchanged: no payload read, no write',
+    given: (w) => {
+      fromConfigMap(w);
+      w.configMaps.set('tpl', { metadata: { name: 'tpl' }, data: { conf: 'pw={{ .password }}' } });
+    },
+    afterSync: (w) => w.clock.advance(61 * MIN),
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    writes: [],
+    events: [],
+    syncs: ['unchanged'],
+    then: (w) => expect(w.provider.reads).toBe(1),
+  },
+  {
+    name: 'due, tags unchanged, a templateFrom ConfigMap changed (unseen by the watch): rendered again',
+    given: (w) => {
+      fromConfigMap(w);
+      w.configMaps.set('tpl', { metadata: { name: 'tpl' }, data: { conf: 'pw={{ .password }}' } });
+    },
+    afterSync: (w) => {
+      w.clock.advance(61 * MIN);
+      w.configMaps.set('tpl', { metadata: { name: 'tpl' }, data: { conf: 'password={{ .password }}' } });
+    },
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    writes: [`update ${ES_NAME}`],
+    events: ['Normal Updated'],
+    syncs: ['synced'],
+    then: (w) =>
+      expect(w.secrets.get(ES_NAME)?.data).toEqual({
+        conf: Buffer.from('password=s3cr3t').toString('base64'),
+      }),
+  },
+  {
     name: 'due, tags moved: fetched and updated',
     afterSync: (w) => {
       w.clock.advance(61 * MIN);
