@@ -118,6 +118,8 @@ export const ES_REASON = {
   StoreNotAllowed: 'StoreNotAllowed',
   RemoteKeyNotFound: 'RemoteKeyNotFound',
   TemplateError: 'TemplateError',
+  /** A ConfigMap or Secret named by templateFrom (or one of its keys) is missing. */
+  TemplateSourceNotFound: 'TemplateSourceNotFound',
   SecretNotOwned: 'SecretNotOwned',
   UnsupportedField: 'UnsupportedField',
   InvalidSpec: 'InvalidSpec',

@@ -221,6 +221,15 @@ export function externalSecretProblems(obj: Obj): FieldProblem[] {
       }
     }
   }
+  // templateFrom literals are templates as written (ConfigMap and Secret ones are read at render).
+  list(template?.templateFrom).forEach((tf, i) => {
+    if (!isObj(tf) || typeof tf.literal !== 'string') return;
+    try {
+      compileTemplate(`templateFrom[${i}].literal`, tf.literal);
+    } catch (err) {
+      out.push({ path: `spec.target.template.templateFrom[${i}].literal`, message: errText(err) });
+    }
+  });
   // Label and annotation values are templates too (rendered over the same values).
   const metadata = template && isObj(template.metadata) ? template.metadata : undefined;
   for (const field of ['labels', 'annotations'] as const) {

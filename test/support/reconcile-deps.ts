@@ -4,7 +4,7 @@
 // it: a new ExternalSecret object replaces the cached one. Every object the reconcile gets from the
 // "informer caches" (the ExternalSecret, stores, lean Secrets) is deeply frozen, so a reconcile that
 // edits a cached object in place throws instead of passing.
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret, ExternalSecretStatus } from '../../src/api/generated';
 import { KubeApiError } from '../../src/kube/request';
 import type { SecretsClient } from '../../src/providers/core/types';
@@ -29,6 +29,8 @@ export interface FakeWorld {
   client(store: StoreObject): Promise<SecretsClient>;
   /** Live Secrets by name (the apiserver); writes land here. */
   secrets?: Map<string, V1Secret>;
+  /** ConfigMaps by name (templateFrom sources). */
+  configMaps?: Map<string, V1ConfigMap>;
   /** What the Secret informer shows (lean projection), by name. */
   cached?: Map<string, LeanSecret>;
   namespaceLabels?: Record<string, string>;
@@ -86,6 +88,7 @@ export function fakeReconcileDeps(world: FakeWorld): { deps: ReconcileDeps; reco
     client: (s) => world.client(s),
     cachedSecret: (_ns, name) => cached.get(name),
     readSecret: async (_ns, name) => structuredClone(secrets.get(name)),
+    readConfigMap: async (_ns, name) => structuredClone(world.configMaps?.get(name)),
     writeSecret: async (_ns, plan) => {
       const name = plan.secret.metadata!.name!;
       if (plan.kind === 'create' && secrets.has(name))

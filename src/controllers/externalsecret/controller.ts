@@ -2,7 +2,7 @@
 // label, digests only), indexes from stores and target Secrets back to ExternalSecrets, one work
 // queue with N workers, and the store side (controllers/secretstore): the store informers, the
 // provider client cache, and the leader-only store controller that run.ts starts.
-import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret } from '../../api/generated';
 import { API_GROUP, API_VERSION, LABEL } from '../../api/constants';
 import { Informer } from '../../runtime/informer';
@@ -26,6 +26,7 @@ import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps } from './
 import { normalize } from './spec';
 import { readyLabels, syncedResourceVersion } from './status';
 import { SyncMemory } from './sync-memory';
+import { templateSourceRefs, type TemplateSourceKind } from './template-from';
 
 export interface SyncControllerOptions {
   kc: KubeConfig;
@@ -96,6 +97,28 @@ function remoteNames(es: ExternalSecret): string[] {
   return [...new Set(out)];
 }
 
+/** `Kind/namespace/name` of the ConfigMaps and Secrets an ExternalSecret's templateFrom reads. */
+function templateSourceIds(es: ExternalSecret): string[] {
+  return templateSourceRefs(es).map((r) => `${r.kind}/${es.metadata?.namespace}/${r.name}`);
+}
+
+/** What the template-source informers keep of an object no templateFrom names: nothing. */
+const UNREFERENCED = '';
+
+/**
+ * What they keep of one that is named: a digest of its data (values hashed, then dropped), to
+ * tell a content change from a metadata-only update.
+ */
+function sourceDigest(kind: TemplateSourceKind, obj: KubernetesObject): string {
+  const data: Record<string, Uint8Array> = {};
+  if (kind === 'ConfigMap') {
+    for (const [k, v] of Object.entries((obj as V1ConfigMap).data ?? {})) data[k] = Buffer.from(v, 'utf8');
+  } else {
+    for (const [k, v] of Object.entries((obj as V1Secret).data ?? {})) data[k] = Buffer.from(v, 'base64');
+  }
+  return contentHash(data, kind);
+}
+
 /** `namespace/name` of the Secret an ExternalSecret writes. */
 function targetSecret(es: ExternalSecret): string {
   let target = es.metadata?.name ?? '';
@@ -117,6 +140,11 @@ export class ExternalSecretController {
   private readonly storeIndex = new ManyToMany();
   private readonly targetIndex = new ManyToMany();
   private readonly remoteIndex = new ManyToMany();
+  /** ExternalSecret → `Kind/ns/name` of its templateFrom ConfigMaps and Secrets. */
+  private readonly templateIndex = new ManyToMany();
+  /** Change triggers for templateFrom sources; started when the first ExternalSecret uses one. */
+  private templateSources?: Record<TemplateSourceKind, Informer<string>>;
+  private stopping = false;
   private readonly clients: ProviderClients<PlannedClient>;
   /** Store validation, status and rotation events: leader only, started and stopped by run.ts. */
   readonly secretStores: SecretStoreController;
@@ -223,7 +251,9 @@ export class ExternalSecretController {
     this.es.addIndex(this.storeIndex, storeIds);
     this.es.addIndex(this.remoteIndex, remoteNames);
     this.es.addIndex(this.targetIndex, (es) => [targetSecret(es)]);
+    this.es.addIndex(this.templateIndex, templateSourceIds);
     const onEs = (key: string, es: ExternalSecret, old?: ExternalSecret) => {
+      if (this.templateIndex.size > 0) this.watchTemplateSources();
       // Status-only updates (our own writes) do not re-enqueue.
       if (
         old &&
@@ -259,6 +289,53 @@ export class ExternalSecretController {
     this.secrets.on('delete', (key, s) => onSecret(key, s));
   }
 
+  /**
+   * Watches ConfigMaps and Secrets for the ExternalSecrets whose templateFrom names them: a change
+   * of content (or a creation or deletion) re-renders those ExternalSecrets at once. The reconcile
+   * reads the objects with a GET each time it renders; these informers keep no values, only a
+   * digest of the objects some templateFrom names and nothing of the others, so Secrets that no
+   * template uses are never held (the managed-Secret informer above stays label-filtered). Started
+   * only once an ExternalSecret uses templateFrom: clusters that do not use it pay nothing.
+   */
+  private watchTemplateSources(): void {
+    if (this.templateSources || this.stopping) return;
+    const namespace = this.opts.namespace || undefined;
+    const inform = (kind: TemplateSourceKind) => {
+      const inf = new Informer<string>(this.opts.kc, {
+        path: resourcePath(kind, { namespace }),
+        project: (obj) =>
+          this.templateIndex.has(`${kind}/${obj.metadata?.namespace}/${obj.metadata?.name}`)
+            ? sourceDigest(kind, obj)
+            : UNREFERENCED,
+        pageSize: 100,
+        logger: this.opts.logger,
+        clock: this.clock,
+      });
+      const changed = (key: string) => {
+        for (const k of this.templateIndex.keysFor(`${kind}/${key}`)) {
+          this.memory.requestRefresh(k);
+          this.queue.add(k);
+        }
+      };
+      // The first listing announces every object: the reconciles read them anyway.
+      inf.on('add', (key, item) => {
+        if (inf.hasSynced() && item !== UNREFERENCED) changed(key);
+      });
+      inf.on('update', (key, item, old) => {
+        if (item !== UNREFERENCED && item !== old) changed(key);
+      });
+      // Whatever was cached (an object named only after it was last seen is cached as unreferenced).
+      inf.on('delete', (key) => changed(key));
+      return inf;
+    };
+    this.templateSources = { ConfigMap: inform('ConfigMap'), Secret: inform('Secret') };
+    for (const inf of Object.values(this.templateSources)) {
+      inf
+        .start()
+        .catch((err: unknown) => this.opts.logger.warn({ err: String(err) }, 'template source watch failed'));
+    }
+  }
+
   deps(): ReconcileDeps {
     return {
       clock: this.clock,
@@ -269,6 +346,7 @@ export class ExternalSecretController {
       client: (store, esNs) => this.clients.client(store, esNs),
       cachedSecret: (n, name) => this.secrets.get(`${n}/${name}`),
       readSecret: (n, name) => this.io.readSecret(n, name),
+      readConfigMap: (n, name) => this.io.readConfigMap(n, name),
       writeSecret: (n, plan) => this.io.writeSecret(n, plan),
       replaceSecret: (n, s) => this.io.replaceSecret(n, s),
       deleteSecret: (n, name, uid) => this.io.deleteSecret(n, name, uid),
@@ -337,9 +415,15 @@ export class ExternalSecretController {
 
   /** Stops the workers, then the informers; the clients close once no reconcile can ask again. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.queue.shutdown();
     await this.workers;
-    await Promise.all([this.es.stop(), this.stores.stop(), this.secrets.stop()]);
+    await Promise.all([
+      this.es.stop(),
+      this.stores.stop(),
+      this.secrets.stop(),
+      ...Object.values(this.templateSources ?? {}).map((inf) => inf.stop()),
+    ]);
     this.clients.closeAll();
   }
 }

@@ -1,6 +1,6 @@
 // What one reconcile may read and do: the informer caches, the apiserver and the providers, as
 // functions the controller wires (controller.ts) and tests fake (test/support/reconcile-deps.ts).
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret } from '../../api/generated';
 import type { SecretsClient } from '../../providers/core/types';
 import type { Clock } from '../../runtime/clock';
@@ -26,6 +26,8 @@ export interface ReconcileDeps {
   client(store: StoreObject, esNamespace: string): Promise<SecretsClient>;
   cachedSecret(ns: string, name: string): LeanSecret | undefined;
   readSecret(ns: string, name: string): Promise<V1Secret | undefined>;
+  /** A GET (templateFrom sources: read when rendering, never cached); undefined when absent. */
+  readConfigMap(ns: string, name: string): Promise<V1ConfigMap | undefined>;
   writeSecret(ns: string, plan: Extract<WritePlan, { kind: 'create' | 'update' }>): Promise<void>;
   replaceSecret(ns: string, secret: V1Secret): Promise<void>;
   deleteSecret(ns: string, name: string, uid: string): Promise<void>;

@@ -1,6 +1,6 @@
 // The apiserver side of the sync reconcile: Secret reads and writes, status patches (Events: kube/events.ts).
 // Writes carry resourceVersion (optimistic concurrency) or a uid precondition.
-import type { KubeConfig, KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret } from '../../api/generated';
 import { isApiError, kubeRequest } from '../../kube/request';
 import { resourcePath } from '../../kube/resources';
@@ -16,6 +16,18 @@ export class KubeIO {
     try {
       return await kubeRequest<V1Secret>(this.kc, {
         path: `${secretsPath(ns)}/${encodeURIComponent(name)}`,
+        ...TIMEOUT,
+      });
+    } catch (err) {
+      if (isApiError(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  async readConfigMap(ns: string, name: string): Promise<V1ConfigMap | undefined> {
+    try {
+      return await kubeRequest<V1ConfigMap>(this.kc, {
+        path: resourcePath('ConfigMap', { namespace: ns, name }),
         ...TIMEOUT,
       });
     } catch (err) {

@@ -1,5 +1,6 @@
 // One reconcile of one ExternalSecret, as named phases: check the spec, resolve the stores, decide
-// whether to refresh, check version tags, fetch, plan the write, write, remember. I/O goes through
+// whether to refresh, read templateFrom sources, check version tags, fetch, plan the write, write,
+// remember. I/O goes through
 // `deps` (the apiserver and providers at the edges); the decisions are the pure functions beside
 // this file, and what each failure means is one table (retry-policy.ts). A provider failure never
 // touches the last good Secret.
@@ -11,6 +12,13 @@ import { validateCron, validateSyncWindows } from '../../runtime/cron';
 import { done, retry, type Decision } from '../../runtime/decision';
 import type { NoSecretError } from '../../providers/core/errors';
 import { buildDesired } from './desired';
+import {
+  NO_TEMPLATE_SOURCES,
+  sourcesFingerprint,
+  TemplateSourceMissing,
+  templateSourceRefs,
+  type TemplateSources,
+} from './template-from';
 import { fetchValues, sourceVersions, tagsBeforePayloads, type ClientFor } from './fetch';
 import { decideRefresh, RefreshReason, type RefreshDecision, type TargetState } from './refresh';
 import { readyCondition, syncedResourceVersion } from './status';
@@ -65,7 +73,9 @@ export async function reconcileExternalSecret(
   if (!refresh.refresh) return waitForNextCheck(ctx, target, refresh);
 
   const clientFor: ClientFor = async (ref) => deps.client(await stores.resolve(ref), ns);
-  const tags = await checkVersionTags(ctx, spec, refresh, clientFor);
+  const sources = await readTemplateSources(ctx);
+  if (isFailure(sources)) return reportFailure(ctx, sources, spec);
+  const tags = await checkVersionTags(ctx, spec, refresh, clientFor, sourcesFingerprint(sources));
   if (isFailure(tags)) return reportFailure(ctx, tags, spec);
   if (tags.unchanged) {
     deps.onSync?.('unchanged');
@@ -75,7 +85,7 @@ export async function reconcileExternalSecret(
   const values = await fetchSourceValues(ctx, clientFor);
   if (isFailure(values)) return reportFailure(ctx, values, spec);
   if ('remoteGone' in values) return applyDeletionPolicy(ctx, spec, values.remoteGone);
-  const planned = await planWriteAgainstLive(ctx, spec, target, values);
+  const planned = await planWriteAgainstLive(ctx, spec, target, values, sources);
   if (isFailure(planned)) return reportFailure(ctx, planned, spec);
   const written = await writeTargetSecret(ctx, spec, planned);
   if (isFailure(written)) return reportFailure(ctx, written, spec);
@@ -283,6 +293,8 @@ function waitForNextCheck(ctx: SyncContext, target: TargetView, refresh: Refresh
 interface TagCheck {
   /** Tags were read before the payloads (else the payload reads record them). */
   tagsFirst: boolean;
+  /** The templateFrom sources' digest, joined to the tags (template-from.ts). */
+  fingerprint: string;
   versions?: string;
   /** A periodic refresh whose sources' tags did not move: nothing to fetch or write. */
   unchanged: boolean;
@@ -298,23 +310,57 @@ async function checkVersionTags(
   spec: Normalized,
   refresh: RefreshDecision,
   clientFor: ClientFor,
+  fingerprint: string,
 ): Promise<TagCheck | Failure> {
   const { deps, es, key } = ctx;
-  if (!deps.memory.planned) return { tagsFirst: false, unchanged: false };
+  if (!deps.memory.planned) return { tagsFirst: false, fingerprint, unchanged: false };
   const due = refresh.reason === RefreshReason.Due;
   const tagsFirst = due || (await tagsBeforePayloads(es.spec, clientFor).catch(() => true));
-  if (!tagsFirst) return { tagsFirst, unchanged: false };
+  if (!tagsFirst) return { tagsFirst, fingerprint, unchanged: false };
   // A tag another ExternalSecret fetched since this one last looked is as good as asking again.
   const fetchedAfterMs = tagsFreshAfterMs(ctx, spec);
   let versions: string | undefined;
   try {
     versions = await sourceVersions(es.spec, clientFor, fetchedAfterMs);
+    if (versions !== undefined) versions += fingerprint;
   } catch (err) {
     const outcome = failureFor('tags', err);
     if (isFailure(outcome)) return outcome;
   }
   const unchanged = due && versions !== undefined && versions === deps.memory.lastVersions(key);
-  return { tagsFirst, versions, unchanged };
+  return { tagsFirst, fingerprint, versions, unchanged };
+}
+
+/**
+ * Phase 4b: the ConfigMaps and Secrets templateFrom names, read now (a GET each, before any
+ * provider call, so a missing one costs none; their digest joins the version tags). They are never
+ * cached: the controller watches for their changes only to re-render (controller.ts), so a value
+ * is held only while it renders.
+ */
+async function readTemplateSources(ctx: SyncContext): Promise<TemplateSources | Failure> {
+  const { deps, es, ns } = ctx;
+  const refs = templateSourceRefs(es);
+  if (refs.length === 0) return NO_TEMPLATE_SOURCES;
+  const sources: TemplateSources = { configMaps: new Map(), secrets: new Map() };
+  try {
+    for (const { kind, name } of refs) {
+      if (kind === 'ConfigMap') {
+        const cm = await deps.readConfigMap(ns, name);
+        if (!cm) throw new TemplateSourceMissing(`ConfigMap ${ns}/${name} not found`);
+        sources.configMaps.set(name, cm.data ?? {});
+      } else {
+        const secret = await deps.readSecret(ns, name);
+        if (!secret) throw new TemplateSourceMissing(`Secret ${ns}/${name} not found`);
+        const data = Object.entries(secret.data ?? {}).map(
+          ([k, v]) => [k, Buffer.from(v, 'base64')] as const,
+        );
+        sources.secrets.set(name, new Map(data));
+      }
+    }
+  } catch (err) {
+    return knownFailure(err, failureFor('sources', err));
+  }
+  return sources;
 }
 
 /** Phase 6: every value the spec asks for; or the failure; or the confirmed absence of a remote key. */
@@ -344,10 +390,11 @@ async function planWriteAgainstLive(
   spec: Normalized,
   target: TargetView,
   values: Map<string, Uint8Array>,
+  sources: TemplateSources,
 ): Promise<PlannedWrite | Failure> {
   const { deps, es, ns, name } = ctx;
   try {
-    const desired = buildDesired(es, spec.targetName, values);
+    const desired = buildDesired(es, spec.targetName, values, sources);
     const planAgainst = (live: V1Secret | undefined) =>
       planWrite({
         policy: spec.creationPolicy,
@@ -449,7 +496,10 @@ async function rememberSync(
   // read shared with this ExternalSecret may have arrived up to SHARE_HOLD_MS before it started.
   let versions = tags.versions;
   if (deps.memory.planned && !tags.tagsFirst)
-    versions = await sourceVersions(es.spec, clientFor, now - SHARE_HOLD_MS - 1).catch(() => undefined);
+    versions = await sourceVersions(es.spec, clientFor, now - SHARE_HOLD_MS - 1).then(
+      (v) => (v === undefined ? v : v + tags.fingerprint),
+      () => undefined,
+    );
   if (versions !== undefined) deps.memory.rememberVersions(key, versions);
 }
 

@@ -12,6 +12,7 @@ import { DurationError } from '../../gocompat/duration';
 import { TemplateError } from '../../gocompat/template';
 import { KubeApiError } from '../../kube/request';
 import { NoSecretError, ProviderError, ThrottledError, UnavailableError } from '../../providers/core/errors';
+import { TemplateSourceMissing } from './template-from';
 
 /**
  * After Ready=False:
@@ -32,7 +33,7 @@ export interface Failure {
 }
 
 /** The reconcile steps that can fail; one error type can mean different things in different steps. */
-export type SyncStep = 'spec' | 'stores' | 'tags' | 'fetch' | 'build' | 'write';
+export type SyncStep = 'spec' | 'stores' | 'tags' | 'sources' | 'fetch' | 'build' | 'write';
 
 /**
  * What the table says about an error: report a failure; `remote-gone` (the remote key is confirmed
@@ -97,6 +98,13 @@ const FAILURES: readonly Rule<unknown>[] = [
   }),
   rule({ type: 'any', steps: ['tags'], outcome: () => 'fall-back' }),
   rule({ type: NoSecretError, steps: ['fetch'], outcome: () => 'remote-gone' }),
+  // A templateFrom ConfigMap or Secret (or a key of it) is missing: it may be created any moment
+  // (an overlay applied out of order); its creation also re-renders at once (controller.ts).
+  rule({
+    type: TemplateSourceMissing,
+    steps: ['sources', 'build'],
+    outcome: (e) => ({ reason: e.reason, message: e.message, after: 'backoff', cause: e }),
+  }),
   rule({
     type: ProviderError,
     steps: ['fetch', 'build'],

@@ -13,6 +13,8 @@ import { markStringMap, mapSet, newMap, type GoMap } from './values';
 export { TemplateError, TemplateLimitError, SUPPORTED_FUNCTIONS };
 /** A rendered string's exact bytes (templates emit Go byte strings). */
 export { toBytes as renderedBytes } from './gostring';
+/** A Go string's exact bytes as template text or data (invalid UTF-8 kept byte for byte). */
+export { fromBytes as bytesToGoString } from './gostring';
 
 export interface TemplateOptions {
   /** Maximum evaluation steps per execution (default 100,000). */

@@ -245,6 +245,15 @@ describe('bad manifests: one line per problem, located', () => {
       ],
     ],
     [
+      'a templateFrom literal that does not parse',
+      es(`  secretStoreRef: {name: s}
+  target: {template: {templateFrom: [{literal: 'a: b'}, {literal: '{{ .user '}]}}
+  data: [{secretKey: user, remoteRef: {key: a}}]`),
+      [
+        '<stdin>:1: ExternalSecret/db: spec.target.template.templateFrom[1].literal: template: templateFrom[1].literal:1:',
+      ],
+    ],
+    [
       'an invalid regular expression',
       es(`  secretStoreRef: {name: s}
   dataFrom: [{find: {name: {regexp: 'app-(['}}}]`),

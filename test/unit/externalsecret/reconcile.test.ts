@@ -3,7 +3,7 @@
 // written (or none), the Secret writes and Events. In memory (test/support/reconcile-deps.ts, the
 // fuzz harness's fakes), on a ManualClock. Rows marked `afterSync` first run one successful sync,
 // then change the world, and describe the second reconcile.
-import type { V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1ObjectMeta, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecretSpec, ExternalSecretStatus } from '../../../src/api/generated';
 import { ANNOTATION } from '../../../src/api/constants';
 import { contentHash } from '../../../src/api/hash';
@@ -73,6 +73,8 @@ interface World {
   provider: Provider;
   /** Live Secrets by name. */
   secrets: Map<string, V1Secret>;
+  /** ConfigMaps by name (templateFrom sources). */
+  configMaps: Map<string, V1ConfigMap>;
   /** What the Secret informer shows; refreshed from `secrets` after each reconcile unless frozen. */
   cached: Map<string, LeanSecret>;
   memory: SyncMemory;
@@ -98,6 +100,7 @@ function world(): World {
     },
     provider: new Provider(),
     secrets: new Map(),
+    configMaps: new Map(),
     cached: new Map(),
     memory: new SyncMemory(true),
   };
@@ -129,6 +132,7 @@ async function reconcile(w: World): Promise<{ decision: Decision; record: FakeRe
       w.store && w.store.kind === kind && w.store.name === name ? w.store : undefined,
     client: async () => client,
     secrets: w.secrets,
+    configMaps: w.configMaps,
     cached: new Map(w.cached),
     admit: () => {
       if (w.refuseWrites) throw w.refuseWrites;
@@ -197,7 +201,57 @@ const ownedLive = (w: World): V1Secret => ({
   data: { password: Buffer.from(w.provider.data.get('db-password') ?? '').toString('base64') },
 });
 
+/** templateFrom reading key `conf` of ConfigMap `tpl`. */
+const fromConfigMap = (w: World) =>
+  (w.spec.target = {
+    template: { templateFrom: [{ configMap: { name: 'tpl', items: [{ key: 'conf' }] } }] },
+  });
+
 const ROWS: Row[] = [
+  {
+    name: 'templateFrom renders the ConfigMap template over the values',
+    given: (w) => {
+      fromConfigMap(w);
+      w.configMaps.set('tpl', { metadata: { name: 'tpl' }, data: { conf: 'pw={{ .password }}' } });
+    },
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    writes: [`create ${ES_NAME}`],
+    events: ['Normal Created'],
+    syncs: ['synced'],
+    then: (w) =>
+      expect(w.secrets.get(ES_NAME)?.data).toEqual({ conf: Buffer.from('pw=s3cr3t').toString('base64') }),
+  },
+  {
+    name: 'templateFrom naming a missing ConfigMap: named, backed off, nothing fetched, the Secret kept',
+    afterSync: (w) => {
+      fromConfigMap(w);
+      w.meta = { generation: 2 };
+    },
+    decision: 'retry TemplateSourceMissing',
+    ready: 'False TemplateSourceNotFound',
+    message: /^ConfigMap team-a\/tpl not found$/,
+    writes: [],
+    events: ['Warning TemplateSourceNotFound'],
+    syncs: ['error'],
+    then: (w) => {
+      expect(w.provider.reads).toBe(1); // the first sync's
+      expect(w.secrets.get(ES_NAME)?.data).toEqual({ password: Buffer.from('s3cr3t').toString('base64') });
+    },
+  },
+  {
+    name: 'templateFrom naming a key the ConfigMap lacks: named, backed off',
+    given: (w) => {
+      fromConfigMap(w);
+      w.configMaps.set('tpl', { metadata: { name: 'tpl' }, data: { other: 'x' } });
+    },
+    decision: 'retry TemplateSourceMissing',
+    ready: 'False TemplateSourceNotFound',
+    message: /^ConfigMap team-a\/tpl has no key conf$/,
+    writes: [],
+    events: ['Warning TemplateSourceNotFound'],
+    syncs: ['error'],
+  },
   {
     name: 'first sync creates the Secret and waits for the next refresh',
     decision: 'done until next refresh',
@@ -331,6 +385,40 @@ const ROWS: Row[] = [
     events: [],
     syncs: ['unchanged'],
     then: (w) => expect(w.provider.reads).toBe(1),
+  },
+  {
+    name: 'due, tags unchanged, templateFrom sources unchanged: no payload read, no write',
+    given: (w) => {
+      fromConfigMap(w);
+      w.configMaps.set('tpl', { metadata: { name: 'tpl' }, data: { conf: 'pw={{ .password }}' } });
+    },
+    afterSync: (w) => w.clock.advance(61 * MIN),
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    writes: [],
+    events: [],
+    syncs: ['unchanged'],
+    then: (w) => expect(w.provider.reads).toBe(1),
+  },
+  {
+    name: 'due, tags unchanged, a templateFrom ConfigMap changed (unseen by the watch): rendered again',
+    given: (w) => {
+      fromConfigMap(w);
+      w.configMaps.set('tpl', { metadata: { name: 'tpl' }, data: { conf: 'pw={{ .password }}' } });
+    },
+    afterSync: (w) => {
+      w.clock.advance(61 * MIN);
+      w.configMaps.set('tpl', { metadata: { name: 'tpl' }, data: { conf: 'password={{ .password }}' } });
+    },
+    decision: 'done until next refresh',
+    ready: 'True SecretSynced',
+    writes: [`update ${ES_NAME}`],
+    events: ['Normal Updated'],
+    syncs: ['synced'],
+    then: (w) =>
+      expect(w.secrets.get(ES_NAME)?.data).toEqual({
+        conf: Buffer.from('password=s3cr3t').toString('base64'),
+      }),
   },
   {
     name: 'due, tags moved: fetched and updated',

@@ -148,7 +148,6 @@ describe('unsupportedFields', () => {
     };
     expect(unsupportedFields(spec)).toEqual([
       'spec.target.manifest',
-      'spec.target.template.templateFrom',
       'spec.target.template.engineVersion=v1',
       'spec.data[1].sourceRef.generatorRef',
       'spec.data[1].remoteRef.metadataPolicy=Fetch',
@@ -161,8 +160,9 @@ describe('unsupportedFields', () => {
     ]);
   });
 
-  test('an empty templateFrom list is not reported', () => {
+  test('templateFrom is supported: not reported, empty or not', () => {
     expect(unsupportedFields({ target: { template: { templateFrom: [] } } })).toEqual([]);
+    expect(unsupportedFields({ target: { template: { templateFrom: [{ literal: 'a: b' }] } } })).toEqual([]);
   });
 
   // BUG (api/unsupported-fields.ts): template.metadata.finalizers is neither applied (desired.ts and
