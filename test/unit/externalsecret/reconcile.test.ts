@@ -217,7 +217,7 @@ const ROWS: Row[] = [
     decision: 'done until next refresh',
     ready: 'True SecretSynced',
     writes: [`create ${ES_NAME}`],
-    events: ['Normal Created'],
+    events: [],
     syncs: ['synced'],
     then: (w) =>
       expect(w.secrets.get(ES_NAME)?.data).toEqual({ conf: Buffer.from('pw=s3cr3t').toString('base64') }),
