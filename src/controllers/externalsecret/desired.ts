@@ -1,6 +1,7 @@
 // The Secret an ExternalSecret wants: fetched values run through target.template (Go-template
 // syntax, as ESO: template.data and the template.metadata label and annotation values), plus the
-// labels and annotations the controller maintains.
+// labels and annotations the controller maintains, and the template's finalizers (as ESO: added to
+// the Secret, never removed, so whoever owns one decides when a deleted Secret goes away).
 import type { ExternalSecret } from '../../api/generated';
 import { ANNOTATION, LABEL } from '../../api/constants';
 import { InvalidRefError } from '../../providers/core/errors';
@@ -14,6 +15,7 @@ export interface DesiredSecret {
   data: Map<string, Uint8Array>;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  finalizers: string[];
   immutable: boolean;
 }
 
@@ -58,5 +60,13 @@ export function buildDesired(
   }
   labels[LABEL.managed] = 'true';
   annotations[ANNOTATION.dataHash] = contentHash(Object.fromEntries(data), type);
-  return { name: targetName, type, data, labels, annotations, immutable: es.spec.target?.immutable ?? false };
+  return {
+    name: targetName,
+    type,
+    data,
+    labels,
+    annotations,
+    finalizers: [...new Set(template?.metadata?.finalizers ?? [])],
+    immutable: es.spec.target?.immutable ?? false,
+  };
 }
