@@ -1,8 +1,10 @@
 // The function table templates can call: Go's builtins, the supported part of Sprig, ESO's
-// toYaml/fromYaml and ESO engine-v1 aliases; plus the parse-time message that names a function we
-// do not support (ESO-only crypto helpers, Sprig's env/network/random/date functions, unknown names).
+// toYaml/fromYaml, PEM/PKCS#12/JWK/RSA helpers and ESO engine-v1 aliases; plus the parse-time
+// message that names a function we do not support (Sprig's env/network/random/date functions,
+// unknown names).
 
 import { BUILTIN_FUNCTIONS } from './builtins';
+import { ESO_FUNCTIONS } from './eso';
 import type { FuncDef, FuncTable } from './funcdef';
 import { REGEX_FUNCTIONS } from './regex';
 import { SPRIG_COLLECTION_FUNCTIONS } from './sprig-collections';
@@ -15,6 +17,7 @@ const BASE: FuncTable = {
   ...SPRIG_COLLECTION_FUNCTIONS,
   ...REGEX_FUNCTIONS,
   ...YAML_FUNCTIONS,
+  ...ESO_FUNCTIONS,
 };
 
 /** ESO template engine v1 names, mapped onto their v2 equivalents. */
@@ -33,22 +36,8 @@ const TABLE: ReadonlyMap<string, FuncDef> = new Map([
 
 /** Functions ESO provides itself that secretsync does not implement (yet). */
 const ESO_ONLY = new Set([
-  'pkcs12key',
-  'pkcs12keyPass',
-  'pkcs12cert',
-  'pkcs12certPass',
-  'pemToPkcs12',
-  'pemToPkcs12Pass',
-  'fullPemToPkcs12',
-  'fullPemToPkcs12Pass',
   'pemTruststoreToPKCS12',
   'pemTruststoreToPKCS12Pass',
-  'filterPEM',
-  'filterCertChain',
-  'jwkPublicKeyPem',
-  'jwkPrivateKeyPem',
-  'certSANs',
-  'rsaDecrypt',
   'getSecretKey',
   'fromProperties',
 ]);
