@@ -8,6 +8,7 @@ import { ESO_FUNCTIONS } from './eso';
 import type { FuncDef, FuncTable } from './funcdef';
 import { REGEX_FUNCTIONS } from './regex';
 import { SPRIG_COLLECTION_FUNCTIONS } from './sprig-collections';
+import { SPRIG_PATH_FUNCTIONS } from './sprig-paths';
 import { SPRIG_STRING_FUNCTIONS } from './sprig-strings';
 import { YAML_FUNCTIONS } from './yaml';
 
@@ -15,6 +16,7 @@ const BASE: FuncTable = {
   ...BUILTIN_FUNCTIONS,
   ...SPRIG_STRING_FUNCTIONS,
   ...SPRIG_COLLECTION_FUNCTIONS,
+  ...SPRIG_PATH_FUNCTIONS,
   ...REGEX_FUNCTIONS,
   ...YAML_FUNCTIONS,
   ...ESO_FUNCTIONS,
@@ -40,6 +42,30 @@ const ESO_ONLY = new Set([
   'pemTruststoreToPKCS12Pass',
   'getSecretKey',
   'fromProperties',
+]);
+
+/** Sprig functions ESO exposes that secretsync does not implement yet. */
+const SPRIG_NOT_YET = new Set([
+  'decryptAES',
+  'derivePassword',
+  'semver',
+  'semverCompare',
+  'urlParse',
+  'urlJoin',
+  'camelcase',
+  'snakecase',
+  'kebabcase',
+  'swapcase',
+  'initials',
+  'wrap',
+  'wrapWith',
+  'abbrevboth',
+  'addf',
+  'add1f',
+  'subf',
+  'mulf',
+  'divf',
+  'toDecimal',
 ]);
 
 /** Deliberately unavailable: they would read the controller's environment or network. */
@@ -80,7 +106,6 @@ const NONDETERMINISTIC = new Set([
   'genSignedCertWithKey',
   'buildCustomCert',
   'bcrypt',
-  'htpasswd',
   'encryptAES',
 ]);
 
@@ -112,6 +137,7 @@ export function checkFunction(name: string): string | undefined {
   let reason = '';
   if (DISABLED.has(name)) reason = "disabled: it would expose the controller's environment; ";
   else if (ESO_ONLY.has(name)) reason = 'ESO-specific, not implemented yet; ';
+  else if (SPRIG_NOT_YET.has(name)) reason = 'not implemented yet; ';
   else if (NONDETERMINISTIC.has(name)) reason = 'non-deterministic output; ';
   return `function ${JSON.stringify(name)} is not supported by secretsync (${reason}${supported})`;
 }
