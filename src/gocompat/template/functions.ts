@@ -8,6 +8,7 @@ import { ESO_FUNCTIONS } from './eso';
 import type { FuncDef, FuncTable } from './funcdef';
 import { REGEX_FUNCTIONS } from './regex';
 import { SPRIG_COLLECTION_FUNCTIONS } from './sprig-collections';
+import { SPRIG_GOUTILS_FUNCTIONS } from './sprig-goutils';
 import { SPRIG_PATH_FUNCTIONS } from './sprig-paths';
 import { SPRIG_STRING_FUNCTIONS } from './sprig-strings';
 import { YAML_FUNCTIONS } from './yaml';
@@ -17,6 +18,7 @@ const BASE: FuncTable = {
   ...SPRIG_STRING_FUNCTIONS,
   ...SPRIG_COLLECTION_FUNCTIONS,
   ...SPRIG_PATH_FUNCTIONS,
+  ...SPRIG_GOUTILS_FUNCTIONS,
   ...REGEX_FUNCTIONS,
   ...YAML_FUNCTIONS,
   ...ESO_FUNCTIONS,
@@ -46,7 +48,6 @@ const ESO_ONLY = new Set([
 
 /** Sprig functions ESO exposes that secretsync does not implement yet. */
 const SPRIG_NOT_YET = new Set([
-  'decryptAES',
   'derivePassword',
   'semver',
   'semverCompare',
@@ -55,11 +56,6 @@ const SPRIG_NOT_YET = new Set([
   'camelcase',
   'snakecase',
   'kebabcase',
-  'swapcase',
-  'initials',
-  'wrap',
-  'wrapWith',
-  'abbrevboth',
   'addf',
   'add1f',
   'subf',

@@ -2,7 +2,7 @@
 // b64enc/b64dec, sha256sum, ...), with Sprig's argument order and Go's strings-package semantics.
 // Every function that can amplify its input checks the size cap before building the result.
 
-import { createHash } from 'node:crypto';
+import { createDecipheriv, createHash } from 'node:crypto';
 
 import { decodeBase64 } from '../base64';
 import { FuncError } from './errors';
@@ -290,6 +290,28 @@ function htpasswd(user: string, password: string, alg: string): string {
   return `${user}:{SHA}${createHash('sha1').update(toBytes(password)).digest('base64')}`;
 }
 
+/**
+ * Sprig's decryptAES: AES-256-CBC, the key the password's bytes zero-padded (or cut) to 32, the
+ * IV the first 16 bytes, the padding length read from the last byte without checking it (as
+ * Sprig). Where Go would panic the template fails with a message naming no value.
+ */
+function decryptAes(password: string, crypt64: string): string {
+  if (crypt64 === '') return '';
+  const crypt = decodeBase64(toBytes(crypt64), 'std');
+  if (typeof crypt === 'number') throw new FuncError(`illegal base64 data at input byte ${crypt}`);
+  if (crypt.length < 16) throw new FuncError('ciphertext shorter than the 16-byte IV');
+  const body = crypt.subarray(16);
+  if (body.length % 16 !== 0) throw new FuncError('crypto/cipher: input not full blocks');
+  if (body.length === 0) throw new FuncError('nothing to decrypt after the IV');
+  const key = Buffer.alloc(32);
+  toBytes(password).copy(key, 0, 0, 32);
+  const d = createDecipheriv('aes-256-cbc', key, crypt.subarray(0, 16)).setAutoPadding(false);
+  const plain = Buffer.concat([d.update(body), d.final()]);
+  const pad = plain[plain.length - 1] as number;
+  if (pad > plain.length) throw new FuncError('padding longer than the plaintext (wrong password?)');
+  return fromBytes(plain.subarray(0, plain.length - pad));
+}
+
 const isHex = (b: number): boolean =>
   (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46);
 
@@ -461,4 +483,5 @@ export const SPRIG_STRING_FUNCTIONS: FuncTable = {
   htpasswd: fn(['string', 'string', 'string'], ([u, p, alg]) => htpasswd(s(u), s(p), s(alg))),
   hexdec: fn(['string'], ([a]) => hexdec(s(a))),
   hello: fn([], () => 'Hello!'),
+  decryptAES: fn(['string', 'string'], ([p, c]) => decryptAes(s(p), s(c))),
 };

@@ -1,5 +1,5 @@
 // Sprig functions ESO's engine exposes that were missing: path functions (and their os* forms),
-// hexdec, the deterministic "sha" htpasswd, hello. Expected values come from Go's path and
+// hexdec, decryptAES, the deterministic "sha" htpasswd, hello. Expected values come from Go's path and
 // encoding/hex packages and crypto/sha1 (computed with Go 1.26).
 import { render, renderError } from './helpers';
 
@@ -87,8 +87,35 @@ test('hello', () => {
 });
 
 test('Sprig functions ESO has and secretsync not yet are named as such at parse time', () => {
-  for (const name of ['camelcase', 'semverCompare', 'addf', 'urlParse', 'decryptAES'])
+  for (const name of ['camelcase', 'semverCompare', 'addf', 'urlParse', 'derivePassword'])
     expect(renderError(`{{ ${name} "x" }}`).message).toContain(
       `"${name}" is not supported by secretsync (not implemented yet;`,
     );
+});
+
+describe('decryptAES', () => {
+  // IV 000102…0f prepended to `openssl enc -aes-256-cbc` output; key "test-only-key" zero-padded to 32.
+  test.each([
+    ['hello secret', 'AAECAwQFBgcICQoLDA0OD9Lo+aSjrWFX9ljPPsNdLK0='],
+    ['exactly16bytes!!', 'AAECAwQFBgcICQoLDA0ODwGCifDoA0gOc8DfnRiUjWTMfaMp69hAzIiawFe3HE6U'],
+    ['', 'AAECAwQFBgcICQoLDA0ODzbU9VpTj8B8eg/Px80yQ3I='],
+  ])('%j', (plain, crypt) => {
+    expect(render('{{ decryptAES "test-only-key" .c }}', { c: crypt })).toBe(plain);
+  });
+
+  test('a password longer than 32 bytes is cut to 32; an empty input is empty', () => {
+    expect(
+      render('{{ decryptAES .k .c }}', {
+        k: 'k'.repeat(40),
+        c: 'AAECAwQFBgcICQoLDA0OD2bbp/1b/q9j0v2knFLiu4k=',
+      }),
+    ).toBe('long key');
+    expect(render('{{ decryptAES "x" "" }}')).toBe('');
+  });
+
+  test('bad base64, a short or ragged ciphertext: template errors without the value', () => {
+    for (const c of ['CANARY!', 'AAEC', 'AAECAwQFBgcICQoLDA0OD9Lo+aSjrWFX9ljPPsNdLA==']) {
+      expect(renderError('{{ decryptAES "CANARYKEY" .c }}', { c }).message).not.toContain('CANARY');
+    }
+  });
 });
