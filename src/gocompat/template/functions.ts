@@ -8,6 +8,7 @@ import { ESO_FUNCTIONS } from './eso';
 import type { FuncDef, FuncTable } from './funcdef';
 import { REGEX_FUNCTIONS } from './regex';
 import { SPRIG_COLLECTION_FUNCTIONS } from './sprig-collections';
+import { SPRIG_DERIVE_PASSWORD } from './sprig-derive-password';
 import { SPRIG_GOUTILS_FUNCTIONS } from './sprig-goutils';
 import { SPRIG_PATH_FUNCTIONS } from './sprig-paths';
 import { SPRIG_STRING_FUNCTIONS } from './sprig-strings';
@@ -19,6 +20,7 @@ const BASE: FuncTable = {
   ...SPRIG_COLLECTION_FUNCTIONS,
   ...SPRIG_PATH_FUNCTIONS,
   ...SPRIG_GOUTILS_FUNCTIONS,
+  ...SPRIG_DERIVE_PASSWORD,
   ...REGEX_FUNCTIONS,
   ...YAML_FUNCTIONS,
   ...ESO_FUNCTIONS,
@@ -48,7 +50,6 @@ const ESO_ONLY = new Set([
 
 /** Sprig functions ESO exposes that secretsync does not implement yet. */
 const SPRIG_NOT_YET = new Set([
-  'derivePassword',
   'semver',
   'semverCompare',
   'urlParse',

@@ -1,6 +1,7 @@
 // The functions ESO's template engine v2 adds to Sprig (runtime/template/v2/template.go), with
 // ESO's argument order. pemTruststoreToPKCS12(Pass) are not here yet (see functions.ts).
-import { fn, type FuncTable } from '../funcdef';
+import { fn, type FuncDef, type FuncTable, type ParamType } from '../funcdef';
+import { KDF_CALL_STEPS } from '../limits';
 import { jwkPrivateKeyPem, jwkPublicKeyPem } from './jwk';
 import { filterPem } from './pem';
 import { fullPemToPkcs12, pemToPkcs12, pkcs12Cert, pkcs12Key } from './pkcs12';
@@ -9,17 +10,25 @@ import { certSans, filterCertChain } from './x509';
 
 const s = (v: unknown): string => v as string;
 
+/** A function whose every call runs PKCS#12's iterated key derivation: charged as such. */
+function kdf(params: readonly ParamType[], impl: (args: unknown[]) => unknown): FuncDef {
+  return fn(params, (args, { budget }) => {
+    budget.step(KDF_CALL_STEPS);
+    return impl(args);
+  });
+}
+
 export const ESO_FUNCTIONS: FuncTable = {
-  pkcs12key: fn(['string'], ([input]) => pkcs12Key('', s(input))),
-  pkcs12keyPass: fn(['string', 'string'], ([pass, input]) => pkcs12Key(s(pass), s(input))),
-  pkcs12cert: fn(['string'], ([input]) => pkcs12Cert('', s(input))),
-  pkcs12certPass: fn(['string', 'string'], ([pass, input]) => pkcs12Cert(s(pass), s(input))),
-  pemToPkcs12: fn(['string', 'string'], ([cert, key]) => pemToPkcs12(s(cert), s(key), '')),
-  pemToPkcs12Pass: fn(['string', 'string', 'string'], ([cert, key, pass]) =>
+  pkcs12key: kdf(['string'], ([input]) => pkcs12Key('', s(input))),
+  pkcs12keyPass: kdf(['string', 'string'], ([pass, input]) => pkcs12Key(s(pass), s(input))),
+  pkcs12cert: kdf(['string'], ([input]) => pkcs12Cert('', s(input))),
+  pkcs12certPass: kdf(['string', 'string'], ([pass, input]) => pkcs12Cert(s(pass), s(input))),
+  pemToPkcs12: kdf(['string', 'string'], ([cert, key]) => pemToPkcs12(s(cert), s(key), '')),
+  pemToPkcs12Pass: kdf(['string', 'string', 'string'], ([cert, key, pass]) =>
     pemToPkcs12(s(cert), s(key), s(pass)),
   ),
-  fullPemToPkcs12: fn(['string', 'string'], ([cert, key]) => fullPemToPkcs12(s(cert), s(key), '')),
-  fullPemToPkcs12Pass: fn(['string', 'string', 'string'], ([cert, key, pass]) =>
+  fullPemToPkcs12: kdf(['string', 'string'], ([cert, key]) => fullPemToPkcs12(s(cert), s(key), '')),
+  fullPemToPkcs12Pass: kdf(['string', 'string', 'string'], ([cert, key, pass]) =>
     fullPemToPkcs12(s(cert), s(key), s(pass)),
   ),
   filterPEM: fn(['string', 'string'], ([type, input]) => filterPem(s(type), s(input))),

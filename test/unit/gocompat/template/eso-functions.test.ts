@@ -233,3 +233,12 @@ function renderBytes(src: string, data: Record<string, unknown>): Buffer {
   // The engine's output string, as the bytes the Secret gets.
   return renderedBytes(render(src, data));
 }
+
+test('PKCS#12 calls are charged as slow KDFs (10,000 steps): a 25,000-step budget allows 2, not 3', () => {
+  const data = { p12: bytes('leaf-modern-nopass.p12') };
+  const src = (n: number) => `{{ range until ${n} }}{{ $.p12 | pkcs12key | len }}{{ end }}`;
+  expect(render(src(2), data, { stepBudget: 25_000 })).not.toBe('');
+  expect(renderError(src(3), data, { stepBudget: 25_000 }).message).toContain(
+    'exceeded the evaluation budget',
+  );
+});
