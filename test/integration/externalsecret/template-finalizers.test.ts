@@ -95,3 +95,17 @@ test('deletionPolicy Delete: the Secret carries the finalizer and, once deleted,
     what: 'Secret gone once released',
   });
 });
+
+test('a finalizer name the apiserver refuses: Ready=False naming the field, no Secret', async () => {
+  await applyYaml(esYaml('badname', 'stays').replace(`[${HOLD}]`, '["no slash and spaces"]'));
+  const cond = await eventually(
+    async () => {
+      const c = ready(await readEs(ns, 'badname'));
+      expect(c.status).toBe('False');
+      return c;
+    },
+    { ...WAIT, what: 'badname not Ready' },
+  );
+  expect(cond.message).toContain('metadata.finalizers');
+  expect(await readSecret(ns, 'badname')).toBeUndefined();
+});
