@@ -29,6 +29,7 @@ declare module 'node-forge' {
       privateKeyToAsn1(key: object): Asn1;
       wrapRsaPrivateKey(obj: Asn1): Asn1;
       certificateFromAsn1(obj: Asn1): object;
+      certificateToAsn1(cert: object): Asn1;
     };
     const pkcs12: {
       pkcs12FromAsn1(obj: Asn1, strict: boolean, password?: string): Pkcs12;

@@ -44,9 +44,8 @@ function keyDer(bag: forge.Bag): Buffer {
 }
 
 function certDer(bag: forge.Bag): Buffer {
-  const asn = bag.cert
-    ? (forge.pki as unknown as { certificateToAsn1(c: object): forge.Asn1 }).certificateToAsn1(bag.cert)
-    : bag.asn1;
+  // forge keeps an RSA certificate's original TBSCertificate and signature, so this is its DER.
+  const asn = bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1;
   if (!asn) throw new FuncError('unable to parse certificate');
   return Buffer.from(forge.asn1.toDer(asn).getBytes(), 'binary');
 }
