@@ -8,7 +8,6 @@ export function unsupportedFields(spec: ExternalSecretSpec): string[] {
   const out: string[] = [];
   const t = spec.target;
   if (t?.manifest) out.push('spec.target.manifest');
-  if (t?.template?.metadata?.finalizers?.length) out.push('spec.target.template.metadata.finalizers');
   if (t?.template?.engineVersion === 'v1') out.push('spec.target.template.engineVersion=v1');
   spec.data?.forEach((d, i) => {
     if (d.sourceRef?.generatorRef) out.push(`spec.data[${i}].sourceRef.generatorRef`);

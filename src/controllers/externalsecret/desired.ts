@@ -1,6 +1,8 @@
 // The Secret an ExternalSecret wants: fetched values run through target.template (Go-template
 // syntax, as ESO: templateFrom, template.data and the template.metadata label and annotation
-// values), plus the labels and annotations the controller maintains.
+// values), plus the labels and annotations the controller maintains, and the template's finalizers
+// (as ESO: added to the Secret, never removed, so whoever owns one decides when a deleted Secret
+// goes away).
 import type { ExternalSecret } from '../../api/generated';
 import { ANNOTATION, LABEL } from '../../api/constants';
 import { InvalidRefError } from '../../providers/core/errors';
@@ -20,6 +22,7 @@ export interface DesiredSecret {
   data: Map<string, Uint8Array>;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  finalizers: string[];
   immutable: boolean;
 }
 
@@ -67,5 +70,13 @@ export function buildDesired(
   }
   labels[LABEL.managed] = 'true';
   annotations[ANNOTATION.dataHash] = contentHash(Object.fromEntries(data), type);
-  return { name: targetName, type, data, labels, annotations, immutable: es.spec.target?.immutable ?? false };
+  return {
+    name: targetName,
+    type,
+    data,
+    labels,
+    annotations,
+    finalizers: [...new Set(template?.metadata?.finalizers ?? [])],
+    immutable: es.spec.target?.immutable ?? false,
+  };
 }

@@ -520,7 +520,10 @@ async function applyDeletionPolicy(
       (spec.creationPolicy === 'Owner'
         ? live.metadata?.ownerReferences?.some((r) => r.controller && r.uid === es.metadata?.uid)
         : live.metadata?.labels?.[LABEL.managed] === 'true');
-    if (live && ours) {
+    // Finalizers (e.g. from template.metadata) hold a deleted Secret until their owners release it:
+    // delete it once, then wait for them.
+    const held = live?.metadata?.deletionTimestamp ? (live.metadata.finalizers ?? []) : [];
+    if (live && ours && held.length === 0) {
       await deps.deleteSecret(ns, spec.targetName, live.metadata!.uid!);
       deps.event(
         es,
@@ -532,7 +535,10 @@ async function applyDeletionPolicy(
     await setStatus(ctx, {
       status: 'False',
       reason: ES_REASON.SecretDeleted,
-      message: `${err.message}; Secret deleted (deletionPolicy Delete)`,
+      message:
+        held.length > 0
+          ? `${err.message}; Secret is being deleted, held by its finalizers ${held.join(', ')} (deletionPolicy Delete)`
+          : `${err.message}; Secret deleted (deletionPolicy Delete)`,
     });
     return retry(err);
   }

@@ -49,6 +49,21 @@ function sameMeta(want: Record<string, string>, have: Record<string, string> | u
   return Object.entries(want).every(([k, v]) => k === ANNOTATION.dataHash || have?.[k] === v);
 }
 
+/**
+ * The live finalizers plus the template's (ESO adds them, never removes them). None is added to a
+ * Secret being deleted: the API refuses new finalizers then.
+ */
+function withFinalizers(want: string[], live: V1Secret): string[] | undefined {
+  const have = live.metadata?.finalizers;
+  if (live.metadata?.deletionTimestamp) return have;
+  const missing = want.filter((f) => !have?.includes(f));
+  return missing.length === 0 ? have : [...(have ?? []), ...missing];
+}
+
+function sameFinalizers(want: string[], live: V1Secret): boolean {
+  return withFinalizers(want, live) === live.metadata?.finalizers;
+}
+
 function controllerOf(s: V1Secret): V1OwnerReference | undefined {
   return s.metadata?.ownerReferences?.find((r) => r.controller);
 }
@@ -62,6 +77,7 @@ function fresh(d: DesiredSecret, namespace: string, owner?: Owner): V1Secret {
       namespace,
       labels: d.labels,
       annotations: d.annotations,
+      finalizers: d.finalizers.length > 0 ? d.finalizers : undefined,
       ownerReferences: owner ? [ownerRef(owner)] : undefined,
     },
     type: d.type,
@@ -123,6 +139,7 @@ export function planWrite(args: {
     (live.type ?? 'Opaque') === desired.type &&
     sameMeta(desired.labels, live.metadata?.labels) &&
     sameMeta(desired.annotations, live.metadata?.annotations) &&
+    sameFinalizers(desired.finalizers, live) &&
     Boolean(live.immutable) === desired.immutable;
   if (same) return { kind: 'none' };
   // Type and immutable Secrets cannot change in place: the Secret is ours, so it is replaced.
@@ -138,6 +155,7 @@ export function planWrite(args: {
     ...live.metadata,
     labels: { ...live.metadata?.labels, ...desired.labels },
     annotations: { ...live.metadata?.annotations, ...desired.annotations },
+    finalizers: withFinalizers(desired.finalizers, live),
     ownerReferences:
       policy === 'Owner'
         ? [...(live.metadata?.ownerReferences ?? []).filter((r) => !r.controller), ownerRef(owner)]
@@ -164,7 +182,8 @@ function planMerge(desired: DesiredSecret, live: V1Secret): WritePlan {
     sameData(desired.data, live.data, true) &&
     previously.every((k) => desired.data.has(k)) &&
     sameMeta(desired.labels, live.metadata?.labels) &&
-    sameMeta(annotations, live.metadata?.annotations);
+    sameMeta(annotations, live.metadata?.annotations) &&
+    sameFinalizers(desired.finalizers, live);
   if (unchanged) return { kind: 'none' };
   return {
     kind: 'update',
@@ -175,6 +194,7 @@ function planMerge(desired: DesiredSecret, live: V1Secret): WritePlan {
         ...live.metadata,
         labels: { ...live.metadata?.labels, ...desired.labels },
         annotations: { ...live.metadata?.annotations, ...annotations },
+        finalizers: withFinalizers(desired.finalizers, live),
       },
       data,
     },

@@ -1,11 +1,16 @@
 // The function table templates can call: Go's builtins, the supported part of Sprig, ESO's
-// toYaml/fromYaml and ESO engine-v1 aliases; plus the parse-time message that names a function we
-// do not support (ESO-only crypto helpers, Sprig's env/network/random/date functions, unknown names).
+// toYaml/fromYaml, PEM/PKCS#12/JWK/RSA helpers and ESO engine-v1 aliases; plus the parse-time
+// message that names a function we do not support (Sprig's env/network/random/date functions,
+// unknown names).
 
 import { BUILTIN_FUNCTIONS } from './builtins';
+import { ESO_FUNCTIONS } from './eso';
 import type { FuncDef, FuncTable } from './funcdef';
 import { REGEX_FUNCTIONS } from './regex';
 import { SPRIG_COLLECTION_FUNCTIONS } from './sprig-collections';
+import { SPRIG_DERIVE_PASSWORD } from './sprig-derive-password';
+import { SPRIG_GOUTILS_FUNCTIONS } from './sprig-goutils';
+import { SPRIG_PATH_FUNCTIONS } from './sprig-paths';
 import { SPRIG_STRING_FUNCTIONS } from './sprig-strings';
 import { YAML_FUNCTIONS } from './yaml';
 
@@ -13,8 +18,12 @@ const BASE: FuncTable = {
   ...BUILTIN_FUNCTIONS,
   ...SPRIG_STRING_FUNCTIONS,
   ...SPRIG_COLLECTION_FUNCTIONS,
+  ...SPRIG_PATH_FUNCTIONS,
+  ...SPRIG_GOUTILS_FUNCTIONS,
+  ...SPRIG_DERIVE_PASSWORD,
   ...REGEX_FUNCTIONS,
   ...YAML_FUNCTIONS,
+  ...ESO_FUNCTIONS,
 };
 
 /** ESO template engine v1 names, mapped onto their v2 equivalents. */
@@ -33,24 +42,27 @@ const TABLE: ReadonlyMap<string, FuncDef> = new Map([
 
 /** Functions ESO provides itself that secretsync does not implement (yet). */
 const ESO_ONLY = new Set([
-  'pkcs12key',
-  'pkcs12keyPass',
-  'pkcs12cert',
-  'pkcs12certPass',
-  'pemToPkcs12',
-  'pemToPkcs12Pass',
-  'fullPemToPkcs12',
-  'fullPemToPkcs12Pass',
   'pemTruststoreToPKCS12',
   'pemTruststoreToPKCS12Pass',
-  'filterPEM',
-  'filterCertChain',
-  'jwkPublicKeyPem',
-  'jwkPrivateKeyPem',
-  'certSANs',
-  'rsaDecrypt',
   'getSecretKey',
   'fromProperties',
+]);
+
+/** Sprig functions ESO exposes that secretsync does not implement yet. */
+const SPRIG_NOT_YET = new Set([
+  'semver',
+  'semverCompare',
+  'urlParse',
+  'urlJoin',
+  'camelcase',
+  'snakecase',
+  'kebabcase',
+  'addf',
+  'add1f',
+  'subf',
+  'mulf',
+  'divf',
+  'toDecimal',
 ]);
 
 /** Deliberately unavailable: they would read the controller's environment or network. */
@@ -91,7 +103,6 @@ const NONDETERMINISTIC = new Set([
   'genSignedCertWithKey',
   'buildCustomCert',
   'bcrypt',
-  'htpasswd',
   'encryptAES',
 ]);
 
@@ -123,6 +134,7 @@ export function checkFunction(name: string): string | undefined {
   let reason = '';
   if (DISABLED.has(name)) reason = "disabled: it would expose the controller's environment; ";
   else if (ESO_ONLY.has(name)) reason = 'ESO-specific, not implemented yet; ';
+  else if (SPRIG_NOT_YET.has(name)) reason = 'not implemented yet; ';
   else if (NONDETERMINISTIC.has(name)) reason = 'non-deterministic output; ';
   return `function ${JSON.stringify(name)} is not supported by secretsync (${reason}${supported})`;
 }

@@ -14,6 +14,11 @@ export const MAX_VALUE_DEPTH = 1000;
 export const MAX_PARSE_DEPTH = 200;
 /** String work charged as one step (per this many UTF-16 units processed). */
 export const STRING_UNITS_PER_STEP = 256;
+/**
+ * Steps charged for one call of a deliberately slow key-derivation function (scrypt, PKCS#12's
+ * iterated KDFs, ~0.1-0.2 s each): the default budget then allows 10 per render, not thousands.
+ */
+export const KDF_CALL_STEPS = 10_000;
 /** Writes into a Sink charged as one step (printing large values is not free). */
 const WRITES_PER_STEP = 8;
 

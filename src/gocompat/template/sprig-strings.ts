@@ -2,7 +2,7 @@
 // b64enc/b64dec, sha256sum, ...), with Sprig's argument order and Go's strings-package semantics.
 // Every function that can amplify its input checks the size cap before building the result.
 
-import { createHash } from 'node:crypto';
+import { createDecipheriv, createHash } from 'node:crypto';
 
 import { decodeBase64 } from '../base64';
 import { FuncError } from './errors';
@@ -280,6 +280,65 @@ function hash(alg: string, s: string): string {
   return createHash(alg).update(toBytes(s)).digest('hex');
 }
 
+/** Sprig's htpasswd: the "sha" form ({SHA} base64 SHA-1); bcrypt's random salt is refused. */
+function htpasswd(user: string, password: string, alg: string): string {
+  if (user.includes(':')) return `invalid username: ${user}`;
+  if (alg !== 'sha')
+    throw new FuncError(
+      'htpasswd with bcrypt is not deterministic (it would rewrite the Secret at every refresh); use "sha"',
+    );
+  return `${user}:{SHA}${createHash('sha1').update(toBytes(password)).digest('base64')}`;
+}
+
+/**
+ * Sprig's decryptAES: AES-256-CBC, the key the password's bytes zero-padded (or cut) to 32, the
+ * IV the first 16 bytes, the padding length read from the last byte without checking it (as
+ * Sprig). Where Go would panic the template fails with a message naming no value.
+ */
+function decryptAes(password: string, crypt64: string): string {
+  if (crypt64 === '') return '';
+  const crypt = decodeBase64(toBytes(crypt64), 'std');
+  if (typeof crypt === 'number') throw new FuncError(`illegal base64 data at input byte ${crypt}`);
+  if (crypt.length < 16) throw new FuncError('ciphertext shorter than the 16-byte IV');
+  const body = crypt.subarray(16);
+  if (body.length % 16 !== 0) throw new FuncError('crypto/cipher: input not full blocks');
+  if (body.length === 0) throw new FuncError('nothing to decrypt after the IV');
+  const key = Buffer.alloc(32);
+  toBytes(password).copy(key, 0, 0, 32);
+  const d = createDecipheriv('aes-256-cbc', key, crypt.subarray(0, 16)).setAutoPadding(false);
+  const plain = Buffer.concat([d.update(body), d.final()]);
+  const pad = plain[plain.length - 1] as number;
+  if (pad > plain.length) throw new FuncError('padding longer than the plaintext (wrong password?)');
+  return fromBytes(plain.subarray(0, plain.length - pad));
+}
+
+const isHex = (b: number): boolean =>
+  (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46);
+
+/** Go's %#U of a byte as a rune (encoding/hex's InvalidByteError). */
+function invalidByte(b: number): string {
+  const code = `U+${b.toString(16).toUpperCase().padStart(4, '0')}`;
+  const printable = (b >= 0x20 && b <= 0x7e) || (b >= 0xa1 && b !== 0xad);
+  return `encoding/hex: invalid byte: ${printable ? `${code} '${String.fromCharCode(b)}'` : code}`;
+}
+
+/** Sprig's hexdec: hex.DecodeString, or the error text as the result (as Sprig returns it). */
+function hexdec(s: string): string {
+  const src = toBytes(s);
+  let j = 1;
+  for (; j < src.length; j += 2) {
+    const p = src[j - 1] as number;
+    const q = src[j] as number;
+    if (!isHex(p)) return invalidByte(p);
+    if (!isHex(q)) return invalidByte(q);
+  }
+  if (src.length % 2 === 1) {
+    const last = src[j - 1] as number;
+    return isHex(last) ? 'encoding/hex: odd length hex string' : invalidByte(last);
+  }
+  return fromBytes(Buffer.from(src.toString('latin1'), 'hex'));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Numbers that Sprig treats as strings
 
@@ -421,4 +480,8 @@ export const SPRIG_STRING_FUNCTIONS: FuncTable = {
   sha256sum: fn(['string'], ([a]) => hash('sha256', s(a))),
   sha512sum: fn(['string'], ([a]) => hash('sha512', s(a))),
   adler32sum: fn(['string'], ([a]) => String(adler32(toBytes(s(a))))),
+  htpasswd: fn(['string', 'string', 'string'], ([u, p, alg]) => htpasswd(s(u), s(p), s(alg))),
+  hexdec: fn(['string'], ([a]) => hexdec(s(a))),
+  hello: fn([], () => 'Hello!'),
+  decryptAES: fn(['string', 'string'], ([p, c]) => decryptAes(s(p), s(c))),
 };

@@ -165,12 +165,9 @@ describe('unsupportedFields', () => {
     expect(unsupportedFields({ target: { template: { templateFrom: [{ literal: 'a: b' }] } } })).toEqual([]);
   });
 
-  // BUG (api/unsupported-fields.ts): template.metadata.finalizers is neither applied (desired.ts and
-  // write-plan.ts never set finalizers on the Secret) nor reported, so it is silently ignored —
-  // against this module's own rule "reported as Ready=False naming the field, never ignored".
-  test('template.metadata.finalizers, which nothing applies, is reported', () => {
+  test('template.metadata.finalizers is applied (write-plan), so it is not reported', () => {
     expect(
       unsupportedFields({ target: { template: { metadata: { finalizers: ['example.com/keep'] } } } }),
-    ).toContain('spec.target.template.metadata.finalizers');
+    ).toEqual([]);
   });
 });

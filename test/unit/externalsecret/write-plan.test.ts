@@ -463,3 +463,39 @@ describe('planRemoveMergedKeys (deletionPolicy Merge, remote secret gone)', () =
     ).toBeUndefined();
   });
 });
+
+describe('template.metadata.finalizers (added as ESO does, never removed)', () => {
+  const KEEP = 'example.com/keep';
+  const withFinalizer = () => desired(undefined, { template: { metadata: { finalizers: [KEEP, KEEP] } } });
+
+  test('a created Secret carries them, each once', () => {
+    const p = plan('Owner', withFinalizer(), undefined);
+    expect(p.kind === 'create' && p.secret.metadata?.finalizers).toEqual([KEEP]);
+    expect(plan('Owner', desired(), undefined)).toMatchObject({
+      secret: { metadata: { finalizers: undefined } },
+    });
+  });
+
+  test("a live Secret without ours gets them added after everyone else's; with them → none", () => {
+    const live = asLive(ownedLive(), { finalizers: ['other.io/f'] });
+    const p = plan('Owner', withFinalizer(), live);
+    expect(p.kind === 'update' && p.secret.metadata?.finalizers).toEqual(['other.io/f', KEEP]);
+    expect(plan('Owner', withFinalizer(), asLive(live, { finalizers: ['other.io/f', KEEP] }))).toEqual({
+      kind: 'none',
+    });
+  });
+
+  test('one dropped from the template stays on the Secret (its owner removes it)', () => {
+    expect(plan('Owner', desired(), asLive(ownedLive(), { finalizers: [KEEP] }))).toEqual({ kind: 'none' });
+  });
+
+  test('a Secret being deleted gets none added (the API refuses them)', () => {
+    const live = asLive(ownedLive(), { deletionTimestamp: new Date('2026-01-02T00:00:00Z') });
+    expect(plan('Owner', withFinalizer(), live)).toEqual({ kind: 'none' });
+  });
+
+  test('Merge adds them to a Secret it does not own', () => {
+    const p = plan('Merge', withFinalizer(), foreignLive({ other: 'x' }));
+    expect(p.kind === 'update' && p.secret.metadata?.finalizers).toEqual([KEEP]);
+  });
+});

@@ -332,13 +332,7 @@ describe('ESO engine v1 aliases', () => {
 
 describe('unsupported functions', () => {
   it.each([
-    'pkcs12cert',
-    'pkcs12key',
-    'jwkPublicKeyPem',
-    'jwkPrivateKeyPem',
-    'filterPEM',
-    'certSANs',
-    'rsaDecrypt',
+    'pemTruststoreToPKCS12',
     'getSecretKey',
     'env',
     'expandenv',
@@ -370,10 +364,13 @@ describe('unsupported functions', () => {
       'and',
       'index',
       'base64encode',
+      'pkcs12cert',
+      'filterPEM',
+      'rsaDecrypt',
     ]) {
       expect(SUPPORTED_FUNCTIONS).toContain(name);
     }
-    for (const name of ['env', 'expandenv', 'getHostByName', 'pkcs12cert', 'call']) {
+    for (const name of ['env', 'expandenv', 'getHostByName', 'pemTruststoreToPKCS12', 'call']) {
       expect(SUPPORTED_FUNCTIONS).not.toContain(name);
     }
     expect([...SUPPORTED_FUNCTIONS]).toEqual([...SUPPORTED_FUNCTIONS].sort());
