@@ -5,8 +5,8 @@
 // (TokenRequest with a boundObjectRef, as the kubelet does for projected volumes), exchanged at STS
 // and turned into the Google service account's token by IAM Credentials. STS and IAM Credentials are
 // the testbed's fakes, so the pool, the token's binding and the workloadIdentityUser binding are
-// checked where Google checks them. Unlike testbed's metadataServer (one fixed identity for the test
-// process), this one answers only pods, each as itself.
+// checked where Google checks them. Unlike metadataServer in gcp-identity.ts (one fixed identity,
+// for the test process), this one answers only pods, each as itself.
 import type { IncomingMessage } from 'node:http';
 import { FakeServer, json, type Reply } from './http';
 import { TESTBED_PROJECT, TESTBED_PROJECT_NUMBER } from './gcp-identity';
