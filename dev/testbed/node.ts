@@ -100,6 +100,11 @@ export function nodeAddress(root: string): string {
   return instanceIds(root).gateway;
 }
 
+/** The node's bridge interface (pods' default route leads to its address). */
+export function nodeBridge(root: string): string {
+  return instanceIds(root).bridge;
+}
+
 /** Short names derived from the instance directory: interface names are at most 15 bytes. */
 function instanceIds(root: string): {
   bridge: string;

@@ -185,4 +185,6 @@ export const ROLLOUT_REASON = {
   InvalidAnnotation: 'InvalidReloadAnnotation',
   Forbidden: 'RolloutForbidden',
   Failed: 'RolloutFailed',
+  /** A restart waits: pods of the workload cannot pull their image (rollout/hold.ts). */
+  Held: 'RolloutHeld',
 } as const;

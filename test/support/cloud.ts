@@ -2,6 +2,7 @@
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { OAuth2Client } from 'google-auth-library';
 import { CONTROLLER_GSA } from '../../dev/testbed/fakes/gcp-identity';
+import type { TokenFacts } from '../../dev/testbed/fakes/jwt';
 
 /**
  * A Secret Manager client for the test's own setup calls, as the testbed's admin (who may do
@@ -53,11 +54,17 @@ export async function grantGcp(
     await fakeAdmin('SECRETSYNC_GCP_ENDPOINT', '/_testbed/grant', { resource: name, member, role });
 }
 
-export async function fakeRequests(
-  envVar: string,
-): Promise<{ path: string; outcome: number; detail?: Record<string, unknown> }[]> {
+export interface FakeRequest {
+  path: string;
+  outcome: number;
+  detail?: Record<string, unknown>;
+  /** The verified service-account token's audience, pod binding and lifetime (never the token). */
+  token?: TokenFacts;
+}
+
+export async function fakeRequests(envVar: string): Promise<FakeRequest[]> {
   const res = await fetch(`${origin(envVar)}/_testbed/requests`);
-  return (await res.json()) as { path: string; outcome: number; detail?: Record<string, unknown> }[];
+  return (await res.json()) as FakeRequest[];
 }
 
 export async function fakeAdmin(envVar: string, path: string, body: unknown): Promise<void> {

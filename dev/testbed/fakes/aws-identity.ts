@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { forward as forwardAsIs } from './aws-strict';
 import { FakeServer, json, parseForm, type Reply } from './http';
-import { JwksVerifier, TokenRejected } from './jwt';
+import { JwksVerifier, TokenRejected, tokenFacts, type ServiceAccountClaims } from './jwt';
 import { signedQuery, type AwsKeys } from './sigv4';
 
 export interface Trust {
@@ -100,7 +100,7 @@ export function stsFront(motoUrl: string, verifier: JwksVerifier, signer?: AwsKe
           `<Expiration>${expiresIn(ttlSec)}</Expiration>`,
         );
       }
-      return { ...reply, detail: { roleArn, subject: claims.sub } };
+      return { ...reply, detail: { roleArn, subject: claims.sub }, token: tokenFacts(claims) };
     } catch (err) {
       if (!(err instanceof TokenRejected)) throw err;
       const reply = stsError('InvalidIdentityToken', `Incorrect token: ${err.message}`, 400);
@@ -124,13 +124,14 @@ export function podIdentityAgent(motoUrl: string, verifier: JwksVerifier, signer
       return json(200, {});
     }
     if (url.pathname !== '/v1/credentials') return json(404, { message: 'not found' });
-    let subject: string;
+    let claims: ServiceAccountClaims;
     try {
-      subject = (await verifier.verify(String(req.headers.authorization ?? ''), POD_IDENTITY_AUDIENCE)).sub;
+      claims = await verifier.verify(String(req.headers.authorization ?? ''), POD_IDENTITY_AUDIENCE);
     } catch (err) {
       if (!(err instanceof TokenRejected)) throw err;
       return json(401, { message: `invalid token: ${err.message}` }, { rejected: err.message });
     }
+    const subject = claims.sub;
     const roleArn = associations.get(subject);
     if (!roleArn) return json(400, { message: `no pod identity association for ${subject}` }, { subject });
     const params = {
@@ -153,16 +154,16 @@ export function podIdentityAgent(motoUrl: string, verifier: JwksVerifier, signer
     const xml = await res.text();
     const pick = (tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1] ?? '';
     if (res.status !== 200) return json(502, { message: `moto AssumeRole failed: HTTP ${res.status}` });
-    return json(
-      200,
-      {
+    return {
+      ...json(200, {
         AccessKeyId: pick('AccessKeyId'),
         SecretAccessKey: pick('SecretAccessKey'),
         Token: pick('SessionToken'),
         AccountId: /arn:aws:iam::(\d+):/.exec(roleArn)?.[1] ?? '',
         Expiration: ttlSec === undefined ? pick('Expiration') : expiresIn(ttlSec),
-      },
-      { subject, roleArn },
-    );
+      }),
+      detail: { subject, roleArn },
+      token: tokenFacts(claims),
+    };
   });
 }

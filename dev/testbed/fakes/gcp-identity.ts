@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { FakeServer, bearer, json, parseForm, type Reply } from './http';
-import { JwksVerifier, TokenRejected } from './jwt';
+import { JwksVerifier, TokenRejected, tokenFacts } from './jwt';
 
 export const TESTBED_PROJECT = 'testbed-project';
 export const TESTBED_PROJECT_NUMBER = '123456789012';
@@ -120,16 +120,19 @@ export function stsServer(tokens: GcpTokens, verifier: JwksVerifier): FakeServer
       const [, , ns, sa] = claims.sub.split(':');
       const member = `serviceAccount:${pool}[${ns}/${sa}]`;
       const { token, expiresIn } = tokens.issue(member);
-      return json(
-        200,
-        {
-          access_token: token,
-          issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-          token_type: 'Bearer',
-          expires_in: expiresIn,
-        },
-        { audience, subject: claims.sub, member },
-      );
+      return {
+        ...json(
+          200,
+          {
+            access_token: token,
+            issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+            token_type: 'Bearer',
+            expires_in: expiresIn,
+          },
+          { audience, subject: claims.sub, member },
+        ),
+        token: tokenFacts(claims),
+      };
     } catch (err) {
       const msg = err instanceof TokenRejected ? err.message : (err as Error).message;
       return json(

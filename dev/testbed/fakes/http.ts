@@ -1,6 +1,7 @@
 // Minimal HTTP plumbing shared by the testbed fakes: JSON/form bodies, a request log that tests can
 // read back (`GET /_testbed/requests`), and a listener on a loopback port.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { TokenFacts } from './jwt';
 
 export interface Recorded {
   at: string;
@@ -8,6 +9,8 @@ export interface Recorded {
   path: string;
   outcome: number;
   detail?: Record<string, unknown>;
+  /** The service-account token the request presented, when the fake verified one. */
+  token?: TokenFacts;
 }
 
 export type Handler = (req: IncomingMessage, body: Buffer, url: URL) => Promise<Reply> | Reply;
@@ -17,6 +20,7 @@ export interface Reply {
   body?: unknown;
   headers?: Record<string, string>;
   detail?: Record<string, unknown>;
+  token?: TokenFacts;
 }
 
 export function json(status: number, body: unknown, detail?: Record<string, unknown>): Reply {
@@ -51,7 +55,7 @@ export class FakeServer {
     private readonly handler: Handler,
   ) {}
 
-  async listen(port: number): Promise<void> {
+  async listen(port: number, host = '127.0.0.1'): Promise<void> {
     this.server = createServer((req, res) => {
       this.serve(req, res).catch((err: unknown) => {
         // serve() answers every handler failure; this is a reply it could not write (bad status or header).
@@ -63,7 +67,7 @@ export class FakeServer {
     });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
+      this.server!.listen(port, host, () => resolve());
     });
     this.port = port;
   }
@@ -86,6 +90,7 @@ export class FakeServer {
           path: url.pathname,
           outcome: reply.status,
           detail: reply.detail,
+          ...(reply.token && { token: reply.token }),
         });
       }
     } catch (err) {

@@ -11,6 +11,29 @@ export interface ServiceAccountClaims {
   exp: number;
   namespace?: string;
   serviceAccount?: string;
+  /** Issued at (seconds), absent from tokens of old issuers. */
+  iat?: number;
+  /** The pod a token is bound to (the kubelet's projected tokens are): kubernetes.io.pod.name. */
+  pod?: string;
+  /** The node of that pod: kubernetes.io.node.name. */
+  node?: string;
+}
+
+/** What a fake records of a verified token (never the token): audience, binding and lifetime. */
+export interface TokenFacts {
+  aud: string[];
+  pod?: string;
+  node?: string;
+  lifetimeSec?: number;
+}
+
+export function tokenFacts(c: ServiceAccountClaims): TokenFacts {
+  return {
+    aud: c.aud,
+    ...(c.pod !== undefined && { pod: c.pod }),
+    ...(c.node !== undefined && { node: c.node }),
+    ...(c.iat !== undefined && { lifetimeSec: c.exp - c.iat }),
+  };
 }
 
 export class TokenRejected extends Error {}
@@ -73,7 +96,13 @@ export class JwksVerifier {
       sub: string;
       aud: string | string[];
       exp: number;
-      'kubernetes.io'?: { namespace?: string; serviceaccount?: { name?: string } };
+      iat?: number;
+      'kubernetes.io'?: {
+        namespace?: string;
+        serviceaccount?: { name?: string };
+        pod?: { name?: string };
+        node?: { name?: string };
+      };
     };
     const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (claims.iss !== this.issuer) throw new TokenRejected(`issuer ${claims.iss} is not trusted`);
@@ -87,6 +116,9 @@ export class JwksVerifier {
       exp: claims.exp,
       namespace: claims['kubernetes.io']?.namespace,
       serviceAccount: claims['kubernetes.io']?.serviceaccount?.name,
+      iat: claims.iat,
+      pod: claims['kubernetes.io']?.pod?.name,
+      node: claims['kubernetes.io']?.node?.name,
     };
   }
 }

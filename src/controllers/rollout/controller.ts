@@ -23,9 +23,11 @@ import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './d
 import { ManyToMany } from '../../runtime/many-to-many';
 import { digestKey, shortHash, type DigestKey } from './digest-format';
 import { loadDigestKey, type DigestKeySecret } from './digest-key';
+import { holdMessage, holdRestart, type Hold } from './hold';
 import { fillTracked, isTracked, namesIn, UNTRACKED, type CachedObject } from './interest';
 import { perKind, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from './kinds';
 import { classifyPatchError, eventTarget, patchWorkload, type PatchContent } from './patch';
+import { listWorkloadPods } from './pods';
 import {
   isLean,
   projectConfigMap,
@@ -55,6 +57,12 @@ export interface RolloutControllerOptions {
 
 /** After an RBAC denial, try again this much later (or when the workload changes), not in a loop. */
 export const FORBIDDEN_RETRY_MS = 5 * 60_000;
+
+/**
+ * A held restart is decided again this much later (the kubelet retries a pull with a backoff of up
+ * to 5 min), or at once when the workload changes (e.g. its image is fixed).
+ */
+export const HOLD_RECHECK_MS = 30_000;
 
 const split = (key: string) => {
   const [kind, namespace, name] = key.split('/') as [WorkloadKind, string, string];
@@ -173,6 +181,7 @@ export class RolloutController {
     this.seen.delete(wk);
     this.reported.delete(`${wk}#problems`);
     this.reported.delete(`${wk}#forbidden`);
+    this.reported.delete(`${wk}#held`);
     this.waiting.delete(wk);
     this.queue.forget(wk);
   }
@@ -279,7 +288,51 @@ export class RolloutController {
       this.noteWaiting(wk, w, d.action === 'wait' ? 'missing' : 'settled');
       return done();
     }
+    if (d.action === 'restart') {
+      let hold: Hold | undefined;
+      try {
+        hold = await this.holdFor(wk, w);
+      } catch (err) {
+        if (seen) this.restoreSeen(wk, seen);
+        return retry(err);
+      }
+      if (hold) {
+        if (seen) this.restoreSeen(wk, seen);
+        return this.held(wk, w, hold);
+      }
+    }
     return this.apply(wk, w, d, seen);
+  }
+
+  /** Whether the restart waits for pods that cannot pull their image (hold.ts). */
+  private async holdFor(wk: string, w: LeanWorkload): Promise<Hold | undefined> {
+    if (w.selector === undefined) return undefined;
+    try {
+      return holdRestart(await listWorkloadPods(this.opts.kc, w.namespace, w.selector));
+    } catch (err) {
+      // RBAC from before pods were read (list pods): roll as Reloader does, without the check.
+      if (!isApiError(err, 403)) throw err;
+      if (this.reported.get('pods#forbidden') === undefined) {
+        this.reported.set('pods#forbidden', '1');
+        this.log.warn(
+          { workload: wk, err: errorText(err) },
+          'may not list pods: restarts are not held for pods that cannot pull their image (grant list on pods)',
+        );
+      }
+      return undefined;
+    }
+  }
+
+  private held(wk: string, w: LeanWorkload, hold: Hold): Decision {
+    this.noteWaiting(wk, w, 'held');
+    const message = holdMessage(w.kind, hold);
+    const key = `${wk}#held`;
+    if (this.reported.get(key) !== message) {
+      this.reported.set(key, message);
+      this.log.info({ workload: wk, pods: hold.pods, reasons: hold.reasons }, 'rollout held');
+      void this.recorder.event(eventTarget(w), 'Warning', ROLLOUT_REASON.Held, message);
+    }
+    return done(HOLD_RECHECK_MS);
   }
 
   /**
@@ -319,6 +372,7 @@ export class RolloutController {
       return this.patchFailed(wk, w, err);
     }
     this.reported.delete(`${wk}#forbidden`);
+    this.reported.delete(`${wk}#held`);
     this.noteWaiting(wk, w, restart ? 'restarted' : 'settled');
     if (!restart) {
       // Moving to keyed digests (or a new key) happens once per workload: worth an info line.

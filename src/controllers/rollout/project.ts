@@ -2,11 +2,18 @@
 // watched, so each is cut down to per-key digests and two flags at once (values are hashed, then
 // dropped); workloads that do not opt in are cut down to nothing at all, and opted-in ones keep
 // their parsed opt-in and the references derived from the pod spec, not the pod template.
-import type { KubernetesObject, V1ConfigMap, V1PodTemplateSpec, V1Secret } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1LabelSelector,
+  V1PodTemplateSpec,
+  V1Secret,
+} from '@kubernetes/client-node';
 import { ROLLOUT_ANNOTATION } from '../../api/constants';
 import { keyDigest } from '../../api/hash';
 import { objectFlags, parseOptIn, type AnnotationProblem, type OptIn } from './annotations';
 import { podConsumers, type ConsumedRef } from './consumers';
+import { selectorQuery } from './hold';
 import type { ObjectState } from './decide';
 import { podTemplateOf, WORKLOADS, type WorkloadKind } from './kinds';
 
@@ -46,6 +53,8 @@ export interface LeanWorkload {
    * some pods still run an older template (kinds.ts podsBehind).
    */
   podsBehind: boolean;
+  /** Its pods' label selector as a query (hold.ts lists them before a restart). */
+  selector?: string;
 }
 
 /** A workload with no rollout annotation: nothing of it is kept. */
@@ -78,6 +87,8 @@ export function projectWorkload(kind: WorkloadKind) {
       podsBehind: info.onDelete(w) && info.podsBehind(w),
     };
     if (parsed.optIn) lean.optIn = parsed.optIn;
+    const selector = selectorQuery((w as { spec?: { selector?: V1LabelSelector } }).spec?.selector);
+    if (selector !== undefined) lean.selector = selector;
     const hash = meta?.[ROLLOUT_ANNOTATION.lastHash];
     if (hash !== undefined) lean.recordedHash = hash;
     const objects = meta?.[ROLLOUT_ANNOTATION.lastObjects];

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { awsStoreIdentity } from '../../../src/providers/aws/identity';
 import { createClient } from '../../../src/providers/registry';
 import type { ProviderContext, SecretsClient } from '../../../src/providers/core/types';
@@ -29,11 +30,16 @@ let ns: string;
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 const subject = (ksa: string) => `system:serviceaccount:${ns}:${ksa}`;
 
-async function tokenFor(name: string, namespace: string, audiences: string[]): Promise<string> {
+async function tokenFor(
+  name: string,
+  namespace: string,
+  audiences: string[],
+  expirationSeconds = 3600,
+): Promise<string> {
   const tr = await core.createNamespacedServiceAccountToken({
     name,
     namespace,
-    body: { spec: { audiences, expirationSeconds: 3600 } },
+    body: { spec: { audiences, expirationSeconds } },
   });
   const t = tr.status?.token;
   if (!t) throw new Error('TokenRequest returned no token');
@@ -206,4 +212,66 @@ test('auth.jwt then additionalRoles and role: each role assumed in turn, the las
       detail: { roleArn: role('chain-base'), subject: subject('chain') },
     }),
   ]);
+});
+
+// The kubelet rotates a projected token by replacing the file's content (at 80% of its lifetime,
+// 8 min at the 600 s minimum: too long to wait for here). What matters to the controller is that a
+// credential refresh reads the file again rather than a copy: the SDK's default chain does (its
+// web-identity and container providers read the file on each fetch). Here the fakes hand out
+// credentials that expire in 2 s; once they have, the next use refreshes them before the call, and
+// the refresh presents the token now in the file: a new one, told apart by its lifetime.
+const CREDENTIAL_TTL_S = 2;
+
+test('IRSA and Pod Identity: a credential refresh re-reads the token file, as the kubelet rotates it', async () => {
+  await fakeAdmin('AWS_ENDPOINT_URL_STS', '/_testbed/trust', {
+    roleArn: role('irsa-rotate'),
+    subjects: [subject('irsa')],
+    audience: 'sts.amazonaws.com',
+  });
+  await fakeAdmin('SECRETSYNC_EKS_POD_IDENTITY_URL', '/_testbed/associations', {
+    subject: subject('pod'),
+    roleArn: role('pod-rotate'),
+  });
+  const cases = [
+    {
+      env: (file: string) => ({ AWS_ROLE_ARN: role('irsa-rotate'), AWS_WEB_IDENTITY_TOKEN_FILE: file }),
+      ksa: 'irsa',
+      audience: 'sts.amazonaws.com',
+      fake: 'AWS_ENDPOINT_URL_STS',
+      role: role('irsa-rotate'),
+    },
+    {
+      env: (file: string) => ({
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: process.env.SECRETSYNC_EKS_POD_IDENTITY_URL,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: file,
+      }),
+      ksa: 'pod',
+      audience: 'pods.eks.amazonaws.com',
+      fake: 'SECRETSYNC_EKS_POD_IDENTITY_URL',
+      role: role('pod-rotate'),
+    },
+  ];
+  for (const c of cases) {
+    await fakeAdmin(c.fake, '/_testbed/credential-ttl', { seconds: CREDENTIAL_TTL_S });
+    const presented = async () =>
+      (await fakeRequests(c.fake))
+        .filter((r) => r.detail?.roleArn === c.role)
+        .map((r) => [r.outcome, r.token?.aud, r.token?.lifetimeSec]);
+    try {
+      const file = join(dir, `${c.ksa}-rotating-token`);
+      await withEnv({ ...NO_AMBIENT, ...c.env(file) }, async () => {
+        const client = await ambientClient();
+        writeFileSync(file, await tokenFor(c.ksa, ns, [c.audience], 3600));
+        expect(text(await client.getSecret({ key }))).toBe('ambient-value');
+        expect((await presented())[0]).toEqual([200, [c.audience], 3600]);
+        writeFileSync(file, await tokenFor(c.ksa, ns, [c.audience], 7200));
+        await sleep(CREDENTIAL_TTL_S * 1000 + 500); // the credentials expire
+        expect(text(await client.getSecret({ key }))).toBe('ambient-value');
+        expect(await presented()).toContainEqual([200, [c.audience], 7200]);
+      });
+      expect(new Set((await presented()).map((p) => p[2]))).toEqual(new Set([3600, 7200]));
+    } finally {
+      await fakeAdmin(c.fake, '/_testbed/credential-ttl', {});
+    }
+  }
 });

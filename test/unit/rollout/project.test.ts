@@ -102,6 +102,8 @@ test('an opted-in workload keeps its opt-in, references and recorded hash, not i
     recordedObjects: '',
     paused: true,
     onDelete: false,
+    // to list its pods before a restart (rollout/hold.ts)
+    selector: 'app=web',
   });
   expect(JSON.stringify(w)).not.toContain('aaaa');
 });

@@ -16,6 +16,10 @@ test.each<[ReconcileOutcome, string, typeof plain, WaitReason | undefined, WaitR
   ['missing', 'paused', paused, 'paused', 'missing-object'],
   ['forbidden', 'plain', plain, undefined, 'forbidden'],
   ['forbidden', 'plain', plain, 'missing-object', 'forbidden'],
+  ['held', 'plain', plain, undefined, 'image-pull'],
+  ['held', 'paused', paused, 'paused', 'image-pull'],
+  ['restarted', 'plain', plain, 'image-pull', undefined],
+  ['settled', 'plain', plain, 'image-pull', undefined],
   ['restarted', 'paused', paused, undefined, 'paused'],
   // the cached OnDelete workload is from before the patch: its pods are behind the new template
   ['restarted', 'OnDelete', onDelete, undefined, 'on-delete'],
