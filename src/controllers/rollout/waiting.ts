@@ -3,19 +3,21 @@
 
 /**
  * Why a rollout is held back: a required object is missing, RBAC forbids the patch, the workload is
- * paused with a restart secretsync made waiting in its pod template, or it uses updateStrategy
- * OnDelete and pods from before that restart have not been deleted yet.
+ * paused with a restart secretsync made waiting in its pod template, it uses updateStrategy
+ * OnDelete and pods from before that restart have not been deleted yet, or it was rolled less than
+ * one window (pause-period) ago and the next rollout waits for the window's end.
  */
-export type WaitReason = 'missing-object' | 'forbidden' | 'paused' | 'on-delete';
+export type WaitReason = 'missing-object' | 'forbidden' | 'paused' | 'on-delete' | 'cooldown';
 
 /**
  * What one reconcile of a workload ended with:
  * - `missing`: the decision was to wait for a required Secret or ConfigMap;
  * - `forbidden`: the patch was refused (RBAC);
  * - `restarted`: the pod template was patched to restart its pods;
+ * - `cooling`: a restart is due but waits for the end of the workload's window;
  * - `settled`: nothing to roll (no change, or a record only), or the patch was rejected for good.
  */
-export type ReconcileOutcome = 'missing' | 'forbidden' | 'restarted' | 'settled';
+export type ReconcileOutcome = 'missing' | 'forbidden' | 'restarted' | 'cooling' | 'settled';
 
 /**
  * The reason the workload waits after this reconcile, or undefined. After a restart, a paused
@@ -33,6 +35,8 @@ export function waitingAfter(
       return 'missing-object';
     case 'forbidden':
       return 'forbidden';
+    case 'cooling':
+      return 'cooldown';
     case 'restarted':
       // The workload as cached before the patch: its pods are behind the template just written.
       return workload.paused ? 'paused' : workload.onDelete ? 'on-delete' : undefined;
