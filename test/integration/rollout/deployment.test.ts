@@ -163,7 +163,6 @@ test('a Secret and a ConfigMap changed together: one rollout at once, at most on
     annotations: AUTO,
     pod: { envFrom: [{ secretRef: { name: 'pair-s' } }, { configMapRef: { name: 'pair-c' } }] },
   });
-  const from = ctl.logs.length;
   await putSecret(ns, 'pair-s', { k: '2' });
   await putConfigMap(ns, 'pair-c', { k: '2' });
   // Whether the rollout made at once already saw the ConfigMap depends on timing; either it did,
