@@ -22,6 +22,8 @@ import {
   reaches,
   recorded,
   replicaSets,
+  revisions,
+  statefulSet,
   staysAt,
   type DecisionLine,
 } from './helpers';
@@ -194,6 +196,44 @@ test('a controller restart inside the pause-period makes no extra rollout; the h
   await staysAt(rs('restart'), 3);
   const stamps = await rolloutStamps('restart');
   expect(stamps[1]! - stamps[0]!).toBeGreaterThanOrEqual(PAUSE_MS);
+});
+
+test('statefulset.reloader.stakater.com/pause-period: the same on a StatefulSet (ControllerRevisions)', async () => {
+  const ctl = await start();
+  const revs = () => revisions(ns, 'sts');
+  await putSecret(ns, 'sts', { k: '0' });
+  await apps.createNamespacedStatefulSet({
+    namespace: ns,
+    body: statefulSet('sts', {
+      annotations: { ...AUTO, 'statefulset.reloader.stakater.com/pause-period': `${PAUSE_MS / 1000}s` },
+      pod: { env: [envKey('sts', 'k')] },
+    }),
+  });
+  await recorded(ns, 'StatefulSet', 'sts');
+  await reaches(revs, 1, 'first revision');
+  await putSecret(ns, 'sts', { k: '1' });
+  await reaches(revs, 2, 'the leading rollout');
+  const sts = await apps.readNamespacedStatefulSet({ name: 'sts', namespace: ns });
+  const r1 = Date.parse(sts.spec?.template.metadata?.annotations?.['secretsync.io/restartedAt'] ?? '');
+  const from = ctl.logs.length;
+  await putSecret(ns, 'sts', { k: '2' });
+  expect(Date.now()).toBeLessThan(r1 + PAUSE_MS); // otherwise this test proves nothing
+  const hold = await eventually(
+    () => {
+      const d = decisions(ctl, from).find(
+        (x) => x.workload === `StatefulSet/${ns}/sts` && x.action === 'hold',
+      );
+      if (!d) throw new Error('no hold decision on the StatefulSet yet');
+      return d as DecisionLine & { until?: string };
+    },
+    { timeoutMs: ACT_MS, what: 'hold decision on the StatefulSet' },
+  );
+  expect(hold.until).toBe(new Date(r1 + PAUSE_MS).toISOString());
+  await eventually(async () => expect(await revs()).toBe(3), {
+    timeoutMs: AFTER_PERIOD_MS,
+    what: 'the coalesced rollout of the StatefulSet',
+  });
+  await staysAt(revs, 3);
 });
 
 test('an invalid pause-period: a warning Event naming it, and the default window applies', async () => {
