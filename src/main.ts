@@ -29,7 +29,11 @@ export function controllerOptions(cmd: Command): Command {
     .option('--lease-duration <d>', 'leader lease duration', '15s')
     .option('--renew-deadline <d>', 'leader renew deadline', '10s')
     .option('--retry-period <d>', 'leader retry period', '2s')
-    .option('--rollout-debounce <d>', 'changes to one workload within this window make one rollout', '1s')
+    .option(
+      '--rollout-debounce <d>',
+      'minimum time between two rollouts of one workload (unless its pause-period says otherwise): the first change rolls at once, later ones within the window make one rollout at its end',
+      '1s',
+    )
     .option(
       '--digest-key-secret <name>',
       'Secret (in the Lease namespace) holding the key of the digests written on workloads',

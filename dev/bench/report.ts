@@ -220,7 +220,7 @@ export function scenarioTables(
     if (p !== 'gcp') continue;
     if (opts.scenarios.has('rotation'))
       out.push(
-        `### Rotation latency (${opts.rotations} rotations each; debounce 1s) — ${name}\n`,
+        `### Rotation latency (${opts.rotations} rotations each; rollout window 1s, leading edge) — ${name}\n`,
         table(results, p, shapes, latencyRows()),
       );
     if (opts.scenarios.has('memory')) {
@@ -438,7 +438,7 @@ export function targets(
             : `missed by ${(p99 - 2).toFixed(2)} s`,
       why:
         p99 !== undefined && p99 > 2
-          ? 'the path is Pub/Sub delivery (streaming pull from the emulator) + reconcile + the 1 s rollout debounce + the controller-manager creating the ReplicaSet; the debounce alone is half the budget'
+          ? 'the path is Pub/Sub delivery (streaming pull from the emulator) + reconcile + the rollout patch (at once: rotations are more than the 1 s window apart) + the controller-manager creating the ReplicaSet'
           : undefined,
     });
   }

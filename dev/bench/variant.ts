@@ -608,7 +608,7 @@ export class Variant {
         },
         30_000,
       );
-      // Past the debounce window, so that each rotation is its own rollout.
+      // Past the rollout window, so that each rotation rolls at once (its leading edge).
       await sleep(1200 + Math.random() * 300);
     }
 

@@ -154,6 +154,16 @@ export const RELOADER_ANNOTATION = {
 } as const;
 
 // ── Rollout controller (src/controllers/rollout/) ─────────────────────────────────────────────
+/**
+ * Reloader's pause-period, one annotation per workload kind (Reloader reads the Deployment one;
+ * the StatefulSet and DaemonSet ones follow its naming): a Go duration on the workload's metadata.
+ */
+export const RELOADER_PAUSE_PERIOD_ANNOTATION = {
+  Deployment: 'deployment.reloader.stakater.com/pause-period',
+  StatefulSet: 'statefulset.reloader.stakater.com/pause-period',
+  DaemonSet: 'daemonset.reloader.stakater.com/pause-period',
+} as const;
+
 /** Reloader's ConfigMap counterparts of the Secret annotations above. */
 export const RELOADER_CONFIGMAP_ANNOTATION = {
   auto: 'configmap.reloader.stakater.com/auto',

@@ -19,7 +19,7 @@ export interface Config {
     retryPeriodMs: number;
   };
   identity: string;
-  /** Changes to one workload within this window make one rollout (--rollout-debounce). */
+  /** Minimum time between two rollouts of one workload, unless its pause-period says otherwise (--rollout-debounce). */
   rolloutDebounceMs: number;
   /** `planned` (shared fetches, batching, version tags) or `naive` (one call per entry, as ESO). */
   fetchPlan: 'planned' | 'naive';

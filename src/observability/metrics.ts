@@ -75,7 +75,7 @@ export class Metrics {
   });
   readonly rolloutWaiting = new Gauge({
     name: 'secretsync_rollout_waiting',
-    help: 'Workloads whose rollout is held back, one series each (value 1), by reason (paused, on-delete, forbidden, missing-object, image-pull).',
+    help: 'Workloads whose rollout is held back, one series each (value 1), by reason (paused, on-delete, forbidden, missing-object, image-pull, cooldown).',
     labelNames: ['kind', 'workload_namespace', 'workload', 'reason'],
     registers: [this.registry],
   });

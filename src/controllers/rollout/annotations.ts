@@ -6,8 +6,10 @@ import { RE2JS } from 're2js';
 import {
   RELOADER_ANNOTATION as R,
   RELOADER_CONFIGMAP_ANNOTATION as RC,
+  RELOADER_PAUSE_PERIOD_ANNOTATION as PAUSE,
   ROLLOUT_ANNOTATION,
 } from '../../api/constants';
+import { parseDuration } from '../../gocompat/duration';
 
 export type ObjectKind = 'Secret' | 'ConfigMap';
 export const OBJECT_KINDS: readonly ObjectKind[] = ['Secret', 'ConfigMap'];
@@ -203,4 +205,39 @@ function parseOurs(rd: Reader, v: string | undefined): { all: boolean; names: st
 /** An object's own annotations: `ignore` (never triggers) and `match` (for search). */
 export function objectFlags(a: Annotations): { ignore: boolean; match: boolean } {
   return { ignore: a?.[R.ignore] === 'true', match: a?.[R.match] === 'true' };
+}
+
+export interface PausePeriod {
+  /** The workload's own window between rollouts; undefined: --rollout-debounce applies. */
+  ms?: number;
+  problems: AnnotationProblem[];
+}
+
+/**
+ * The pause-period on a workload's metadata (as Reloader reads it): a Go duration such as "5m".
+ * Invalid values, and another kind's annotation (a Deployment's on a StatefulSet), are reported
+ * and leave the default window in place.
+ */
+export function parsePausePeriod(kind: string, metadata: Annotations): PausePeriod {
+  const problems: AnnotationProblem[] = [];
+  const own = (PAUSE as Readonly<Record<string, string>>)[kind];
+  for (const [k, annotation] of Object.entries(PAUSE))
+    if (k !== kind && metadata?.[annotation] !== undefined)
+      problems.push({
+        annotation,
+        message: own
+          ? `applies to ${k}s only; on a ${kind} use ${own}`
+          : `applies to ${k}s only; a ${kind} has no pause-period`,
+      });
+  const value = own === undefined ? undefined : metadata?.[own];
+  if (own === undefined || value === undefined) return { problems };
+  try {
+    return { ms: parseDuration(value.trim()), problems };
+  } catch {
+    problems.push({
+      annotation: own,
+      message: `value ${JSON.stringify(value)} is not a duration such as "30s", "5m" or "1h"; the default window (--rollout-debounce) applies`,
+    });
+    return { problems };
+  }
 }

@@ -1,8 +1,10 @@
 // The rollout (Reloader) side: lean informers over every Secret and ConfigMap (per-key digests of
 // the ones opted-in workloads read, nothing for the rest: interest.ts) and over every workload
 // kind in kinds.ts (only opted-in workloads kept), indexes from
-// objects to the workloads that read them, and a work queue keyed by workload with a debounce, so
-// a burst of changes makes one patch. Informers run on every replica; workers on the leader only.
+// objects to the workloads that read them, and a work queue keyed by workload. A change is decided
+// at once; a restart within one window of the workload's last one waits for the window's end
+// (cooldown.ts), so a burst makes one more patch. Informers run on every replica; workers on the
+// leader only.
 // Same shape as ExternalSecretController: start() → synced() → run() (leader) → stop().
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ROLLOUT_REASON } from '../../api/constants';
@@ -20,6 +22,7 @@ import { resourcePath } from '../../kube/resources';
 import { matchesAny, OBJECT_KINDS, type ObjectKind } from './annotations';
 import { decide, type DecideInput, type RolloutDecision } from './decide';
 import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './describe';
+import { rollTiming } from './cooldown';
 import { ManyToMany } from '../../runtime/many-to-many';
 import { digestKey, shortHash, type DigestKey } from './digest-format';
 import { loadDigestKey, type DigestKeySecret } from './digest-key';
@@ -45,7 +48,10 @@ export interface RolloutControllerOptions {
   metrics: Metrics;
   /** Watch one namespace only. */
   namespace?: string;
-  /** Changes to one workload within this window make one rollout. */
+  /**
+   * Minimum time between two rollouts of one workload unless its pause-period annotation says
+   * otherwise: the first change rolls at once, later ones within the window roll at its end.
+   */
   debounceMs: number;
   workers?: number;
   clock?: Clock;
@@ -156,7 +162,7 @@ export class RolloutController {
         const wk = `${kind}/${key}`;
         if (!isLean(item)) return this.forgetWorkload(wk);
         if (old !== undefined && !workloadChanged(old, item)) return; // status-only update
-        this.queue.addAfter(wk, this.opts.debounceMs);
+        this.queue.add(wk);
       };
       inf.on('add', onWorkload);
       inf.on('update', onWorkload);
@@ -234,7 +240,7 @@ export class RolloutController {
         if (!s) seen.set(id, (s = { keys: new Set() }));
         for (const k of keys) s.keys.add(k);
       }
-      this.queue.addAfter(wk, this.opts.debounceMs);
+      this.queue.add(wk);
     }
   }
 
@@ -275,15 +281,31 @@ export class RolloutController {
     // Taken now: changes seen from here on belong to the next decision.
     const seen = this.seen.get(wk);
     this.seen.delete(wk);
+    const now = this.queue.clock.now();
+    const timing =
+      d.action === 'restart'
+        ? rollTiming({
+            lastRolloutAt: w.lastRolloutAt,
+            now,
+            windowMs: w.pausePeriodMs ?? this.opts.debounceMs,
+          })
+        : undefined;
     this.log.debug(
       {
         workload: wk,
-        action: d.action,
+        action: timing?.roll === 'later' ? 'hold' : d.action,
         ...(d.action === 'wait' ? { missing: d.missing } : { hash: shortHash(d.hash) }),
+        ...(timing?.roll === 'later' ? { until: new Date(timing.at).toISOString() } : {}),
         seen: [...(seen?.keys() ?? [])],
       },
       'rollout decision',
     );
+    if (timing?.roll === 'later') {
+      // Rolled less than one window ago: decide again when it ends, with what was seen kept.
+      if (seen) this.restoreSeen(wk, seen);
+      this.noteWaiting(wk, w, 'cooling');
+      return done(timing.at - now);
+    }
     if (d.action === 'wait' || d.action === 'none') {
       this.noteWaiting(wk, w, d.action === 'wait' ? 'missing' : 'settled');
       return done();

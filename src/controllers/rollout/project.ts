@@ -11,7 +11,8 @@ import type {
 } from '@kubernetes/client-node';
 import { ROLLOUT_ANNOTATION } from '../../api/constants';
 import { keyDigest } from '../../api/hash';
-import { objectFlags, parseOptIn, type AnnotationProblem, type OptIn } from './annotations';
+import { objectFlags, parseOptIn, parsePausePeriod, type AnnotationProblem, type OptIn } from './annotations';
+import { parseRestartedAt } from './cooldown';
 import { podConsumers, type ConsumedRef } from './consumers';
 import { selectorQuery } from './hold';
 import type { ObjectState } from './decide';
@@ -44,6 +45,10 @@ export interface LeanWorkload {
   consumers: ConsumedRef[];
   recordedHash?: string;
   recordedObjects?: string;
+  /** When secretsync last restarted its pods (the pod template's restartedAt), ms. */
+  lastRolloutAt?: number;
+  /** Its pause-period annotation, ms; undefined: the default window (--rollout-debounce). */
+  pausePeriodMs?: number;
   /** A template change waits until it is resumed (kinds.ts: Deployment spec.paused). */
   paused: boolean;
   /** Pods change only when deleted (kinds.ts: updateStrategy OnDelete). */
@@ -74,13 +79,14 @@ export function projectWorkload(kind: WorkloadKind) {
     const meta = w.metadata?.annotations;
     const parsed = parseOptIn(meta, template?.metadata?.annotations);
     if (!parsed.annotated) return NOT_OPTED_IN;
+    const pause = parsePausePeriod(kind, meta);
     const lean: LeanWorkload = {
       kind,
       namespace: w.metadata?.namespace ?? '',
       name: w.metadata?.name ?? '',
       uid: w.metadata?.uid ?? '',
       resourceVersion: w.metadata?.resourceVersion ?? '',
-      problems: parsed.problems,
+      problems: [...parsed.problems, ...pause.problems],
       consumers: parsed.optIn ? podConsumers(template?.spec) : [],
       paused: info.paused(w),
       onDelete: info.onDelete(w),
@@ -93,6 +99,9 @@ export function projectWorkload(kind: WorkloadKind) {
     if (hash !== undefined) lean.recordedHash = hash;
     const objects = meta?.[ROLLOUT_ANNOTATION.lastObjects];
     if (objects !== undefined) lean.recordedObjects = objects;
+    const rolledAt = parseRestartedAt(template?.metadata?.annotations?.[ROLLOUT_ANNOTATION.restartedAt]);
+    if (rolledAt !== undefined) lean.lastRolloutAt = rolledAt;
+    if (pause.ms !== undefined) lean.pausePeriodMs = pause.ms;
     return lean;
   };
 }

@@ -4,10 +4,11 @@
 /**
  * Why a rollout is held back: a required object is missing, RBAC forbids the patch, the workload is
  * paused with a restart secretsync made waiting in its pod template, it uses updateStrategy
- * OnDelete and pods from before that restart have not been deleted yet, or a restart is held
- * because pods of the workload cannot pull their image (hold.ts).
+ * OnDelete and pods from before that restart have not been deleted yet, a restart is held
+ * because pods of the workload cannot pull their image (hold.ts), or it was rolled less than one
+ * window (pause-period) ago and the next rollout waits for the window's end.
  */
-export type WaitReason = 'missing-object' | 'forbidden' | 'paused' | 'on-delete' | 'image-pull';
+export type WaitReason = 'missing-object' | 'forbidden' | 'paused' | 'on-delete' | 'image-pull' | 'cooldown';
 
 /**
  * What one reconcile of a workload ended with:
@@ -15,9 +16,10 @@ export type WaitReason = 'missing-object' | 'forbidden' | 'paused' | 'on-delete'
  * - `forbidden`: the patch was refused (RBAC);
  * - `held`: a restart was decided and held (pods cannot pull their image);
  * - `restarted`: the pod template was patched to restart its pods;
+ * - `cooling`: a restart is due but waits for the end of the workload's window;
  * - `settled`: nothing to roll (no change, or a record only), or the patch was rejected for good.
  */
-export type ReconcileOutcome = 'missing' | 'forbidden' | 'held' | 'restarted' | 'settled';
+export type ReconcileOutcome = 'missing' | 'forbidden' | 'held' | 'restarted' | 'cooling' | 'settled';
 
 /**
  * The reason the workload waits after this reconcile, or undefined. After a restart, a paused
@@ -37,6 +39,8 @@ export function waitingAfter(
       return 'forbidden';
     case 'held':
       return 'image-pull';
+    case 'cooling':
+      return 'cooldown';
     case 'restarted':
       // The workload as cached before the patch: its pods are behind the template just written.
       return workload.paused ? 'paused' : workload.onDelete ? 'on-delete' : undefined;

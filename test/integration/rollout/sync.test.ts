@@ -62,7 +62,7 @@ test('provider rotation → Secret → one new ReplicaSet', async () => {
   await reaches(() => replicaSets(ns, 'app'), 2, 'rollout after rotation');
   const rolloutMs = Date.now() - started;
   console.log(
-    `rotation → Secret ${secretMs} ms, → new ReplicaSet ${rolloutMs} ms (debounce ${FLAGS.rolloutDebounce})`,
+    `rotation → Secret ${secretMs} ms, → new ReplicaSet ${rolloutMs} ms (rollout window ${FLAGS.rolloutDebounce}, leading edge)`,
   );
   await staysAt(() => replicaSets(ns, 'app'), 2);
 });

@@ -5,6 +5,7 @@ import {
   namePattern,
   objectFlags,
   parseOptIn,
+  parsePausePeriod,
 } from '../../../src/controllers/rollout/annotations';
 
 const none = { auto: false, search: false, names: [], exclude: [] };
@@ -146,4 +147,30 @@ test('object flags: ignore and match need exactly "true"', () => {
   expect(objectFlags({ 'reloader.stakater.com/match': 'true' })).toEqual({ ignore: false, match: true });
   expect(objectFlags({ 'reloader.stakater.com/ignore': 'yes' })).toEqual({ ignore: false, match: false });
   expect(objectFlags(undefined)).toEqual({ ignore: false, match: false });
+});
+
+test("pause-period: a Go duration per kind; invalid values and another kind's annotation are reported", () => {
+  const dep = 'deployment.reloader.stakater.com/pause-period';
+  const sts = 'statefulset.reloader.stakater.com/pause-period';
+  const ds = 'daemonset.reloader.stakater.com/pause-period';
+  expect(parsePausePeriod('Deployment', undefined)).toEqual({ problems: [] });
+  expect(parsePausePeriod('Deployment', { [dep]: '5m' })).toEqual({ ms: 300_000, problems: [] });
+  expect(parsePausePeriod('Deployment', { [dep]: '1m30s' })).toEqual({ ms: 90_000, problems: [] });
+  expect(parsePausePeriod('StatefulSet', { [sts]: '6s' })).toEqual({ ms: 6000, problems: [] });
+  expect(parsePausePeriod('DaemonSet', { [ds]: '0s' })).toEqual({ ms: 0, problems: [] });
+  const bad = parsePausePeriod('Deployment', { [dep]: '5 minutes' });
+  expect(bad.ms).toBeUndefined();
+  expect(bad.problems).toEqual([
+    { annotation: dep, message: expect.stringContaining('"5 minutes" is not a duration') },
+  ]);
+  expect(parsePausePeriod('Deployment', { [dep]: '-5m' }).problems).toHaveLength(1);
+  const wrongKind = parsePausePeriod('StatefulSet', { [dep]: '5m' });
+  expect(wrongKind.ms).toBeUndefined();
+  expect(wrongKind.problems).toEqual([
+    { annotation: dep, message: `applies to Deployments only; on a StatefulSet use ${sts}` },
+  ]);
+  // a kind without a pause-period (none is read, any is reported)
+  expect(parsePausePeriod('Job', { [dep]: '5m' }).problems).toEqual([
+    { annotation: dep, message: 'applies to Deployments only; a Job has no pause-period' },
+  ]);
 });

@@ -118,6 +118,32 @@ test('StatefulSet OnDelete is noted; malformed-only annotations keep problems bu
   expect(isLean(sts) && sts.problems).toHaveLength(1);
 });
 
+test('the last rollout time (our restartedAt stamp) and the pause-period are kept; a bad period is a problem', () => {
+  const p = projectWorkload('Deployment');
+  const stamped = deployment(
+    { 'reloader.stakater.com/auto': 'true', 'deployment.reloader.stakater.com/pause-period': '6s' },
+    {},
+  );
+  stamped.spec!.template.metadata!.annotations = { 'secretsync.io/restartedAt': '2026-01-01T00:00:01.500Z' };
+  expect(p(stamped)).toMatchObject({
+    lastRolloutAt: Date.parse('2026-01-01T00:00:01.500Z'),
+    pausePeriodMs: 6000,
+    problems: [],
+  });
+  const plain = p(deployment({ 'reloader.stakater.com/auto': 'true' }));
+  expect(isLean(plain) && [plain.lastRolloutAt, plain.pausePeriodMs]).toEqual([undefined, undefined]);
+  const bad = p(
+    deployment({
+      'reloader.stakater.com/auto': 'true',
+      'deployment.reloader.stakater.com/pause-period': 'soon',
+    }),
+  );
+  expect(isLean(bad) && bad.pausePeriodMs).toBeUndefined();
+  expect(isLean(bad) && bad.problems.map((x) => x.annotation)).toEqual([
+    'deployment.reloader.stakater.com/pause-period',
+  ]);
+});
+
 test('status-only updates are not changes', () => {
   const p = projectWorkload('Deployment');
   const a = p(deployment({ 'reloader.stakater.com/auto': 'true' }));

@@ -25,6 +25,10 @@ test.each<[ReconcileOutcome, string, typeof plain, WaitReason | undefined, WaitR
   ['restarted', 'OnDelete', onDelete, undefined, 'on-delete'],
   ['restarted', 'plain', plain, 'forbidden', undefined],
   ['restarted', 'plain', plain, 'missing-object', undefined],
+  // a restart due within the window waits for its end; the next restart clears it
+  ['cooling', 'plain', plain, undefined, 'cooldown'],
+  ['cooling', 'paused', paused, 'paused', 'cooldown'],
+  ['restarted', 'plain', plain, 'cooldown', undefined],
   // a paused workload keeps waiting through reconciles that find nothing new, until resumed
   ['settled', 'paused', paused, 'paused', 'paused'],
   ['settled', 'resumed', plain, 'paused', undefined],
