@@ -25,7 +25,34 @@ export interface Config {
   fetchPlan: 'planned' | 'naive';
   /** The Secret holding the key of the digests written on workloads: in the controller's namespace. */
   digestKeySecret: { namespace: string; name: string };
+  /** Reloader's command-line filters (docs/reference.md, "Reloader's flags"). */
+  rolloutSelection: RolloutFlags;
 }
+
+/** Reloader's flags that change which workloads, objects and events count. */
+export interface RolloutFlags {
+  /** --auto-reload-all: workloads without an auto annotation count as `reloader.stakater.com/auto: "true"`. */
+  autoReloadAll: boolean;
+  /** --reload-on-create / --reload-on-delete: an optional reference appearing / going away restarts. */
+  onCreate: boolean;
+  onDelete: boolean;
+  /** --resources-to-ignore: Secret and/or ConfigMap. */
+  ignoreKinds: ('Secret' | 'ConfigMap')[];
+  /** --namespaces-to-ignore. */
+  ignoreNamespaces: Set<string>;
+  /** --ignored-workload-types, as kind names (Deployment, Job, …). */
+  ignoreWorkloadKinds: string[];
+}
+
+/** --ignored-workload-types values (Reloader's `jobs`, `cronjobs`, and the other kinds). */
+export const WORKLOAD_TYPE_NAMES: Readonly<Record<string, string>> = {
+  deployments: 'Deployment',
+  statefulsets: 'StatefulSet',
+  daemonsets: 'DaemonSet',
+  jobs: 'Job',
+  cronjobs: 'CronJob',
+  rollouts: 'Rollout',
+};
 
 export interface RawFlags {
   kubeconfig?: string;
@@ -44,6 +71,12 @@ export interface RawFlags {
   rolloutDebounce?: string;
   fetchPlan?: string;
   digestKeySecret?: string;
+  autoReloadAll?: string | boolean;
+  reloadOnCreate?: string | boolean;
+  reloadOnDelete?: string | boolean;
+  resourcesToIgnore?: string;
+  namespacesToIgnore?: string;
+  ignoredWorkloadTypes?: string;
 }
 
 export class ConfigError extends Error {}
@@ -73,6 +106,51 @@ function fetchPlan(v: string | undefined): 'planned' | 'naive' {
   throw new ConfigError(`--fetch-plan must be planned or naive, got "${v}"`);
 }
 
+/** `--flag`, `--flag=true|false` (Reloader's spelling), or the environment variable. */
+function bool(name: string, v: string | boolean | undefined, dflt: boolean): boolean {
+  if (v === undefined || v === '') return dflt;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ConfigError(`--${name} must be true or false, got "${v}"`);
+}
+
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+function resourcesToIgnore(v: string | undefined): ('Secret' | 'ConfigMap')[] {
+  return list(v).map((x) => {
+    if (x.toLowerCase() === 'secrets') return 'Secret';
+    if (x.toLowerCase() === 'configmaps') return 'ConfigMap';
+    throw new ConfigError(`--resources-to-ignore accepts secrets and configMaps, got "${x}"`);
+  });
+}
+
+function workloadTypes(v: string | undefined): string[] {
+  return list(v).map((x) => {
+    const kind = WORKLOAD_TYPE_NAMES[x.toLowerCase()];
+    if (kind === undefined)
+      throw new ConfigError(
+        `--ignored-workload-types accepts ${Object.keys(WORKLOAD_TYPE_NAMES).join(', ')}, got "${x}"`,
+      );
+    return kind;
+  });
+}
+
+export function rolloutFlags(f: RawFlags, env: NodeJS.ProcessEnv = process.env): RolloutFlags {
+  return {
+    autoReloadAll: bool('auto-reload-all', f.autoReloadAll ?? env.SECRETSYNC_AUTO_RELOAD_ALL, false),
+    onCreate: bool('reload-on-create', f.reloadOnCreate ?? env.SECRETSYNC_RELOAD_ON_CREATE, true),
+    onDelete: bool('reload-on-delete', f.reloadOnDelete ?? env.SECRETSYNC_RELOAD_ON_DELETE, true),
+    ignoreKinds: resourcesToIgnore(f.resourcesToIgnore ?? env.SECRETSYNC_RESOURCES_TO_IGNORE),
+    ignoreNamespaces: new Set(list(f.namespacesToIgnore ?? env.SECRETSYNC_NAMESPACES_TO_IGNORE)),
+    ignoreWorkloadKinds: workloadTypes(f.ignoredWorkloadTypes ?? env.SECRETSYNC_IGNORED_WORKLOAD_TYPES),
+  };
+}
+
 export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): Config {
   const le = {
     enabled: f.leaderElect ?? env.SECRETSYNC_LEADER_ELECT !== 'false',
@@ -100,6 +178,7 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
       namespace: le.namespace,
       name: f.digestKeySecret ?? env.SECRETSYNC_DIGEST_KEY_SECRET ?? 'secretsync-digest-key',
     },
+    rolloutSelection: rolloutFlags(f, env),
     rolloutDebounceMs: duration(
       'rollout-debounce',
       f.rolloutDebounce ?? env.SECRETSYNC_ROLLOUT_DEBOUNCE,

@@ -14,7 +14,7 @@ import { ObjectGauge, type Metrics } from '../../observability/metrics';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
 import { WorkQueue } from '../../runtime/workqueue';
 import { runReconcileWorkers } from '../../runtime/runner';
-import { systemClock, type Clock } from '../../runtime/clock';
+import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock';
 import { EventRecorder } from '../../kube/events';
 import { resourcePath } from '../../kube/resources';
 import { matchesAny, OBJECT_KINDS, type ObjectKind } from './annotations';
@@ -24,7 +24,10 @@ import { ManyToMany } from '../../runtime/many-to-many';
 import { digestKey, shortHash, type DigestKey } from './digest-format';
 import { loadDigestKey, type DigestKeySecret } from './digest-key';
 import { fillTracked, isTracked, namesIn, UNTRACKED, type CachedObject } from './interest';
-import { perKind, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from './kinds';
+import { perKind, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind, type WorkloadKindInfo } from './kinds';
+import { evictOlderPods } from './evict';
+import { OPTIONAL_API_RECHECK_MS, served } from './optional-api';
+import { createRecreated, deleteForRecreate } from './recreate';
 import { classifyPatchError, eventTarget, patchWorkload, type PatchContent } from './patch';
 import {
   isLean,
@@ -33,6 +36,7 @@ import {
   projectWorkload,
   workloadChanged,
   type LeanWorkload,
+  type ProjectOptions,
   type WorkloadEntry,
 } from './project';
 import { waitingAfter, type ReconcileOutcome, type WaitReason } from './waiting';
@@ -51,10 +55,24 @@ export interface RolloutControllerOptions {
   objectPageSize?: number;
   /** Where the digest key lives (read or created at start), or the key itself (tests). */
   digestKey: DigestKeySecret | { bytes: Uint8Array };
+  /** Flags that change which workloads, objects and events count (docs/reference.md). */
+  selection?: RolloutSelection;
+}
+
+/** Reloader's command-line filters, as secretsync flags (config/index.ts parses them). */
+export interface RolloutSelection extends ProjectOptions {
+  /** --ignored-workload-types: these kinds are not watched at all. */
+  ignoreWorkloadKinds?: readonly WorkloadKind[];
+  /** --reload-on-create / --reload-on-delete (default true). */
+  onCreate?: boolean;
+  onDelete?: boolean;
 }
 
 /** After an RBAC denial, try again this much later (or when the workload changes), not in a loop. */
 export const FORBIDDEN_RETRY_MS = 5 * 60_000;
+
+/** rollout-strategy restart: after a PodDisruptionBudget refused an eviction, try again this much later. */
+export const EVICTION_RETRY_MS = 10_000;
 
 const split = (key: string) => {
   const [kind, namespace, name] = key.split('/') as [WorkloadKind, string, string];
@@ -94,6 +112,13 @@ export class RolloutController {
   private key?: DigestKey;
   private keyLoad?: Promise<DigestKey | undefined>;
   private readonly stopping = new AbortController();
+  /** The kinds watched (not --ignored-workload-types); optional ones only once served. */
+  private readonly kinds: readonly WorkloadKind[];
+  /** Optional kinds whose API is not served (yet): not watched, re-checked now and then. */
+  private readonly unserved = new Set<WorkloadKind>();
+  private recheck?: TimerHandle;
+  /** Jobs deleted for a restart, to be created again (recreate.ts). */
+  private readonly recreating = new Map<string, KubernetesObject>();
 
   constructor(private readonly opts: RolloutControllerOptions) {
     const clock = opts.clock ?? systemClock;
@@ -119,13 +144,17 @@ export class RolloutController {
         clock,
       }),
     };
+    const selection = opts.selection ?? {};
     const workload = (kind: WorkloadKind) =>
       new Informer<WorkloadEntry>(opts.kc, {
         path: resourcePath(kind, { namespace }),
-        project: projectWorkload(kind),
+        project: projectWorkload(kind, selection),
         logger: this.log,
         clock,
+        // A CRD removed while running: a failed list now and then, not every 30 s.
+        ...(WORKLOADS[kind].optional ? { backoff: { maxMs: OPTIONAL_API_RECHECK_MS } } : {}),
       });
+    this.kinds = WORKLOAD_KINDS.filter((k) => !selection.ignoreWorkloadKinds?.includes(k));
     this.workloads = perKind(workload);
     this.wire();
   }
@@ -137,7 +166,7 @@ export class RolloutController {
       inf.on('update', (key, item, old) => this.onObject(kind, key, old, item));
       inf.on('delete', (key, _last, cached) => this.onObject(kind, key, cached, undefined));
     }
-    for (const kind of WORKLOAD_KINDS) {
+    for (const kind of this.kinds) {
       const inf = this.workloads[kind];
       // Kept by the informers (one index for the three kinds, keyed `Kind/ns/name`); up to date
       // before the handlers below run.
@@ -173,6 +202,7 @@ export class RolloutController {
     this.seen.delete(wk);
     this.reported.delete(`${wk}#problems`);
     this.reported.delete(`${wk}#forbidden`);
+    this.reported.delete(`${wk}#refused`);
     this.waiting.delete(wk);
     this.queue.forget(wk);
   }
@@ -234,6 +264,8 @@ export class RolloutController {
     const { kind, namespace, name } = split(wk);
     const key = this.key;
     if (!key) return retry(new Error('the digest key is not loaded yet'));
+    const pending = this.recreating.get(wk);
+    if (pending) return this.createRecreated(wk, pending);
     const w = this.workloads[kind]?.get(`${namespace}/${name}`);
     if (!isLean(w)) {
       this.seen.delete(wk);
@@ -256,6 +288,8 @@ export class RolloutController {
       names: (k) => namesIn(this.objects[k], namespace),
       recorded: { hash: w.recordedHash, objects: w.recordedObjects },
       key,
+      onCreate: this.opts.selection?.onCreate,
+      onDelete: this.opts.selection?.onDelete,
     };
     try {
       await this.fillUntracked(namespace, input);
@@ -275,6 +309,8 @@ export class RolloutController {
       },
       'rollout decision',
     );
+    if (d.action === 'none' && w.selector && w.restartRequestedAt)
+      return this.evict(wk, w, w.selector, w.restartRequestedAt);
     if (d.action === 'wait' || d.action === 'none') {
       this.noteWaiting(wk, w, d.action === 'wait' ? 'missing' : 'settled');
       return done();
@@ -312,8 +348,12 @@ export class RolloutController {
     const restart = d.action === 'restart';
     const content: PatchContent = { hash: d.hash, objects: d.objects };
     if (restart) content.restartedAt = new Date(this.queue.clock.now()).toISOString();
+    const info: WorkloadKindInfo = WORKLOADS[w.kind];
+    const recreate = restart && info.restart === 'recreate';
+    if (restart && w.strategy === 'restart') content.via = info.podRestart;
     try {
-      await patchWorkload(this.opts.kc, w, content);
+      if (recreate) this.recreating.set(wk, await deleteForRecreate(this.opts.kc, w, content));
+      else await patchWorkload(this.opts.kc, w, content);
     } catch (err) {
       if (seen) this.restoreSeen(wk, seen);
       return this.patchFailed(wk, w, err);
@@ -349,7 +389,50 @@ export class RolloutController {
         ROLLOUT_REASON.OnDelete,
         `${w.kind} uses updateStrategy OnDelete: its pod template is updated, but pods change only when they are deleted`,
       );
+    const pending = this.recreating.get(wk);
+    if (pending) return this.createRecreated(wk, pending);
+    if (content.via === 'evict' && w.selector && content.restartedAt)
+      return this.evict(wk, w, w.selector, content.restartedAt);
     return done();
+  }
+
+  /** The second half of a Job's restart: create it again (until the old one is gone). */
+  private async createRecreated(wk: string, job: KubernetesObject): Promise<Decision> {
+    try {
+      if (!(await createRecreated(this.opts.kc, job)))
+        return retry(new Error('the old Job is still being deleted'));
+    } catch (err) {
+      this.log.error({ workload: wk, err: errorText(err) }, 'could not create the Job again; retrying');
+      return retry(err);
+    }
+    this.recreating.delete(wk);
+    this.log.info({ workload: wk }, 'Job created again');
+    return done();
+  }
+
+  /** rollout-strategy restart by eviction: evicts pods older than the request (evict.ts). */
+  private async evict(wk: string, w: LeanWorkload, selector: string, requestedAt: string): Promise<Decision> {
+    let result;
+    try {
+      result = await evictOlderPods(this.opts.kc, w.namespace, selector, requestedAt);
+    } catch (err) {
+      if (classifyPatchError(err) === 'forbidden') return this.patchFailed(wk, w, err);
+      return retry(err);
+    }
+    if (result.evicted.length > 0)
+      this.log.info({ workload: wk, pods: result.evicted }, 'evicted pods (rollout-strategy restart)');
+    if (result.refused.length === 0) return done();
+    const key = `${wk}#refused`;
+    if (this.reported.get(key) !== requestedAt) {
+      this.reported.set(key, requestedAt);
+      void this.recorder.event(
+        eventTarget(w),
+        'Normal',
+        ROLLOUT_REASON.EvictionRefused,
+        `a PodDisruptionBudget refused evicting ${result.refused.length} pod(s); trying again in ${EVICTION_RETRY_MS / 1000}s`,
+      );
+    }
+    return done(EVICTION_RETRY_MS);
   }
 
   /** Puts back what a failed attempt had taken, merged with what was seen meanwhile. */
@@ -425,14 +508,55 @@ export class RolloutController {
    */
   async start(): Promise<void> {
     this.keyLoad ??= this.loadKey();
-    await Promise.all(WORKLOAD_KINDS.map((k) => this.workloads[k].start()));
+    await this.discover();
+    await Promise.all(this.watched().map((k) => this.workloads[k].start()));
     await Promise.all(OBJECT_KINDS.map((k) => this.objects[k].start()));
+  }
+
+  /** Kinds whose informer runs: not ignored, and served. */
+  private watched(): WorkloadKind[] {
+    return this.kinds.filter((k) => !this.unserved.has(k));
+  }
+
+  /**
+   * Which optional kinds (CRDs) are served. One info line when one is not; checked again every
+   * OPTIONAL_API_RECHECK_MS, and its informer started once it is (its workloads are then seen
+   * for the first time: recorded, not restarted).
+   */
+  private async discover(): Promise<void> {
+    for (const kind of this.kinds) {
+      if (!WORKLOADS[kind].optional) continue;
+      const { group, version, plural } = WORKLOADS[kind];
+      let ok: boolean;
+      try {
+        ok = await served(this.opts.kc, WORKLOADS[kind]);
+      } catch (err) {
+        this.log.warn({ kind, err: errorText(err) }, 'API discovery failed; trying again later');
+        ok = false;
+      }
+      if (ok && this.unserved.delete(kind)) {
+        this.log.info({ kind }, `${group}/${version} ${plural} is now served; watching them`);
+        void this.workloads[kind].start().catch(() => undefined); // stop() ends it
+      } else if (!ok && !this.unserved.has(kind)) {
+        this.unserved.add(kind);
+        this.log.info(
+          { kind, recheckMs: OPTIONAL_API_RECHECK_MS },
+          `${group}/${version} ${plural} is not served (CRD not installed): not watching ${kind}s`,
+        );
+      }
+    }
+    if (this.unserved.size > 0 && !this.stopping.signal.aborted)
+      this.recheck = this.queue.clock.setTimeout(() => {
+        this.discover().catch((err: unknown) =>
+          this.log.warn({ err: errorText(err) }, 'API discovery failed'),
+        );
+      }, OPTIONAL_API_RECHECK_MS);
   }
 
   synced(): boolean {
     return (
       OBJECT_KINDS.every((k) => this.objects[k].hasSynced()) &&
-      WORKLOAD_KINDS.every((k) => this.workloads[k].hasSynced())
+      this.watched().every((k) => this.workloads[k].hasSynced())
     );
   }
 
@@ -476,12 +600,13 @@ export class RolloutController {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    if (this.recheck) this.queue.clock.clearTimeout(this.recheck);
     await this.keyLoad;
     await this.queue.shutdown();
     await this.workers;
     await Promise.all([
       ...OBJECT_KINDS.map((k) => this.objects[k].stop()),
-      ...WORKLOAD_KINDS.map((k) => this.workloads[k].stop()),
+      ...this.kinds.map((k) => this.workloads[k].stop()),
     ]);
   }
 

@@ -2,13 +2,26 @@
 // watched, so each is cut down to per-key digests and two flags at once (values are hashed, then
 // dropped); workloads that do not opt in are cut down to nothing at all, and opted-in ones keep
 // their parsed opt-in and the references derived from the pod spec, not the pod template.
-import type { KubernetesObject, V1ConfigMap, V1PodTemplateSpec, V1Secret } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1LabelSelector,
+  V1PodTemplateSpec,
+  V1Secret,
+} from '@kubernetes/client-node';
 import { ROLLOUT_ANNOTATION } from '../../api/constants';
 import { keyDigest } from '../../api/hash';
-import { objectFlags, parseOptIn, type AnnotationProblem, type OptIn } from './annotations';
+import {
+  objectFlags,
+  parseOptIn,
+  parseStrategy,
+  type AnnotationProblem,
+  type OptIn,
+  type ParseOptions,
+} from './annotations';
 import { podConsumers, type ConsumedRef } from './consumers';
 import type { ObjectState } from './decide';
-import { podTemplateOf, WORKLOADS, type WorkloadKind } from './kinds';
+import { podTemplateOf, WORKLOADS, type WorkloadKind, type WorkloadKindInfo } from './kinds';
 
 export function projectSecret(obj: KubernetesObject): ObjectState {
   const s = obj as V1Secret;
@@ -46,6 +59,21 @@ export interface LeanWorkload {
    * some pods still run an older template (kinds.ts podsBehind).
    */
   podsBehind: boolean;
+  /**
+   * reloader.stakater.com/rollout-strategy: `restart` restarts pods without changing the pod
+   * template (kinds.ts podRestart); only set where the kind has a way to.
+   */
+  strategy: 'rollout' | 'restart';
+  /** rollout-strategy restart by eviction: pods created before this instant are evicted. */
+  restartRequestedAt?: string;
+  /** The workload's pod label selector (for evictions), when the kind has one. */
+  selector?: string;
+}
+
+/** Controller-wide settings (flags) that change which workloads count and what they opt into. */
+export interface ProjectOptions extends ParseOptions {
+  /** --namespaces-to-ignore: workloads there are not cached at all. */
+  ignoreNamespaces?: ReadonlySet<string>;
 }
 
 /** A workload with no rollout annotation: nothing of it is kept. */
@@ -58,13 +86,21 @@ export function isLean(w: WorkloadEntry | undefined): w is LeanWorkload {
   return w !== undefined && 'kind' in w;
 }
 
-export function projectWorkload(kind: WorkloadKind) {
-  const info = WORKLOADS[kind];
+export function projectWorkload(kind: WorkloadKind, opts: ProjectOptions = {}) {
+  const info: WorkloadKindInfo = WORKLOADS[kind];
   return (w: KubernetesObject): WorkloadEntry => {
+    if (opts.ignoreNamespaces?.has(w.metadata?.namespace ?? '') || info.controlled(w)) return NOT_OPTED_IN;
     const template = podTemplateOf(kind, w) as V1PodTemplateSpec | undefined;
     const meta = w.metadata?.annotations;
-    const parsed = parseOptIn(meta, template?.metadata?.annotations);
+    const parsed = parseOptIn(meta, template?.metadata?.annotations, opts);
     if (!parsed.annotated) return NOT_OPTED_IN;
+    const strategy = parseStrategy(meta);
+    if (strategy.problem) parsed.problems.push(strategy.problem);
+    if (strategy.strategy === 'restart' && info.podRestart === undefined)
+      parsed.problems.push({
+        annotation: strategy.problem?.annotation ?? 'reloader.stakater.com/rollout-strategy',
+        message: `"restart" does not apply to a ${kind}; its restarts ${info.restart === 'recreate' ? 'recreate it' : 'update its pod template'}`,
+      });
     const lean: LeanWorkload = {
       kind,
       namespace: w.metadata?.namespace ?? '',
@@ -76,7 +112,12 @@ export function projectWorkload(kind: WorkloadKind) {
       paused: info.paused(w),
       onDelete: info.onDelete(w),
       podsBehind: info.onDelete(w) && info.podsBehind(w),
+      strategy: info.podRestart ? strategy.strategy : 'rollout',
     };
+    const requested = meta?.[ROLLOUT_ANNOTATION.restartRequestedAt];
+    if (requested !== undefined) lean.restartRequestedAt = requested;
+    const selector = labelSelectorText((w as { spec?: { selector?: V1LabelSelector } }).spec?.selector);
+    if (selector && info.podRestart === 'evict' && lean.strategy === 'restart') lean.selector = selector;
     if (parsed.optIn) lean.optIn = parsed.optIn;
     const hash = meta?.[ROLLOUT_ANNOTATION.lastHash];
     if (hash !== undefined) lean.recordedHash = hash;
@@ -90,4 +131,19 @@ export function projectWorkload(kind: WorkloadKind) {
 export function workloadChanged(a: WorkloadEntry | undefined, b: WorkloadEntry | undefined): boolean {
   if (!isLean(a) || !isLean(b)) return isLean(a) !== isLean(b);
   return JSON.stringify({ ...a, resourceVersion: '' }) !== JSON.stringify({ ...b, resourceVersion: '' });
+}
+
+/** A LabelSelector as the `labelSelector` query parameter; undefined when it selects nothing. */
+export function labelSelectorText(sel: V1LabelSelector | undefined): string | undefined {
+  if (!sel) return undefined;
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) {
+    const values = `(${(e.values ?? []).join(',')})`;
+    if (e.operator === 'In') parts.push(`${e.key} in ${values}`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin ${values}`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  // An empty selector would match every pod of the namespace: never evict by it.
+  return parts.length > 0 ? parts.join(',') : undefined;
 }
