@@ -59,6 +59,14 @@ export function controllerOptions(cmd: Command): Command {
         '--ignored-workload-types <list>',
         'comma list of workload kinds not watched: deployments, statefulsets, daemonsets, jobs, cronjobs, rollouts',
       )
+      .option(
+        '--namespace-selector <selector>',
+        'only workloads in namespaces with these labels (e.g. reloader=enabled)',
+      )
+      .option(
+        '--resource-label-selector <selector>',
+        'only Secrets and ConfigMaps with these labels roll anything',
+      )
   );
 }
 

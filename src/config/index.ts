@@ -1,6 +1,7 @@
 // Flags and environment → one typed, validated Config for the controller process.
 import { hostname } from 'node:os';
 import { DurationError, parseDuration } from '../gocompat/duration';
+import { LabelSelectorError, parseLabelSelector, type ParsedLabelSelector } from './label-selector';
 
 export interface Config {
   kubeconfig?: string;
@@ -42,6 +43,10 @@ export interface RolloutFlags {
   ignoreNamespaces: Set<string>;
   /** --ignored-workload-types, as kind names (Deployment, Job, …). */
   ignoreWorkloadKinds: string[];
+  /** --namespace-selector: only workloads in namespaces with these labels. */
+  namespaceSelector?: ParsedLabelSelector;
+  /** --resource-label-selector: only Secrets and ConfigMaps with these labels roll anything. */
+  resourceSelector?: ParsedLabelSelector;
 }
 
 /** --ignored-workload-types values (Reloader's `jobs`, `cronjobs`, and the other kinds). */
@@ -77,6 +82,8 @@ export interface RawFlags {
   resourcesToIgnore?: string;
   namespacesToIgnore?: string;
   ignoredWorkloadTypes?: string;
+  namespaceSelector?: string;
+  resourceLabelSelector?: string;
 }
 
 export class ConfigError extends Error {}
@@ -140,8 +147,27 @@ function workloadTypes(v: string | undefined): string[] {
   });
 }
 
+function selector(name: string, v: string | undefined): ParsedLabelSelector | undefined {
+  try {
+    return parseLabelSelector(v);
+  } catch (err) {
+    if (err instanceof LabelSelectorError) throw new ConfigError(`--${name}: ${err.message}`);
+    throw err;
+  }
+}
+
 export function rolloutFlags(f: RawFlags, env: NodeJS.ProcessEnv = process.env): RolloutFlags {
+  const namespaceSelector = selector(
+    'namespace-selector',
+    f.namespaceSelector ?? env.SECRETSYNC_NAMESPACE_SELECTOR,
+  );
+  const resourceSelector = selector(
+    'resource-label-selector',
+    f.resourceLabelSelector ?? env.SECRETSYNC_RESOURCE_LABEL_SELECTOR,
+  );
   return {
+    ...(namespaceSelector ? { namespaceSelector } : {}),
+    ...(resourceSelector ? { resourceSelector } : {}),
     autoReloadAll: bool('auto-reload-all', f.autoReloadAll ?? env.SECRETSYNC_AUTO_RELOAD_ALL, false),
     onCreate: bool('reload-on-create', f.reloadOnCreate ?? env.SECRETSYNC_RELOAD_ON_CREATE, true),
     onDelete: bool('reload-on-delete', f.reloadOnDelete ?? env.SECRETSYNC_RELOAD_ON_DELETE, true),

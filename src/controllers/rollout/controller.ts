@@ -18,7 +18,9 @@ import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock';
 import { EventRecorder } from '../../kube/events';
 import { resourcePath } from '../../kube/resources';
 import { matchesAny, OBJECT_KINDS, type ObjectKind } from './annotations';
-import { decide, type DecideInput, type RolloutDecision } from './decide';
+import { decide, type DecideInput, type ObjectState, type RolloutDecision } from './decide';
+import type { ParsedLabelSelector } from '../../config/label-selector';
+import { matchesSelector } from '../secretstore/store-access';
 import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './describe';
 import { ManyToMany } from '../../runtime/many-to-many';
 import { digestKey, shortHash, type DigestKey } from './digest-format';
@@ -35,6 +37,7 @@ import {
   projectSecret,
   projectWorkload,
   workloadChanged,
+  labelSelectorText,
   type LeanWorkload,
   type ProjectOptions,
   type WorkloadEntry,
@@ -66,6 +69,10 @@ export interface RolloutSelection extends ProjectOptions {
   /** --reload-on-create / --reload-on-delete (default true). */
   onCreate?: boolean;
   onDelete?: boolean;
+  /** --namespace-selector: only workloads in namespaces with these labels. */
+  namespaceSelector?: ParsedLabelSelector;
+  /** --resource-label-selector: other Secrets and ConfigMaps count as reloader.stakater.com/ignore. */
+  resourceSelector?: ParsedLabelSelector;
 }
 
 /** After an RBAC denial, try again this much later (or when the workload changes), not in a loop. */
@@ -117,6 +124,10 @@ export class RolloutController {
   /** Optional kinds whose API is not served (yet): not watched, re-checked now and then. */
   private readonly unserved = new Set<WorkloadKind>();
   private recheck?: TimerHandle;
+  /** --namespace-selector: the selected namespaces (nothing else kept of them). */
+  private readonly namespaces?: Informer<true>;
+  /** Per-key digests of an object, with --resource-label-selector applied. */
+  private readonly project: Record<ObjectKind, (obj: KubernetesObject) => ObjectState>;
   /** Jobs deleted for a restart, to be created again (recreate.ts). */
   private readonly recreating = new Map<string, KubernetesObject>();
 
@@ -128,23 +139,41 @@ export class RolloutController {
     this.waiting = new ObjectGauge(opts.metrics.rolloutWaiting);
     const namespace = opts.namespace || undefined;
     const pageSize = opts.objectPageSize ?? 100;
+    const selection = opts.selection ?? {};
+    const resources = selection.resourceSelector;
+    const selected = (obj: KubernetesObject, state: ObjectState): ObjectState =>
+      resources && !matchesSelector(resources, obj.metadata?.labels ?? {})
+        ? { ...state, ignore: true }
+        : state;
+    this.project = {
+      Secret: (obj) => selected(obj, projectSecret(obj)),
+      ConfigMap: (obj) => selected(obj, projectConfigMap(obj)),
+    };
+    if (selection.namespaceSelector)
+      this.namespaces = new Informer<true>(opts.kc, {
+        path: resourcePath('Namespace'),
+        labelSelector: labelSelectorText(selection.namespaceSelector),
+        ...(namespace ? { fieldSelector: `metadata.name=${namespace}` } : {}),
+        project: () => true,
+        logger: this.log,
+        clock,
+      });
     this.objects = {
       Secret: new Informer<CachedObject>(opts.kc, {
         path: resourcePath('Secret', { namespace }),
-        project: (obj) => (this.tracks('Secret', obj) ? projectSecret(obj) : UNTRACKED),
+        project: (obj) => (this.tracks('Secret', obj) ? this.project.Secret(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
         clock,
       }),
       ConfigMap: new Informer<CachedObject>(opts.kc, {
         path: resourcePath('ConfigMap', { namespace }),
-        project: (obj) => (this.tracks('ConfigMap', obj) ? projectConfigMap(obj) : UNTRACKED),
+        project: (obj) => (this.tracks('ConfigMap', obj) ? this.project.ConfigMap(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
         clock,
       }),
     };
-    const selection = opts.selection ?? {};
     const workload = (kind: WorkloadKind) =>
       new Informer<WorkloadEntry>(opts.kc, {
         path: resourcePath(kind, { namespace }),
@@ -160,6 +189,8 @@ export class RolloutController {
   }
 
   private wire(): void {
+    this.namespaces?.on('add', (name) => this.onNamespace(name));
+    this.namespaces?.on('delete', (name) => this.onNamespace(name));
     for (const kind of OBJECT_KINDS) {
       const inf = this.objects[kind];
       inf.on('add', (key, item) => this.onObject(kind, key, undefined, item));
@@ -183,6 +214,16 @@ export class RolloutController {
       inf.on('update', onWorkload);
       inf.on('delete', (key) => this.forgetWorkload(`${kind}/${key}`));
     }
+  }
+
+  /** A namespace entering or leaving --namespace-selector: its workloads decide again. */
+  private onNamespace(name: string): void {
+    if (!this.namespaces?.hasSynced()) return;
+    const prefix = `${name}/`;
+    for (const kind of this.watched())
+      for (const key of this.workloads[kind].keys())
+        if (key.startsWith(prefix) && isLean(this.workloads[kind].get(key)))
+          this.queue.addAfter(`${kind}/${key}`, this.opts.debounceMs);
   }
 
   /** Whether an opted-in workload reads `obj` or lists it by name (then its digests are kept). */
@@ -273,7 +314,7 @@ export class RolloutController {
       return done();
     }
     this.reportProblems(wk, w);
-    if (!w.optIn) {
+    if (!w.optIn || (this.namespaces && this.namespaces.get(namespace) === undefined)) {
       this.seen.delete(wk);
       this.waiting.delete(wk);
       return done();
@@ -324,7 +365,7 @@ export class RolloutController {
    * trackedObjects, so it is found among the consumers and the listed names, not its result.
    */
   private async fillUntracked(namespace: string, input: DecideInput): Promise<void> {
-    const project = { Secret: projectSecret, ConfigMap: projectConfigMap };
+    const project = this.project;
     for (const kind of OBJECT_KINDS) {
       const inf = this.objects[kind];
       const o = input.optIn[kind];
@@ -509,6 +550,7 @@ export class RolloutController {
   async start(): Promise<void> {
     this.keyLoad ??= this.loadKey();
     await this.discover();
+    await this.namespaces?.start();
     await Promise.all(this.watched().map((k) => this.workloads[k].start()));
     await Promise.all(OBJECT_KINDS.map((k) => this.objects[k].start()));
   }
@@ -556,6 +598,7 @@ export class RolloutController {
   synced(): boolean {
     return (
       OBJECT_KINDS.every((k) => this.objects[k].hasSynced()) &&
+      (this.namespaces?.hasSynced() ?? true) &&
       this.watched().every((k) => this.workloads[k].hasSynced())
     );
   }
@@ -607,6 +650,7 @@ export class RolloutController {
     await Promise.all([
       ...OBJECT_KINDS.map((k) => this.objects[k].stop()),
       ...this.kinds.map((k) => this.workloads[k].stop()),
+      this.namespaces?.stop(),
     ]);
   }
 

@@ -36,6 +36,8 @@ export function rolloutSelection(f: RolloutFlags): RolloutSelection {
     ignoreKinds: f.ignoreKinds,
     ignoreNamespaces: f.ignoreNamespaces,
     ignoreWorkloadKinds: WORKLOAD_KINDS.filter((k) => f.ignoreWorkloadKinds.includes(k)),
+    namespaceSelector: f.namespaceSelector,
+    resourceSelector: f.resourceSelector,
   };
 }
 

@@ -1,6 +1,7 @@
 // Reloader's command-line filters, as secretsync flags: each test starts a controller with the
 // flag under test, and a workload the flag leaves alone next to one it does not (the positive
 // marker), so "nothing happened" is checked after something provably did.
+import { kubectl } from '../../support/apply';
 import { startController, type TestController } from '../../support/controller';
 import { createNamespace, deleteNamespace } from '../../support/kube';
 import {
@@ -133,4 +134,50 @@ test('--ignored-workload-types=deployments: Deployments are not watched, Statefu
   await reaches(() => revisions(ns, 'sts'), 2, 'the StatefulSet rolled');
   await staysAt(rs('app'), 1);
   expect(ctl.logs.join('')).not.toContain('/deployments');
+});
+
+test('--resource-label-selector: only labelled Secrets roll anything', async () => {
+  ctl = await startController(ns, { ...FLAGS, resourceLabelSelector: 'reload=yes' });
+  for (const name of ['labelled', 'plain'])
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: {
+        metadata: { name, labels: name === 'labelled' ? { reload: 'yes' } : {} },
+        stringData: { k: '1' },
+      },
+    });
+  await create('app', { annotations: AUTO, pod: { env: [envKey('labelled', 'k'), envKey('plain', 'k')] } });
+  await recorded(ns, 'Deployment', 'app');
+  await reaches(rs('app'), 1, 'first ReplicaSet');
+  const from = ctl.logs.length;
+  await kubectl(['-n', ns, 'patch', 'secret', 'plain', '-p', '{"stringData":{"k":"2"}}']);
+  await decided(ctl, from, wk('app'), 'Secret/plain');
+  await staysAt(rs('app'), 1);
+  await kubectl(['-n', ns, 'patch', 'secret', 'labelled', '-p', '{"stringData":{"k":"2"}}']);
+  await reaches(rs('app'), 2, 'rolled for the labelled Secret');
+});
+
+test('--namespace-selector: workloads roll only while their namespace carries the labels', async () => {
+  const label = 'secretsync-test-selected';
+  ctl = await startController(ns, { ...FLAGS, namespaceSelector: `${label}=on` });
+  await putSecret(ns, 's', { k: '1' });
+  await create('app', { annotations: AUTO, pod: { env: [envKey('s', 'k')] } });
+  await reaches(rs('app'), 1, 'first ReplicaSet');
+  await putSecret(ns, 's', { k: '2' });
+  await staysAt(rs('app'), 1);
+  expect(
+    (await apps.readNamespacedDeployment({ name: 'app', namespace: ns })).metadata?.annotations?.[
+      'secretsync.io/last-reload-hash'
+    ],
+  ).toBeUndefined();
+  // Selected: first sight records (nothing rolls), then a change rolls.
+  await kubectl(['label', 'namespace', ns, `${label}=on`]);
+  await recorded(ns, 'Deployment', 'app');
+  await staysAt(rs('app'), 1);
+  await putSecret(ns, 's', { k: '3' });
+  await reaches(rs('app'), 2, 'rolled once selected');
+  // No longer selected: changes roll nothing.
+  await kubectl(['label', 'namespace', ns, `${label}-`]);
+  await putSecret(ns, 's', { k: '4' });
+  await staysAt(rs('app'), 2);
 });
