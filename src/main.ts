@@ -15,39 +15,68 @@ import { installUnexpectedFailurePolicy, summarizeError } from './observability/
 import { VERSION } from './version';
 
 export function controllerOptions(cmd: Command): Command {
-  return cmd
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then in-cluster)')
-    .option('--namespace <ns>', 'watch only this namespace (default: all)')
-    .option('--controller-class <name>', 'handle only stores whose spec.controller is this (and unset ones)')
-    .option('--concurrency <n>', 'reconcile workers', '16')
-    .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '8080')
-    .option('--bind-address <addr>', 'address for the metrics/health server', '0.0.0.0')
-    .option('--log-level <level>', 'pino log level', 'info')
-    .addOption(new Option('--no-leader-elect', 'run without leader election (single replica only)'))
-    .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE)')
-    .option('--leader-election-id <name>', 'name of the Lease', 'secretsync-leader')
-    .option('--lease-duration <d>', 'leader lease duration', '15s')
-    .option('--renew-deadline <d>', 'leader renew deadline', '10s')
-    .option('--retry-period <d>', 'leader retry period', '2s')
-    .option(
-      '--rollout-debounce <d>',
-      'minimum time between two rollouts of one workload (unless its pause-period says otherwise): the first change rolls at once, later ones within the window make one rollout at its end',
-      '1s',
-    )
-    .option(
-      '--digest-key-secret <name>',
-      'Secret (in the Lease namespace) holding the key of the digests written on workloads',
-    )
-    .option(
-      '--fetch-plan <mode>',
-      'planned (shared fetches, batching, version tags) or naive (one call per entry)',
-      'planned',
-    )
-    .option(
-      '--refresh-time-heartbeat <d>',
-      'write status.refreshTime at least this often when a refresh changes nothing (0: every refresh, as ESO)',
-      '1h',
-    );
+  return (
+    cmd
+      .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then in-cluster)')
+      .option('--namespace <ns>', 'watch only this namespace (default: all)')
+      .option(
+        '--controller-class <name>',
+        'handle only stores whose spec.controller is this (and unset ones)',
+      )
+      .option('--concurrency <n>', 'reconcile workers', '16')
+      .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '8080')
+      .option('--bind-address <addr>', 'address for the metrics/health server', '0.0.0.0')
+      .option('--log-level <level>', 'pino log level', 'info')
+      .addOption(new Option('--no-leader-elect', 'run without leader election (single replica only)'))
+      .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE)')
+      .option('--leader-election-id <name>', 'name of the Lease', 'secretsync-leader')
+      .option('--lease-duration <d>', 'leader lease duration', '15s')
+      .option('--renew-deadline <d>', 'leader renew deadline', '10s')
+      .option('--retry-period <d>', 'leader retry period', '2s')
+      .option(
+        '--rollout-debounce <d>',
+        'minimum time between two rollouts of one workload (unless its pause-period says otherwise): the first change rolls at once, later ones within the window make one rollout at its end',
+        '1s',
+      )
+      .option(
+        '--digest-key-secret <name>',
+        'Secret (in the Lease namespace) holding the key of the digests written on workloads',
+      )
+      .option(
+        '--fetch-plan <mode>',
+        'planned (shared fetches, batching, version tags) or naive (one call per entry)',
+        'planned',
+      )
+      .option(
+        '--refresh-time-heartbeat <d>',
+        'write status.refreshTime at least this often when a refresh changes nothing (0: every refresh, as ESO)',
+        '1h',
+      )
+      // Reloader's flags, same names and spellings (--flag or --flag=true|false): docs/reference.md.
+      .option(
+        '--auto-reload-all [bool]',
+        'workloads without an auto annotation roll as if reloader.stakater.com/auto: "true"',
+      )
+      .option('--reload-on-create [bool]', 'an optional reference appearing rolls its readers (default true)')
+      .option(
+        '--reload-on-delete [bool]',
+        'an optional reference going away rolls its readers (default true)',
+      )
+      .option('--resources-to-ignore <kinds>', 'secrets and/or configMaps: their changes never roll anything')
+      .option('--namespaces-to-ignore <list>', 'comma list of namespaces whose workloads are never rolled')
+      .option(
+        '--ignored-workload-types <list>',
+        'comma list of workload kinds not watched: deployments, statefulsets, daemonsets, jobs, cronjobs, rollouts',
+      )
+      .option(
+        '--namespace-selector <selector>',
+        'only workloads in namespaces with these labels (e.g. reloader=enabled)',
+      )
+      .option(
+        '--resource-label-selector <selector>',
+        'only Secrets and ConfigMaps with these labels roll anything',
+      )
+  );
 }
 
 export async function runFromFlags(flags: RawFlags): Promise<void> {

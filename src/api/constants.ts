@@ -151,6 +151,8 @@ export const RELOADER_ANNOTATION = {
   search: 'reloader.stakater.com/search',
   match: 'reloader.stakater.com/match',
   ignore: 'reloader.stakater.com/ignore',
+  /** On a workload's metadata: `restart` restarts its pods without touching its pod template. */
+  rolloutStrategy: 'reloader.stakater.com/rollout-strategy',
 } as const;
 
 // ── Rollout controller (src/controllers/rollout/) ─────────────────────────────────────────────
@@ -185,6 +187,11 @@ export const ROLLOUT_ANNOTATION = {
   restartedAt: 'secretsync.io/restartedAt',
   /** On a pod template: the consumed-content hash the pods were started with. */
   templateHash: 'secretsync.io/reload-hash',
+  /**
+   * On a workload's metadata, with rollout-strategy restart: pods created before this instant are
+   * evicted (the pod template stays as it is).
+   */
+  restartRequestedAt: 'secretsync.io/restart-requested-at',
 } as const;
 
 /** Reasons on rollout Events. */
@@ -197,4 +204,6 @@ export const ROLLOUT_REASON = {
   Failed: 'RolloutFailed',
   /** A restart waits: pods of the workload cannot pull their image (rollout/hold.ts). */
   Held: 'RolloutHeld',
+  /** rollout-strategy restart: an eviction was refused (a PodDisruptionBudget); tried again later. */
+  EvictionRefused: 'RolloutEvictionRefused',
 } as const;

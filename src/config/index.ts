@@ -1,6 +1,7 @@
 // Flags and environment → one typed, validated Config for the controller process.
 import { hostname } from 'node:os';
 import { DurationError, parseDuration } from '../gocompat/duration';
+import { LabelSelectorError, parseLabelSelector, type ParsedLabelSelector } from './label-selector';
 
 export interface Config {
   kubeconfig?: string;
@@ -27,7 +28,38 @@ export interface Config {
   digestKeySecret: { namespace: string; name: string };
   /** status.refreshTime moves at least this often when nothing changes; 0: every refresh (ESO). */
   refreshTimeHeartbeatMs: number;
+  /** Reloader's command-line filters (docs/reference.md, "Reloader's flags"). */
+  rolloutSelection: RolloutFlags;
 }
+
+/** Reloader's flags that change which workloads, objects and events count. */
+export interface RolloutFlags {
+  /** --auto-reload-all: workloads without an auto annotation count as `reloader.stakater.com/auto: "true"`. */
+  autoReloadAll: boolean;
+  /** --reload-on-create / --reload-on-delete: an optional reference appearing / going away restarts. */
+  onCreate: boolean;
+  onDelete: boolean;
+  /** --resources-to-ignore: Secret and/or ConfigMap. */
+  ignoreKinds: ('Secret' | 'ConfigMap')[];
+  /** --namespaces-to-ignore. */
+  ignoreNamespaces: Set<string>;
+  /** --ignored-workload-types, as kind names (Deployment, Job, …). */
+  ignoreWorkloadKinds: string[];
+  /** --namespace-selector: only workloads in namespaces with these labels. */
+  namespaceSelector?: ParsedLabelSelector;
+  /** --resource-label-selector: only Secrets and ConfigMaps with these labels roll anything. */
+  resourceSelector?: ParsedLabelSelector;
+}
+
+/** --ignored-workload-types values (Reloader's `jobs`, `cronjobs`, and the other kinds). */
+export const WORKLOAD_TYPE_NAMES: Readonly<Record<string, string>> = {
+  deployments: 'Deployment',
+  statefulsets: 'StatefulSet',
+  daemonsets: 'DaemonSet',
+  jobs: 'Job',
+  cronjobs: 'CronJob',
+  rollouts: 'Rollout',
+};
 
 export interface RawFlags {
   kubeconfig?: string;
@@ -47,6 +79,14 @@ export interface RawFlags {
   fetchPlan?: string;
   digestKeySecret?: string;
   refreshTimeHeartbeat?: string;
+  autoReloadAll?: string | boolean;
+  reloadOnCreate?: string | boolean;
+  reloadOnDelete?: string | boolean;
+  resourcesToIgnore?: string;
+  namespacesToIgnore?: string;
+  ignoredWorkloadTypes?: string;
+  namespaceSelector?: string;
+  resourceLabelSelector?: string;
 }
 
 export class ConfigError extends Error {}
@@ -76,6 +116,70 @@ function fetchPlan(v: string | undefined): 'planned' | 'naive' {
   throw new ConfigError(`--fetch-plan must be planned or naive, got "${v}"`);
 }
 
+/** `--flag`, `--flag=true|false` (Reloader's spelling), or the environment variable. */
+function bool(name: string, v: string | boolean | undefined, dflt: boolean): boolean {
+  if (v === undefined || v === '') return dflt;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new ConfigError(`--${name} must be true or false, got "${v}"`);
+}
+
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+function resourcesToIgnore(v: string | undefined): ('Secret' | 'ConfigMap')[] {
+  return list(v).map((x) => {
+    if (x.toLowerCase() === 'secrets') return 'Secret';
+    if (x.toLowerCase() === 'configmaps') return 'ConfigMap';
+    throw new ConfigError(`--resources-to-ignore accepts secrets and configMaps, got "${x}"`);
+  });
+}
+
+function workloadTypes(v: string | undefined): string[] {
+  return list(v).map((x) => {
+    const kind = WORKLOAD_TYPE_NAMES[x.toLowerCase()];
+    if (kind === undefined)
+      throw new ConfigError(
+        `--ignored-workload-types accepts ${Object.keys(WORKLOAD_TYPE_NAMES).join(', ')}, got "${x}"`,
+      );
+    return kind;
+  });
+}
+
+function selector(name: string, v: string | undefined): ParsedLabelSelector | undefined {
+  try {
+    return parseLabelSelector(v);
+  } catch (err) {
+    if (err instanceof LabelSelectorError) throw new ConfigError(`--${name}: ${err.message}`);
+    throw err;
+  }
+}
+
+export function rolloutFlags(f: RawFlags, env: NodeJS.ProcessEnv = process.env): RolloutFlags {
+  const namespaceSelector = selector(
+    'namespace-selector',
+    f.namespaceSelector ?? env.SECRETSYNC_NAMESPACE_SELECTOR,
+  );
+  const resourceSelector = selector(
+    'resource-label-selector',
+    f.resourceLabelSelector ?? env.SECRETSYNC_RESOURCE_LABEL_SELECTOR,
+  );
+  return {
+    ...(namespaceSelector ? { namespaceSelector } : {}),
+    ...(resourceSelector ? { resourceSelector } : {}),
+    autoReloadAll: bool('auto-reload-all', f.autoReloadAll ?? env.SECRETSYNC_AUTO_RELOAD_ALL, false),
+    onCreate: bool('reload-on-create', f.reloadOnCreate ?? env.SECRETSYNC_RELOAD_ON_CREATE, true),
+    onDelete: bool('reload-on-delete', f.reloadOnDelete ?? env.SECRETSYNC_RELOAD_ON_DELETE, true),
+    ignoreKinds: resourcesToIgnore(f.resourcesToIgnore ?? env.SECRETSYNC_RESOURCES_TO_IGNORE),
+    ignoreNamespaces: new Set(list(f.namespacesToIgnore ?? env.SECRETSYNC_NAMESPACES_TO_IGNORE)),
+    ignoreWorkloadKinds: workloadTypes(f.ignoredWorkloadTypes ?? env.SECRETSYNC_IGNORED_WORKLOAD_TYPES),
+  };
+}
+
 export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): Config {
   const le = {
     enabled: f.leaderElect ?? env.SECRETSYNC_LEADER_ELECT !== 'false',
@@ -103,6 +207,7 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
       namespace: le.namespace,
       name: f.digestKeySecret ?? env.SECRETSYNC_DIGEST_KEY_SECRET ?? 'secretsync-digest-key',
     },
+    rolloutSelection: rolloutFlags(f, env),
     rolloutDebounceMs: duration(
       'rollout-debounce',
       f.rolloutDebounce ?? env.SECRETSYNC_ROLLOUT_DEBOUNCE,

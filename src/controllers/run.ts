@@ -13,7 +13,7 @@ import { Metrics } from '../observability/metrics';
 import { summarizeError } from '../observability/unexpected';
 import { LeaderElector, leaderIdentity } from '../runtime/leader';
 import { ExternalSecretController } from './externalsecret/controller';
-import { withRollout } from './rollout/wire';
+import { rolloutSelection, withRollout } from './rollout/wire';
 
 export interface RunningController {
   stop(): Promise<void>;
@@ -54,6 +54,7 @@ export async function runController(
     namespace: cfg.namespace,
     debounceMs: cfg.rolloutDebounceMs,
     digestKey: cfg.digestKeySecret,
+    selection: rolloutSelection(cfg.rolloutSelection),
   });
   let leading = !cfg.leaderElection.enabled;
   const server: Server = await startHealthServer(

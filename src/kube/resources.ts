@@ -39,6 +39,11 @@ export const RESOURCES = {
   Deployment: apps('deployments'),
   StatefulSet: apps('statefulsets'),
   DaemonSet: apps('daemonsets'),
+  Job: { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true },
+  CronJob: { group: 'batch', version: 'v1', plural: 'cronjobs', namespaced: true },
+  // Argo Rollouts: a CRD that may not be installed (controllers/rollout/kinds.ts: optional).
+  Rollout: { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespaced: true },
+  Pod: core('pods'),
   Lease: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true },
   CustomResourceDefinition: {
     group: 'apiextensions.k8s.io',

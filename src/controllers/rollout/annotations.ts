@@ -47,6 +47,14 @@ export interface ParsedOptIn {
 
 type Annotations = Readonly<Record<string, string>> | undefined;
 
+/** Controller-wide settings (flags) that change what an opt-in means. */
+export interface ParseOptions {
+  /** --auto-reload-all: a workload without an auto annotation counts as `auto: "true"`. */
+  autoReloadAll?: boolean;
+  /** --resources-to-ignore: changes of these kinds never roll anything. */
+  ignoreKinds?: readonly ObjectKind[];
+}
+
 const TYPED = {
   Secret: { auto: R.secretAuto, reload: R.secretReload, exclude: R.secretExclude },
   ConfigMap: { auto: RC.auto, reload: RC.reload, exclude: RC.exclude },
@@ -142,9 +150,16 @@ function present(a: Annotations, keys: readonly string[]): boolean {
  * read them all from the metadata, otherwise from the pod template. Exclusions and the scope are
  * read from the metadata, falling back to the template.
  */
-export function parseOptIn(metadata: Annotations, template: Annotations): ParsedOptIn {
+export function parseOptIn(
+  metadata: Annotations,
+  template: Annotations,
+  opts: ParseOptions = {},
+): ParsedOptIn {
   const rd = new Reader();
-  const annotated = present(metadata, WORKLOAD_ANNOTATIONS) || present(template, WORKLOAD_ANNOTATIONS);
+  const annotated =
+    opts.autoReloadAll === true ||
+    present(metadata, WORKLOAD_ANNOTATIONS) ||
+    present(template, WORKLOAD_ANNOTATIONS);
   if (!annotated) return { problems: [], annotated };
 
   // Each annotation is validated once, on the side it is read from.
@@ -166,8 +181,12 @@ export function parseOptIn(metadata: Annotations, template: Annotations): Parsed
     const excludeFrom = metadata?.[t.exclude] !== undefined ? metadata : template;
     const auto = read(src, R.auto, (v) => rd.bool(R.auto, v));
     const typedAuto = read(src, t.auto, (v) => rd.bool(t.auto, v));
+    // --auto-reload-all, as Reloader: auto unless an auto annotation says otherwise.
+    const byDefault =
+      opts.autoReloadAll === true && src?.[R.auto] === undefined && src?.[t.auto] === undefined;
+    if (opts.ignoreKinds?.includes(k)) return { auto: false, search: false, names: [], exclude: [] };
     return {
-      auto: auto || typedAuto || ours.all,
+      auto: auto || typedAuto || ours.all || byDefault,
       search: read(src, R.search, (v) => rd.strictTrue(R.search, v)),
       names: [...read(src, t.reload, (v) => rd.list(t.reload, v, true)), ...ours.names],
       exclude: read(excludeFrom, t.exclude, (v) => rd.list(t.exclude, v, false)),
@@ -200,6 +219,23 @@ function parseOurs(rd: Reader, v: string | undefined): { all: boolean; names: st
   if (t === 'true') return { all: true, names: [] };
   if (t === 'false') return { all: false, names: [] };
   return { all: false, names: rd.list(ROLLOUT_ANNOTATION.reload, v, true) };
+}
+
+/** reloader.stakater.com/rollout-strategy on a workload's metadata (Reloader reads it there only). */
+export function parseStrategy(metadata: Annotations): {
+  strategy: 'rollout' | 'restart';
+  problem?: AnnotationProblem;
+} {
+  const v = metadata?.[R.rolloutStrategy];
+  if (v === undefined || v === 'rollout') return { strategy: 'rollout' };
+  if (v === 'restart') return { strategy: 'restart' };
+  return {
+    strategy: 'rollout',
+    problem: {
+      annotation: R.rolloutStrategy,
+      message: `value ${JSON.stringify(v)} is not "restart" or "rollout"`,
+    },
+  };
 }
 
 /** An object's own annotations: `ignore` (never triggers) and `match` (for search). */

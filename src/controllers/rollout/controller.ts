@@ -16,11 +16,14 @@ import { ObjectGauge, type Metrics } from '../../observability/metrics';
 import { done, retry, terminal, type Decision } from '../../runtime/decision';
 import { WorkQueue } from '../../runtime/workqueue';
 import { runReconcileWorkers } from '../../runtime/runner';
-import { systemClock, type Clock } from '../../runtime/clock';
+import { systemClock, type Clock, type TimerHandle } from '../../runtime/clock';
 import { EventRecorder } from '../../kube/events';
 import { resourcePath } from '../../kube/resources';
+import { labelSelectorQuery } from '../../kube/selector';
 import { matchesAny, OBJECT_KINDS, type ObjectKind } from './annotations';
-import { decide, type DecideInput, type RolloutDecision } from './decide';
+import { decide, type DecideInput, type ObjectState, type RolloutDecision } from './decide';
+import type { ParsedLabelSelector } from '../../config/label-selector';
+import { matchesSelector } from '../secretstore/store-access';
 import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './describe';
 import { rollTiming } from './cooldown';
 import { ManyToMany } from '../../runtime/many-to-many';
@@ -28,7 +31,10 @@ import { digestKey, shortHash, type DigestKey } from './digest-format';
 import { loadDigestKey, type DigestKeySecret } from './digest-key';
 import { holdMessage, holdRestart, type Hold } from './hold';
 import { fillTracked, isTracked, namesIn, UNTRACKED, type CachedObject } from './interest';
-import { perKind, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from './kinds';
+import { perKind, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind, type WorkloadKindInfo } from './kinds';
+import { evictOlderPods } from './evict';
+import { OPTIONAL_API_RECHECK_MS, served } from './optional-api';
+import { createRecreated, deleteForRecreate } from './recreate';
 import { classifyPatchError, eventTarget, patchWorkload, type PatchContent } from './patch';
 import { listWorkloadPods } from './pods';
 import {
@@ -38,6 +44,7 @@ import {
   projectWorkload,
   workloadChanged,
   type LeanWorkload,
+  type ProjectOptions,
   type WorkloadEntry,
 } from './project';
 import { waitingAfter, type ReconcileOutcome, type WaitReason } from './waiting';
@@ -59,6 +66,21 @@ export interface RolloutControllerOptions {
   objectPageSize?: number;
   /** Where the digest key lives (read or created at start), or the key itself (tests). */
   digestKey: DigestKeySecret | { bytes: Uint8Array };
+  /** Flags that change which workloads, objects and events count (docs/reference.md). */
+  selection?: RolloutSelection;
+}
+
+/** Reloader's command-line filters, as secretsync flags (config/index.ts parses them). */
+export interface RolloutSelection extends ProjectOptions {
+  /** --ignored-workload-types: these kinds are not watched at all. */
+  ignoreWorkloadKinds?: readonly WorkloadKind[];
+  /** --reload-on-create / --reload-on-delete (default true). */
+  onCreate?: boolean;
+  onDelete?: boolean;
+  /** --namespace-selector: only workloads in namespaces with these labels. */
+  namespaceSelector?: ParsedLabelSelector;
+  /** --resource-label-selector: other Secrets and ConfigMaps count as reloader.stakater.com/ignore. */
+  resourceSelector?: ParsedLabelSelector;
 }
 
 /** After an RBAC denial, try again this much later (or when the workload changes), not in a loop. */
@@ -69,6 +91,8 @@ export const FORBIDDEN_RETRY_MS = 5 * 60_000;
  * to 5 min), or at once when the workload changes (e.g. its image is fixed).
  */
 export const HOLD_RECHECK_MS = 30_000;
+/** rollout-strategy restart: after a PodDisruptionBudget refused an eviction, try again this much later. */
+export const EVICTION_RETRY_MS = 10_000;
 
 const split = (key: string) => {
   const [kind, namespace, name] = key.split('/') as [WorkloadKind, string, string];
@@ -108,6 +132,17 @@ export class RolloutController {
   private key?: DigestKey;
   private keyLoad?: Promise<DigestKey | undefined>;
   private readonly stopping = new AbortController();
+  /** The kinds watched (not --ignored-workload-types); optional ones only once served. */
+  private readonly kinds: readonly WorkloadKind[];
+  /** Optional kinds whose API is not served (yet): not watched, re-checked now and then. */
+  private readonly unserved = new Set<WorkloadKind>();
+  private recheck?: TimerHandle;
+  /** --namespace-selector: the selected namespaces (nothing else kept of them). */
+  private readonly namespaces?: Informer<true>;
+  /** Per-key digests of an object, with --resource-label-selector applied. */
+  private readonly project: Record<ObjectKind, (obj: KubernetesObject) => ObjectState>;
+  /** Jobs deleted for a restart, to be created again (recreate.ts). */
+  private readonly recreating = new Map<string, KubernetesObject>();
 
   constructor(private readonly opts: RolloutControllerOptions) {
     const clock = opts.clock ?? systemClock;
@@ -117,17 +152,36 @@ export class RolloutController {
     this.waiting = new ObjectGauge(opts.metrics.rolloutWaiting);
     const namespace = opts.namespace || undefined;
     const pageSize = opts.objectPageSize ?? 100;
+    const selection = opts.selection ?? {};
+    const resources = selection.resourceSelector;
+    const selected = (obj: KubernetesObject, state: ObjectState): ObjectState =>
+      resources && !matchesSelector(resources, obj.metadata?.labels ?? {})
+        ? { ...state, ignore: true }
+        : state;
+    this.project = {
+      Secret: (obj) => selected(obj, projectSecret(obj)),
+      ConfigMap: (obj) => selected(obj, projectConfigMap(obj)),
+    };
+    if (selection.namespaceSelector)
+      this.namespaces = new Informer<true>(opts.kc, {
+        path: resourcePath('Namespace'),
+        labelSelector: labelSelectorQuery(selection.namespaceSelector),
+        ...(namespace ? { fieldSelector: `metadata.name=${namespace}` } : {}),
+        project: () => true,
+        logger: this.log,
+        clock,
+      });
     this.objects = {
       Secret: new Informer<CachedObject>(opts.kc, {
         path: resourcePath('Secret', { namespace }),
-        project: (obj) => (this.tracks('Secret', obj) ? projectSecret(obj) : UNTRACKED),
+        project: (obj) => (this.tracks('Secret', obj) ? this.project.Secret(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
         clock,
       }),
       ConfigMap: new Informer<CachedObject>(opts.kc, {
         path: resourcePath('ConfigMap', { namespace }),
-        project: (obj) => (this.tracks('ConfigMap', obj) ? projectConfigMap(obj) : UNTRACKED),
+        project: (obj) => (this.tracks('ConfigMap', obj) ? this.project.ConfigMap(obj) : UNTRACKED),
         pageSize,
         logger: this.log,
         clock,
@@ -136,22 +190,27 @@ export class RolloutController {
     const workload = (kind: WorkloadKind) =>
       new Informer<WorkloadEntry>(opts.kc, {
         path: resourcePath(kind, { namespace }),
-        project: projectWorkload(kind),
+        project: projectWorkload(kind, selection),
         logger: this.log,
         clock,
+        // A CRD removed while running: a failed list now and then, not every 30 s.
+        ...(WORKLOADS[kind].optional ? { backoff: { maxMs: OPTIONAL_API_RECHECK_MS } } : {}),
       });
+    this.kinds = WORKLOAD_KINDS.filter((k) => !selection.ignoreWorkloadKinds?.includes(k));
     this.workloads = perKind(workload);
     this.wire();
   }
 
   private wire(): void {
+    this.namespaces?.on('add', (name) => this.onNamespace(name));
+    this.namespaces?.on('delete', (name) => this.onNamespace(name));
     for (const kind of OBJECT_KINDS) {
       const inf = this.objects[kind];
       inf.on('add', (key, item) => this.onObject(kind, key, undefined, item));
       inf.on('update', (key, item, old) => this.onObject(kind, key, old, item));
       inf.on('delete', (key, _last, cached) => this.onObject(kind, key, cached, undefined));
     }
-    for (const kind of WORKLOAD_KINDS) {
+    for (const kind of this.kinds) {
       const inf = this.workloads[kind];
       // Kept by the informers (one index for the three kinds, keyed `Kind/ns/name`); up to date
       // before the handlers below run.
@@ -168,6 +227,16 @@ export class RolloutController {
       inf.on('update', onWorkload);
       inf.on('delete', (key) => this.forgetWorkload(`${kind}/${key}`));
     }
+  }
+
+  /** A namespace entering or leaving --namespace-selector: its workloads decide again. */
+  private onNamespace(name: string): void {
+    if (!this.namespaces?.hasSynced()) return;
+    const prefix = `${name}/`;
+    for (const kind of this.watched())
+      for (const key of this.workloads[kind].keys())
+        if (key.startsWith(prefix) && isLean(this.workloads[kind].get(key)))
+          this.queue.addAfter(`${kind}/${key}`, this.opts.debounceMs);
   }
 
   /** Whether an opted-in workload reads `obj` or lists it by name (then its digests are kept). */
@@ -188,6 +257,7 @@ export class RolloutController {
     this.reported.delete(`${wk}#problems`);
     this.reported.delete(`${wk}#forbidden`);
     this.reported.delete(`${wk}#held`);
+    this.reported.delete(`${wk}#refused`);
     this.waiting.delete(wk);
     this.queue.forget(wk);
   }
@@ -249,6 +319,8 @@ export class RolloutController {
     const { kind, namespace, name } = split(wk);
     const key = this.key;
     if (!key) return retry(new Error('the digest key is not loaded yet'));
+    const pending = this.recreating.get(wk);
+    if (pending) return this.createRecreated(wk, pending);
     const w = this.workloads[kind]?.get(`${namespace}/${name}`);
     if (!isLean(w)) {
       this.seen.delete(wk);
@@ -256,7 +328,7 @@ export class RolloutController {
       return done();
     }
     this.reportProblems(wk, w);
-    if (!w.optIn) {
+    if (!w.optIn || (this.namespaces && this.namespaces.get(namespace) === undefined)) {
       this.seen.delete(wk);
       this.waiting.delete(wk);
       return done();
@@ -271,6 +343,8 @@ export class RolloutController {
       names: (k) => namesIn(this.objects[k], namespace),
       recorded: { hash: w.recordedHash, objects: w.recordedObjects },
       key,
+      onCreate: this.opts.selection?.onCreate,
+      onDelete: this.opts.selection?.onDelete,
     };
     try {
       await this.fillUntracked(namespace, input);
@@ -306,6 +380,8 @@ export class RolloutController {
       this.noteWaiting(wk, w, 'cooling');
       return done(timing.at - now);
     }
+    if (d.action === 'none' && w.strategy === 'restart' && w.selector && w.restartRequestedAt)
+      return this.evict(wk, w, w.selector, w.restartRequestedAt);
     if (d.action === 'wait' || d.action === 'none') {
       this.noteWaiting(wk, w, d.action === 'wait' ? 'missing' : 'settled');
       return done();
@@ -363,7 +439,7 @@ export class RolloutController {
    * trackedObjects, so it is found among the consumers and the listed names, not its result.
    */
   private async fillUntracked(namespace: string, input: DecideInput): Promise<void> {
-    const project = { Secret: projectSecret, ConfigMap: projectConfigMap };
+    const project = this.project;
     for (const kind of OBJECT_KINDS) {
       const inf = this.objects[kind];
       const o = input.optIn[kind];
@@ -387,8 +463,12 @@ export class RolloutController {
     const restart = d.action === 'restart';
     const content: PatchContent = { hash: d.hash, objects: d.objects };
     if (restart) content.restartedAt = new Date(this.queue.clock.now()).toISOString();
+    const info: WorkloadKindInfo = WORKLOADS[w.kind];
+    const recreate = restart && info.restart === 'recreate';
+    if (restart && w.strategy === 'restart') content.via = info.podRestart;
     try {
-      await patchWorkload(this.opts.kc, w, content);
+      if (recreate) this.recreating.set(wk, await deleteForRecreate(this.opts.kc, w, content));
+      else await patchWorkload(this.opts.kc, w, content);
     } catch (err) {
       if (seen) this.restoreSeen(wk, seen);
       return this.patchFailed(wk, w, err);
@@ -425,7 +505,50 @@ export class RolloutController {
         ROLLOUT_REASON.OnDelete,
         `${w.kind} uses updateStrategy OnDelete: its pod template is updated, but pods change only when they are deleted`,
       );
+    const pending = this.recreating.get(wk);
+    if (pending) return this.createRecreated(wk, pending);
+    if (content.via === 'evict' && w.selector && content.restartedAt)
+      return this.evict(wk, w, w.selector, content.restartedAt);
     return done();
+  }
+
+  /** The second half of a Job's restart: create it again (until the old one is gone). */
+  private async createRecreated(wk: string, job: KubernetesObject): Promise<Decision> {
+    try {
+      if (!(await createRecreated(this.opts.kc, job)))
+        return retry(new Error('the old Job is still being deleted'));
+    } catch (err) {
+      this.log.error({ workload: wk, err: errorText(err) }, 'could not create the Job again; retrying');
+      return retry(err);
+    }
+    this.recreating.delete(wk);
+    this.log.info({ workload: wk }, 'Job created again');
+    return done();
+  }
+
+  /** rollout-strategy restart by eviction: evicts pods older than the request (evict.ts). */
+  private async evict(wk: string, w: LeanWorkload, selector: string, requestedAt: string): Promise<Decision> {
+    let result;
+    try {
+      result = await evictOlderPods(this.opts.kc, w.namespace, selector, requestedAt);
+    } catch (err) {
+      if (classifyPatchError(err) === 'forbidden') return this.patchFailed(wk, w, err);
+      return retry(err);
+    }
+    if (result.evicted.length > 0)
+      this.log.info({ workload: wk, pods: result.evicted }, 'evicted pods (rollout-strategy restart)');
+    if (result.refused.length === 0) return done();
+    const key = `${wk}#refused`;
+    if (this.reported.get(key) !== requestedAt) {
+      this.reported.set(key, requestedAt);
+      void this.recorder.event(
+        eventTarget(w),
+        'Normal',
+        ROLLOUT_REASON.EvictionRefused,
+        `a PodDisruptionBudget refused evicting ${result.refused.length} pod(s); trying again in ${EVICTION_RETRY_MS / 1000}s`,
+      );
+    }
+    return done(EVICTION_RETRY_MS);
   }
 
   /** Puts back what a failed attempt had taken, merged with what was seen meanwhile. */
@@ -501,14 +624,57 @@ export class RolloutController {
    */
   async start(): Promise<void> {
     this.keyLoad ??= this.loadKey();
-    await Promise.all(WORKLOAD_KINDS.map((k) => this.workloads[k].start()));
+    await this.discover();
+    await this.namespaces?.start();
+    await Promise.all(this.watched().map((k) => this.workloads[k].start()));
     await Promise.all(OBJECT_KINDS.map((k) => this.objects[k].start()));
+  }
+
+  /** Kinds whose informer runs: not ignored, and served. */
+  private watched(): WorkloadKind[] {
+    return this.kinds.filter((k) => !this.unserved.has(k));
+  }
+
+  /**
+   * Which optional kinds (CRDs) are served. One info line when one is not; checked again every
+   * OPTIONAL_API_RECHECK_MS, and its informer started once it is (its workloads are then seen
+   * for the first time: recorded, not restarted).
+   */
+  private async discover(): Promise<void> {
+    for (const kind of this.kinds) {
+      if (!WORKLOADS[kind].optional) continue;
+      const { group, version, plural } = WORKLOADS[kind];
+      let ok: boolean;
+      try {
+        ok = await served(this.opts.kc, WORKLOADS[kind]);
+      } catch (err) {
+        this.log.warn({ kind, err: errorText(err) }, 'API discovery failed; trying again later');
+        ok = false;
+      }
+      if (ok && this.unserved.delete(kind)) {
+        this.log.info({ kind }, `${group}/${version} ${plural} is now served; watching them`);
+        void this.workloads[kind].start().catch(() => undefined); // stop() ends it
+      } else if (!ok && !this.unserved.has(kind)) {
+        this.unserved.add(kind);
+        this.log.info(
+          { kind, recheckMs: OPTIONAL_API_RECHECK_MS },
+          `${group}/${version} ${plural} is not served (CRD not installed): not watching ${kind}s`,
+        );
+      }
+    }
+    if (this.unserved.size > 0 && !this.stopping.signal.aborted)
+      this.recheck = this.queue.clock.setTimeout(() => {
+        this.discover().catch((err: unknown) =>
+          this.log.warn({ err: errorText(err) }, 'API discovery failed'),
+        );
+      }, OPTIONAL_API_RECHECK_MS);
   }
 
   synced(): boolean {
     return (
       OBJECT_KINDS.every((k) => this.objects[k].hasSynced()) &&
-      WORKLOAD_KINDS.every((k) => this.workloads[k].hasSynced())
+      (this.namespaces?.hasSynced() ?? true) &&
+      this.watched().every((k) => this.workloads[k].hasSynced())
     );
   }
 
@@ -552,12 +718,14 @@ export class RolloutController {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    if (this.recheck) this.queue.clock.clearTimeout(this.recheck);
     await this.keyLoad;
     await this.queue.shutdown();
     await this.workers;
     await Promise.all([
       ...OBJECT_KINDS.map((k) => this.objects[k].stop()),
-      ...WORKLOAD_KINDS.map((k) => this.workloads[k].stop()),
+      ...this.kinds.map((k) => this.workloads[k].stop()),
+      this.namespaces?.stop(),
     ]);
   }
 

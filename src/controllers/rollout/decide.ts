@@ -29,6 +29,12 @@ export interface DecideInput {
   recorded: { hash?: string; objects?: string };
   /** The per-cluster digest key: what is written is keyed with it. */
   key: DigestKey;
+  /**
+   * --reload-on-create / --reload-on-delete (default true): whether an object appearing or going
+   * away (an optional reference) restarts; when false it is recorded only.
+   */
+  onCreate?: boolean;
+  onDelete?: boolean;
 }
 
 export interface Tracked {
@@ -195,6 +201,8 @@ export function decide(input: DecideInput): RolloutDecision {
     else if (prev === undefined) how = t.optional && t.state ? 'appeared' : undefined;
     else if (prev.spec === cur.spec && prev.content !== cur.content)
       how = prev.content === ABSENT ? 'appeared' : cur.content === ABSENT ? 'removed' : 'changed';
+    if (how === 'appeared' && input.onCreate === false) how = undefined;
+    if (how === 'removed' && input.onDelete === false) how = undefined;
     if (how) changes.push({ kind: t.kind, name: t.name, how, keys: t.keys });
   }
   if (changes.length === 0) return recordAs('tracked-set');

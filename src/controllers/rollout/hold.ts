@@ -8,7 +8,7 @@
 // what fixes it; a pod that cannot read its Secret (CreateContainerConfigError) starts by itself
 // once the key exists. The rollout side never tracks imagePullSecrets, so a changed Secret never
 // is the cause of a pull failure here.
-import type { V1LabelSelector, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 
 /** kubelet's waiting reasons for a container whose image it cannot get. */
 export const IMAGE_PULL_REASONS: ReadonlySet<string> = new Set([
@@ -58,33 +58,4 @@ export function holdMessage(kind: string, h: Hold): string {
     `(${h.reasons.join(', ')}); a restart would make pods from the same image. The ${kind} is ` +
     'restarted once no pod waits on its image'
   );
-}
-
-/**
- * The label selector as a query string (`a=b,c in (d,e),!f`), or undefined when it selects
- * nothing expressible (no selector: then nothing is listed and nothing is held).
- */
-export function selectorQuery(sel: V1LabelSelector | undefined): string | undefined {
-  if (!sel) return undefined;
-  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of sel.matchExpressions ?? []) {
-    const values = (e.values ?? []).join(',');
-    switch (e.operator) {
-      case 'In':
-        parts.push(`${e.key} in (${values})`);
-        break;
-      case 'NotIn':
-        parts.push(`${e.key} notin (${values})`);
-        break;
-      case 'Exists':
-        parts.push(e.key);
-        break;
-      case 'DoesNotExist':
-        parts.push(`!${e.key}`);
-        break;
-      default:
-        return undefined;
-    }
-  }
-  return parts.length > 0 ? parts.join(',') : undefined;
 }

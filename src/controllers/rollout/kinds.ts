@@ -1,8 +1,8 @@
 // Every workload kind the rollout side rolls, one entry each (as Reloader keeps one table per
 // kind): where its API lives, where its pod template sits, and what can hold a restart back.
 // The informers, the patch path, the restart patch, Events and error messages all read this
-// table, so adding a kind (CronJob, Job, Argo Rollout) is one entry here, its test in
-// test/unit/rollout/kinds.test.ts, and its resource in deploy/rbac.yaml (that test checks it).
+// table, so adding a kind is one entry here, its test in test/unit/rollout/kinds.test.ts, and its
+// resource in deploy/rbac.yaml (that test checks it).
 import type { KubernetesObject, V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { RESOURCES, type Resource } from '../../kube/resources';
 
@@ -22,9 +22,28 @@ export interface WorkloadKindInfo extends Resource {
    * controller has not yet seen the latest spec): an OnDelete workload waits for them to be deleted.
    */
   podsBehind(obj: KubernetesObject): boolean;
+  /**
+   * How a restart is made: `template` stamps the pod template (the workload's controller rolls the
+   * pods); `recreate` deletes the object and creates it again (a Job: its pod template is
+   * immutable), as Reloader does.
+   */
+  restart: 'template' | 'recreate';
+  /**
+   * How `reloader.stakater.com/rollout-strategy: restart` restarts pods without touching the pod
+   * template: `restartAt` sets the kind's own spec.restartAt (Argo Rollouts, as Reloader does);
+   * `evict` evicts the pods created before the request. Absent: the strategy does not apply.
+   */
+  podRestart?: 'restartAt' | 'evict';
+  /** Served by a CRD that may be absent: discovered before its informer starts (optional-api.ts). */
+  optional: boolean;
+  /** Objects another workload controls (a CronJob's Jobs): left to that workload. */
+  controlled(obj: KubernetesObject): boolean;
 }
 
 const never = () => false;
+
+/** Pod-owning kinds with a ReplicaSet / revision controller: restarts stamp the template. */
+const rolling = { restart: 'template', podRestart: 'evict', optional: false, controlled: never } as const;
 
 /** The workload controller has not yet reported on the latest spec. */
 const unobserved = (obj: KubernetesObject & { status?: { observedGeneration?: number } }) =>
@@ -37,6 +56,7 @@ export const WORKLOADS = {
     paused: (obj) => (obj as V1Deployment).spec?.paused === true,
     onDelete: never,
     podsBehind: never, // never OnDelete: not needed
+    ...rolling,
   },
   StatefulSet: {
     ...RESOURCES.StatefulSet,
@@ -47,6 +67,7 @@ export const WORKLOADS = {
       const s = (obj as V1StatefulSet).status;
       return unobserved(obj) || (s?.updatedReplicas ?? 0) < (s?.replicas ?? 0);
     },
+    ...rolling,
   },
   DaemonSet: {
     ...RESOURCES.DaemonSet,
@@ -57,6 +78,44 @@ export const WORKLOADS = {
       const s = (obj as V1DaemonSet).status;
       return unobserved(obj) || (s?.updatedNumberScheduled ?? 0) < (s?.desiredNumberScheduled ?? 0);
     },
+    ...rolling,
+  },
+  // The next Job the schedule creates reads the new content; stamping the Job template records
+  // which content that is (Reloader instead starts a Job at once: docs/reference.md says why not).
+  CronJob: {
+    ...RESOURCES.CronJob,
+    podTemplatePath: ['spec', 'jobTemplate', 'spec', 'template'],
+    paused: (obj) => (obj as { spec?: { suspend?: boolean } }).spec?.suspend === true,
+    onDelete: never,
+    podsBehind: never,
+    restart: 'template',
+    optional: false,
+    controlled: never,
+  },
+  // A Job's pod template cannot change: a restart deletes it and creates it again, as Reloader.
+  // Jobs a CronJob made are the CronJob's (their template carries its annotations).
+  Job: {
+    ...RESOURCES.Job,
+    podTemplatePath: ['spec', 'template'],
+    paused: never,
+    onDelete: never,
+    podsBehind: never,
+    restart: 'recreate',
+    optional: false,
+    controlled: (obj) => obj.metadata?.ownerReferences?.some((o) => o.controller === true) === true,
+  },
+  // Argo Rollouts (argoproj.io/v1alpha1): its controller rolls a changed spec.template with the
+  // Rollout's own strategy (canary, blue-green); spec.restartAt restarts pods in place.
+  Rollout: {
+    ...RESOURCES.Rollout,
+    podTemplatePath: ['spec', 'template'],
+    paused: (obj) => (obj as { spec?: { paused?: boolean } }).spec?.paused === true,
+    onDelete: never,
+    podsBehind: never,
+    restart: 'template',
+    podRestart: 'restartAt',
+    optional: true,
+    controlled: never,
   },
 } as const satisfies Record<string, WorkloadKindInfo>;
 

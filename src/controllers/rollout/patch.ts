@@ -16,7 +16,16 @@ export interface PatchContent {
   objects: string;
   /** Set for a restart: the pod-template timestamp. Absent: record only (no rollout). */
   restartedAt?: string;
+  /**
+   * How the restart is made (default `template`): `restartAt` sets spec.restartAt (Argo Rollouts),
+   * `evict` records the request on the workload's metadata and its pods are evicted (evict.ts);
+   * neither touches the pod template.
+   */
+  via?: 'template' | 'restartAt' | 'evict';
 }
+
+/** spec.restartAt is a metav1.Time: RFC 3339 in whole seconds. */
+export const wholeSeconds = (iso: string) => iso.replace(/\.\d+Z$/, 'Z');
 
 export function patchBody(w: Pick<LeanWorkload, 'kind' | 'resourceVersion'>, p: PatchContent): object {
   const body: Record<string, unknown> = {
@@ -25,7 +34,13 @@ export function patchBody(w: Pick<LeanWorkload, 'kind' | 'resourceVersion'>, p: 
       annotations: { [ROLLOUT_ANNOTATION.lastHash]: p.hash, [ROLLOUT_ANNOTATION.lastObjects]: p.objects },
     },
   };
-  if (p.restartedAt !== undefined) {
+  if (p.restartedAt !== undefined && p.via === 'restartAt') {
+    body.spec = { restartAt: wholeSeconds(p.restartedAt) };
+  } else if (p.restartedAt !== undefined && p.via === 'evict') {
+    (body.metadata as { annotations: Record<string, string> }).annotations[
+      ROLLOUT_ANNOTATION.restartRequestedAt
+    ] = p.restartedAt;
+  } else if (p.restartedAt !== undefined) {
     Object.assign(
       body,
       atPodTemplate(w.kind, {

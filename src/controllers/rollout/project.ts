@@ -11,12 +11,20 @@ import type {
 } from '@kubernetes/client-node';
 import { ROLLOUT_ANNOTATION } from '../../api/constants';
 import { keyDigest } from '../../api/hash';
-import { objectFlags, parseOptIn, parsePausePeriod, type AnnotationProblem, type OptIn } from './annotations';
+import {
+  objectFlags,
+  parseOptIn,
+  parsePausePeriod,
+  parseStrategy,
+  type AnnotationProblem,
+  type OptIn,
+  type ParseOptions,
+} from './annotations';
 import { parseRestartedAt } from './cooldown';
 import { podConsumers, type ConsumedRef } from './consumers';
-import { selectorQuery } from './hold';
+import { labelSelectorQuery } from '../../kube/selector';
 import type { ObjectState } from './decide';
-import { podTemplateOf, WORKLOADS, type WorkloadKind } from './kinds';
+import { podTemplateOf, WORKLOADS, type WorkloadKind, type WorkloadKindInfo } from './kinds';
 
 export function projectSecret(obj: KubernetesObject): ObjectState {
   const s = obj as V1Secret;
@@ -58,8 +66,24 @@ export interface LeanWorkload {
    * some pods still run an older template (kinds.ts podsBehind).
    */
   podsBehind: boolean;
-  /** Its pods' label selector as a query (hold.ts lists them before a restart). */
+  /**
+   * reloader.stakater.com/rollout-strategy: `restart` restarts pods without changing the pod
+   * template (kinds.ts podRestart); only set where the kind has a way to.
+   */
+  strategy: 'rollout' | 'restart';
+  /** rollout-strategy restart by eviction: pods created before this instant are evicted. */
+  restartRequestedAt?: string;
+  /**
+   * Its pods' label selector as a query: listed before a restart (hold.ts) and, with
+   * rollout-strategy restart, for evictions.
+   */
   selector?: string;
+}
+
+/** Controller-wide settings (flags) that change which workloads count and what they opt into. */
+export interface ProjectOptions extends ParseOptions {
+  /** --namespaces-to-ignore: workloads there are not cached at all. */
+  ignoreNamespaces?: ReadonlySet<string>;
 }
 
 /** A workload with no rollout annotation: nothing of it is kept. */
@@ -72,14 +96,22 @@ export function isLean(w: WorkloadEntry | undefined): w is LeanWorkload {
   return w !== undefined && 'kind' in w;
 }
 
-export function projectWorkload(kind: WorkloadKind) {
-  const info = WORKLOADS[kind];
+export function projectWorkload(kind: WorkloadKind, opts: ProjectOptions = {}) {
+  const info: WorkloadKindInfo = WORKLOADS[kind];
   return (w: KubernetesObject): WorkloadEntry => {
+    if (opts.ignoreNamespaces?.has(w.metadata?.namespace ?? '') || info.controlled(w)) return NOT_OPTED_IN;
     const template = podTemplateOf(kind, w) as V1PodTemplateSpec | undefined;
     const meta = w.metadata?.annotations;
-    const parsed = parseOptIn(meta, template?.metadata?.annotations);
+    const parsed = parseOptIn(meta, template?.metadata?.annotations, opts);
     if (!parsed.annotated) return NOT_OPTED_IN;
     const pause = parsePausePeriod(kind, meta);
+    const strategy = parseStrategy(meta);
+    if (strategy.problem) parsed.problems.push(strategy.problem);
+    if (strategy.strategy === 'restart' && info.podRestart === undefined)
+      parsed.problems.push({
+        annotation: strategy.problem?.annotation ?? 'reloader.stakater.com/rollout-strategy',
+        message: `"restart" does not apply to a ${kind}; its restarts ${info.restart === 'recreate' ? 'recreate it' : 'update its pod template'}`,
+      });
     const lean: LeanWorkload = {
       kind,
       namespace: w.metadata?.namespace ?? '',
@@ -91,16 +123,23 @@ export function projectWorkload(kind: WorkloadKind) {
       paused: info.paused(w),
       onDelete: info.onDelete(w),
       podsBehind: info.onDelete(w) && info.podsBehind(w),
+      strategy: info.podRestart ? strategy.strategy : 'rollout',
     };
+    const requested = meta?.[ROLLOUT_ANNOTATION.restartRequestedAt];
+    if (requested !== undefined) lean.restartRequestedAt = requested;
     if (parsed.optIn) lean.optIn = parsed.optIn;
-    const selector = selectorQuery((w as { spec?: { selector?: V1LabelSelector } }).spec?.selector);
+    const selector = labelSelectorQuery((w as { spec?: { selector?: V1LabelSelector } }).spec?.selector);
     if (selector !== undefined) lean.selector = selector;
     const hash = meta?.[ROLLOUT_ANNOTATION.lastHash];
     if (hash !== undefined) lean.recordedHash = hash;
     const objects = meta?.[ROLLOUT_ANNOTATION.lastObjects];
     if (objects !== undefined) lean.recordedObjects = objects;
-    const rolledAt = parseRestartedAt(template?.metadata?.annotations?.[ROLLOUT_ANNOTATION.restartedAt]);
-    if (rolledAt !== undefined) lean.lastRolloutAt = rolledAt;
+    // A restart stamps the pod template, or (rollout-strategy restart) the workload's metadata.
+    const stamps = [
+      parseRestartedAt(template?.metadata?.annotations?.[ROLLOUT_ANNOTATION.restartedAt]),
+      parseRestartedAt(requested),
+    ].filter((t) => t !== undefined);
+    if (stamps.length > 0) lean.lastRolloutAt = Math.max(...stamps);
     if (pause.ms !== undefined) lean.pausePeriodMs = pause.ms;
     return lean;
   };

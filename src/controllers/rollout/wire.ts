@@ -2,9 +2,11 @@
 // that the rollout controller starts, syncs, runs (on the leader) and stops beside it under the
 // same leader election, without run.ts knowing about either's internals.
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { RolloutFlags } from '../../config';
+import { WORKLOAD_KINDS } from './kinds';
 import type { AppLogger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
-import { RolloutController } from './controller';
+import { RolloutController, type RolloutSelection } from './controller';
 import type { DigestKeySecret } from './digest-key';
 
 /** What run.ts drives: the shape both controllers share. */
@@ -22,6 +24,21 @@ export interface RolloutWiring {
   namespace?: string;
   debounceMs: number;
   digestKey: DigestKeySecret;
+  selection?: RolloutSelection;
+}
+
+/** The flags as the rollout controller takes them (kind names checked against kinds.ts). */
+export function rolloutSelection(f: RolloutFlags): RolloutSelection {
+  return {
+    autoReloadAll: f.autoReloadAll,
+    onCreate: f.onCreate,
+    onDelete: f.onDelete,
+    ignoreKinds: f.ignoreKinds,
+    ignoreNamespaces: f.ignoreNamespaces,
+    ignoreWorkloadKinds: WORKLOAD_KINDS.filter((k) => f.ignoreWorkloadKinds.includes(k)),
+    namespaceSelector: f.namespaceSelector,
+    resourceSelector: f.resourceSelector,
+  };
 }
 
 /** Both controllers as one, the rollout side built from the wiring: see alongside(). */

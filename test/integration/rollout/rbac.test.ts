@@ -32,6 +32,8 @@ async function watchOnlyConfig(): Promise<k8s.KubeConfig> {
           resources: ['deployments', 'statefulsets', 'daemonsets'],
           verbs: ['list', 'watch'],
         },
+        { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: ['list', 'watch'] },
+        { apiGroups: ['argoproj.io'], resources: ['rollouts'], verbs: ['list', 'watch'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create'] },
       ],
     },

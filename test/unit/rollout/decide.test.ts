@@ -238,6 +238,23 @@ test('an optional reference: appearing rolls, disappearing rolls', () => {
   expect(removed).toMatchObject({ action: 'restart', changes: [{ name: 'opt', how: 'removed' }] });
 });
 
+test('--reload-on-create=false / --reload-on-delete=false: appearing / going away is recorded only', () => {
+  const refs = [secret('opt', ['k'], true)];
+  const rec = recordOf(decide(input(AUTO, refs, {})));
+  const there = { Secret: { opt: { data: { k: '1' } } } };
+  const appeared = decide({ ...input(AUTO, refs, there, rec), onCreate: false });
+  expect(appeared).toMatchObject({ action: 'record', why: 'tracked-set' });
+  expect(decide({ ...input(AUTO, refs, there, rec), onDelete: false }).action).toBe('restart');
+  const removed = decide({ ...input(AUTO, refs, {}, recordOf(appeared)), onDelete: false });
+  expect(removed).toMatchObject({ action: 'record', why: 'tracked-set' });
+  expect(decide({ ...input(AUTO, refs, {}, recordOf(appeared)), onCreate: false }).action).toBe('restart');
+  // A change of content is neither: it still rolls.
+  const changed = { Secret: { opt: { data: { k: '2' } } } };
+  expect(
+    decide({ ...input(AUTO, refs, changed, recordOf(appeared)), onCreate: false, onDelete: false }).action,
+  ).toBe('restart');
+});
+
 test('an optional reference found by search appears with match → rolls', () => {
   const o = opt({ 'reloader.stakater.com/search': 'true' });
   const refs = [secret('opt', ['k'], true)];

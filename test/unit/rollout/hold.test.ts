@@ -1,7 +1,8 @@
 // holdRestart: a restart waits while a pod of the workload cannot pull its image, and only then;
-// podView reads the kubelet's waiting reasons; selectorQuery writes a label selector as a query.
+// podView reads the kubelet's waiting reasons; labelSelectorQuery writes a label selector as a query.
 import type { V1Pod } from '@kubernetes/client-node';
-import { holdMessage, holdRestart, podView, selectorQuery } from '../../../src/controllers/rollout/hold';
+import { holdMessage, holdRestart, podView } from '../../../src/controllers/rollout/hold';
+import { labelSelectorQuery } from '../../../src/kube/selector';
 
 const pod = (name: string, ...waiting: string[]) => ({ name, waiting });
 
@@ -89,10 +90,10 @@ test('podView: waiting reasons of init and app containers; running and terminate
   expect(podView({ metadata: { name: 'new' } })).toEqual({ name: 'new', waiting: [] });
 });
 
-test('selectorQuery', () => {
-  expect(selectorQuery({ matchLabels: { app: 'web', tier: 'fe' } })).toBe('app=web,tier=fe');
+test('labelSelectorQuery', () => {
+  expect(labelSelectorQuery({ matchLabels: { app: 'web', tier: 'fe' } })).toBe('app=web,tier=fe');
   expect(
-    selectorQuery({
+    labelSelectorQuery({
       matchLabels: { app: 'web' },
       matchExpressions: [
         { key: 'env', operator: 'In', values: ['a', 'b'] },
@@ -103,7 +104,7 @@ test('selectorQuery', () => {
     }),
   ).toBe('app=web,env in (a,b),x notin (c),y,!z');
   // nothing to list: no selector, an empty one, or an operator the query cannot express
-  expect(selectorQuery(undefined)).toBeUndefined();
-  expect(selectorQuery({})).toBeUndefined();
-  expect(selectorQuery({ matchExpressions: [{ key: 'a', operator: 'Gt' }] })).toBeUndefined();
+  expect(labelSelectorQuery(undefined)).toBeUndefined();
+  expect(labelSelectorQuery({})).toBeUndefined();
+  expect(labelSelectorQuery({ matchExpressions: [{ key: 'a', operator: 'Gt' }] })).toBeUndefined();
 });

@@ -13,6 +13,7 @@ import {
   WORKLOAD_KINDS,
   WORKLOADS,
   type WorkloadKind,
+  type WorkloadKindInfo,
 } from '../../../src/controllers/rollout/kinds';
 import { eventTarget, patchBody } from '../../../src/controllers/rollout/patch';
 import { isLean, projectWorkload, type LeanWorkload } from '../../../src/controllers/rollout/project';
@@ -49,6 +50,25 @@ const CASES: Record<
     heldBack: [
       { spec: { updateStrategy: { type: 'OnDelete' } }, paused: false, onDelete: true },
       { spec: { updateStrategy: { type: 'RollingUpdate' } }, paused: false, onDelete: false },
+    ],
+  },
+  // The next Job reads the new content: the Job template's pod template is the one.
+  CronJob: {
+    withTemplate: (template) => ({ spec: { jobTemplate: { spec: { template } } } }),
+    heldBack: [
+      { spec: { suspend: true }, paused: true, onDelete: false },
+      { spec: { suspend: false }, paused: false, onDelete: false },
+    ],
+  },
+  Job: {
+    withTemplate: (template) => ({ spec: { template } }),
+    heldBack: [{ spec: { suspend: true }, paused: false, onDelete: false }],
+  },
+  Rollout: {
+    withTemplate: (template) => ({ spec: { template } }),
+    heldBack: [
+      { spec: { paused: true }, paused: true, onDelete: false },
+      { spec: { strategy: { canary: {} } }, paused: false, onDelete: false },
     ],
   },
 };
@@ -165,7 +185,10 @@ test('deploy/ ClusterRole grants list, watch and patch on every kind in the tabl
   expect(rules.length).toBeGreaterThan(0);
   // What the controller does to each kind: its informer lists and watches, a rollout patches.
   // No get: decisions read the informer cache.
-  const needed = ['list', 'watch', 'patch'];
+  const needed = (kind: WorkloadKind) =>
+    WORKLOADS[kind].restart === 'recreate'
+      ? ['get', 'list', 'watch', 'patch', 'delete', 'create']
+      : ['list', 'watch', 'patch'];
   const grants = (group: string, plural: string, verb: string) =>
     rules.some(
       (r) =>
@@ -176,6 +199,45 @@ test('deploy/ ClusterRole grants list, watch and patch on every kind in the tabl
     );
   for (const kind of WORKLOAD_KINDS) {
     const { group, plural } = WORKLOADS[kind];
-    expect(needed.filter((verb) => !grants(group, plural, verb)).map((v) => `${kind}: ${v}`)).toEqual([]);
+    expect(
+      needed(kind)
+        .filter((verb) => !grants(group, plural, verb))
+        .map((v) => `${kind}: ${v}`),
+    ).toEqual([]);
   }
+  // rollout-strategy restart by eviction: the workload's pods are listed and evicted.
+  if (WORKLOAD_KINDS.some((k) => (WORKLOADS[k] as { podRestart?: string }).podRestart === 'evict')) {
+    expect(grants('', 'pods', 'list')).toBe(true);
+    expect(grants('', 'pods/eviction', 'create')).toBe(true);
+  }
+});
+
+test.each([
+  ['Deployment', 'template', 'evict', false],
+  ['StatefulSet', 'template', 'evict', false],
+  ['DaemonSet', 'template', 'evict', false],
+  ['CronJob', 'template', undefined, false],
+  ['Job', 'recreate', undefined, false],
+  ['Rollout', 'template', 'restartAt', true],
+] as const)(
+  '%s: restarts by %s; rollout-strategy restart by %s; optional API %s',
+  (kind, restart, pod, optional) => {
+    const k: WorkloadKindInfo = WORKLOADS[kind];
+    expect([k.restart, k.podRestart, k.optional]).toEqual([restart, pod, optional]);
+  },
+);
+
+test('a Job a CronJob controls is left to the CronJob; a Job of its own is not', () => {
+  const job = workload('Job');
+  const owned = {
+    ...job,
+    metadata: {
+      ...job.metadata,
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'c', uid: 'x', controller: true }],
+    },
+  } as KubernetesObject;
+  expect(isLean(projectWorkload('Job')(job))).toBe(true);
+  expect(isLean(projectWorkload('Job')(owned))).toBe(false);
+  const others = WORKLOAD_KINDS.filter((k) => k !== 'Job');
+  expect(others.some((k) => (WORKLOADS[k] as WorkloadKindInfo).controlled(owned))).toBe(false);
 });
