@@ -42,9 +42,9 @@ test.each([
   ['Deployment', 'restart', 'app=w', []],
   ['StatefulSet', 'restart', 'app=w', []],
   ['DaemonSet', 'restart', 'app=w', []],
-  ['Rollout', 'restart', undefined, []],
+  ['Rollout', 'restart', 'app=w', []],
   ['CronJob', 'rollout', undefined, [STRATEGY]],
-  ['Job', 'rollout', undefined, [STRATEGY]],
+  ['Job', 'rollout', 'app=w', [STRATEGY]],
 ] as const)(
   '%s with rollout-strategy restart: strategy %s, selector %s, problems %j',
   (kind, strategy, selector, problems) => {
@@ -55,10 +55,10 @@ test.each([
   },
 );
 
-test('the default strategy keeps no selector (no pods are listed)', () => {
+test('the default strategy keeps the selector too (pods are listed before a restart, for the image-pull hold) but evicts nothing', () => {
   const w = projectWorkload('Deployment')(workload('Deployment', AUTO)) as LeanWorkload;
-  expect(w).toMatchObject({ strategy: 'rollout' });
-  expect(w.selector).toBeUndefined();
+  expect(w).toMatchObject({ strategy: 'rollout', selector: 'app=w' });
+  expect(w.restartRequestedAt).toBeUndefined();
 });
 
 test('patch bodies: restartAt sets spec.restartAt in whole seconds; evict records on metadata; neither touches the template', () => {
