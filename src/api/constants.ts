@@ -181,6 +181,8 @@ export const ROLLOUT_REASON = {
   Paused: 'RolloutPaused',
   OnDelete: 'RolloutOnDelete',
   InvalidAnnotation: 'InvalidReloadAnnotation',
+  /** A Reloader annotation secretsync does not honour (api/unsupported-fields.ts). */
+  UnsupportedAnnotation: 'UnsupportedAnnotation',
   Forbidden: 'RolloutForbidden',
   Failed: 'RolloutFailed',
 } as const;

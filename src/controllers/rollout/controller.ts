@@ -416,7 +416,7 @@ export class RolloutController {
       void this.recorder.event(
         eventTarget(w),
         'Warning',
-        ROLLOUT_REASON.InvalidAnnotation,
+        p.unsupported ? ROLLOUT_REASON.UnsupportedAnnotation : ROLLOUT_REASON.InvalidAnnotation,
         `annotation ${p.annotation}: ${p.message}`,
       );
     }

@@ -147,3 +147,17 @@ test('object flags: ignore and match need exactly "true"', () => {
   expect(objectFlags({ 'reloader.stakater.com/ignore': 'yes' })).toEqual({ ignore: false, match: false });
   expect(objectFlags(undefined)).toEqual({ ignore: false, match: false });
 });
+
+test('Reloader annotations secretsync does not honour are reported as unsupported, never dropped', () => {
+  const spc = 'secretproviderclass.reloader.stakater.com/reload';
+  const p = parseOptIn(undefined, { [spc]: 'vault-db' });
+  expect(p.annotated).toBe(true);
+  expect(p.optIn).toBeUndefined();
+  expect(p.problems).toEqual([
+    { annotation: spc, message: expect.stringContaining('not honoured by secretsync'), unsupported: true },
+  ]);
+  // Beside an opt-in that works, the opt-in stands and the problem is still told.
+  const q = parseOptIn({ 'reloader.stakater.com/auto': 'true', [spc]: 'vault-db' }, undefined);
+  expect(q.optIn?.Secret.auto).toBe(true);
+  expect(q.problems.map((x) => x.annotation)).toEqual([spc]);
+});
