@@ -316,7 +316,7 @@ export function storeProblems(obj: Obj): FieldProblem[] {
       out.push({
         path: `spec.provider.${field.split('=')[0]}`,
         message:
-          'STS session tags are not supported by secretsync yet (the store would be Ready=False, reason ValidationFailed)',
+          'STS session tags are not supported by secretsync yet (the store would be Ready=False, reason InvalidProviderConfig)',
       });
   for (const f of ignoredStoreFields(spec))
     out.push({
@@ -346,6 +346,14 @@ function templateAnnotations(obj: Obj): [string, Obj][] {
 export function reloaderAnnotationWarnings(obj: Obj): FieldProblem[] {
   const own = isObj(obj.metadata) && isObj(obj.metadata.annotations) ? obj.metadata.annotations : {};
   const out: FieldProblem[] = [];
+  // OpenShift DeploymentConfigs (deprecated since OpenShift 4.14) are not watched at all.
+  if (obj.kind === 'DeploymentConfig' && Object.keys(own).some((k) => k.includes('reloader.stakater.com/')))
+    out.push({
+      path: 'kind',
+      message:
+        'DeploymentConfigs are not watched by secretsync, so its Reloader annotations do nothing: move it to a Deployment',
+      warning: true,
+    });
   for (const [at, annotations] of [
     ['metadata.annotations', own] as [string, Obj],
     ...templateAnnotations(obj),

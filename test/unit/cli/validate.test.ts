@@ -496,3 +496,20 @@ spec:
     ]);
   });
 });
+
+test('an OpenShift DeploymentConfig with Reloader annotations is warned about (not watched)', async () => {
+  const r = await run(
+    ['-'],
+    `apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata: {name: legacy, annotations: {reloader.stakater.com/auto: "true"}}
+spec: {replicas: 1}
+`,
+  );
+  expect(r.code).toBe(0);
+  expect(r.out).toEqual([
+    expect.stringMatching(
+      /^<stdin>:1: DeploymentConfig\/legacy: kind: warning: DeploymentConfigs are not watched by secretsync/,
+    ),
+  ]);
+});
