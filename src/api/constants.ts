@@ -200,6 +200,8 @@ export const ROLLOUT_REASON = {
   Paused: 'RolloutPaused',
   OnDelete: 'RolloutOnDelete',
   InvalidAnnotation: 'InvalidReloadAnnotation',
+  /** A Reloader annotation secretsync does not honour (api/unsupported-fields.ts). */
+  UnsupportedAnnotation: 'UnsupportedAnnotation',
   Forbidden: 'RolloutForbidden',
   Failed: 'RolloutFailed',
   /** A restart waits: pods of the workload cannot pull their image (rollout/hold.ts). */

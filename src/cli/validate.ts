@@ -15,7 +15,12 @@ import { parseAllDocuments } from 'yaml';
 import { ANNOTATION, API_GROUP, API_VERSIONS, KIND, SUPPORTED_PROVIDERS } from '../api/constants';
 import { createManifestValidator, type ManifestValidator } from '../api/schema';
 import { secretKeyProblem } from '../api/secret-key';
-import { unsupportedFields } from '../api/unsupported-fields';
+import {
+  UNHONOURED_RELOADER_ANNOTATIONS,
+  ignoredStoreFields,
+  unsupportedAwsFields,
+  unsupportedFields,
+} from '../api/unsupported-fields';
 import { compileTemplate } from '../gocompat/template';
 import type { ExternalSecretSpec } from '../api/generated';
 import { validateCron } from '../runtime/cron';
@@ -31,6 +36,8 @@ export interface Problem {
   /** Dotted field path, e.g. `spec.data[1].secretKey`. */
   path?: string;
   message: string;
+  /** Does not fail validation: something accepted but not honoured (see ignoredStoreFields). */
+  warning?: boolean;
 }
 
 export interface ValidateSummary {
@@ -55,7 +62,7 @@ export function formatProblem(p: Problem): string {
   const parts = [p.doc > 0 ? `${p.file}:${p.doc}` : p.file];
   if (p.object) parts.push(p.object);
   if (p.path) parts.push(p.path);
-  parts.push(oneLine(p.message));
+  parts.push(`${p.warning ? 'warning: ' : ''}${oneLine(p.message)}`);
   return parts.join(': ');
 }
 
@@ -66,6 +73,8 @@ export interface FieldProblem {
   path: string;
   message: string;
   covers?: string[];
+  /** Reported, but the object works (the exit code stays 0). */
+  warning?: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -311,6 +320,60 @@ export function storeProblems(obj: Obj): FieldProblem[] {
         out.push(...regexProblem(re, `spec.conditions[${i}].namespaceRegexes[${j}]`)),
       );
   });
+  if (isObj(spec.provider) && isObj(spec.provider.aws))
+    for (const field of unsupportedAwsFields(spec.provider.aws))
+      out.push({
+        path: `spec.provider.${field.split('=')[0]}`,
+        message:
+          'STS session tags are not supported by secretsync yet (the store would be Ready=False, reason InvalidProviderConfig)',
+      });
+  for (const f of ignoredStoreFields(spec))
+    out.push({
+      path: f.path,
+      message: `not honoured by secretsync, synced anyway: ${f.instead} (a Warning Event UnsupportedField on the store)`,
+      warning: true,
+    });
+  return out;
+}
+
+/** Pod template annotations with their path, wherever the workload kind keeps its template. */
+function templateAnnotations(obj: Obj): [string, Obj][] {
+  const spec = isObj(obj.spec) ? obj.spec : {};
+  const jobSpec = isObj(spec.jobTemplate) && isObj(spec.jobTemplate.spec) ? spec.jobTemplate.spec : {};
+  const at: [string, unknown][] = [
+    ['spec.template', spec.template],
+    ['spec.jobTemplate.spec.template', jobSpec.template],
+  ];
+  return at.flatMap(([path, t]): [string, Obj][] =>
+    isObj(t) && isObj(t.metadata) && isObj(t.metadata.annotations)
+      ? [[`${path}.metadata.annotations`, t.metadata.annotations]]
+      : [],
+  );
+}
+
+/** Reloader annotations on any object (a workload) that secretsync does not honour: warnings. */
+export function reloaderAnnotationWarnings(obj: Obj): FieldProblem[] {
+  const own = isObj(obj.metadata) && isObj(obj.metadata.annotations) ? obj.metadata.annotations : {};
+  const out: FieldProblem[] = [];
+  // OpenShift DeploymentConfigs (deprecated since OpenShift 4.14) are not watched at all.
+  if (obj.kind === 'DeploymentConfig' && Object.keys(own).some((k) => k.includes('reloader.stakater.com/')))
+    out.push({
+      path: 'kind',
+      message:
+        'DeploymentConfigs are not watched by secretsync, so its Reloader annotations do nothing: move it to a Deployment',
+      warning: true,
+    });
+  for (const [at, annotations] of [
+    ['metadata.annotations', own] as [string, Obj],
+    ...templateAnnotations(obj),
+  ])
+    for (const key of Object.keys(annotations))
+      if (Object.hasOwn(UNHONOURED_RELOADER_ANNOTATIONS, key))
+        out.push({
+          path: `${at}[${key}]`,
+          message: `Reloader annotation not honoured by secretsync: ${UNHONOURED_RELOADER_ANNOTATIONS[key]!} (a Warning Event UnsupportedAnnotation on the workload)`,
+          warning: true,
+        });
   return out;
 }
 
@@ -330,7 +393,8 @@ export function loadCheckers(): Promise<Checkers> {
 }
 
 export type ObjectResult =
-  { kind: 'skipped' } | { kind: 'checked'; object: string; problems: FieldProblem[] };
+  | { kind: 'skipped'; object?: string; warnings?: FieldProblem[] }
+  | { kind: 'checked'; object: string; problems: FieldProblem[] };
 
 const SERVED = Object.keys(KIND).join(', ');
 
@@ -361,7 +425,10 @@ export function checkObject(obj: unknown, checkers: Checkers): ObjectResult {
     return { kind: 'checked', object: label, problems };
   }
   const group = groupOf(apiVersion);
-  if (group !== API_GROUP && !group.endsWith(`.${API_GROUP}`)) return { kind: 'skipped' };
+  if (group !== API_GROUP && !group.endsWith(`.${API_GROUP}`)) {
+    const warnings = reloaderAnnotationWarnings(obj);
+    return warnings.length > 0 ? { kind: 'skipped', object: label, warnings } : { kind: 'skipped' };
+  }
   const version = apiVersion.slice(group.length + 1);
   const fail = (message: string, path = ''): ObjectResult => ({
     kind: 'checked',
@@ -382,7 +449,8 @@ export function checkObject(obj: unknown, checkers: Checkers): ObjectResult {
     ...metadataProblems(obj, kind !== KIND.ClusterSecretStore),
     ...(kind === KIND.ExternalSecret ? externalSecretProblems(obj) : storeProblems(obj)),
   ];
-  const covered = new Set(semantic.flatMap((p) => [p.path, ...(p.covers ?? [])]));
+  // A warning hides no schema or CEL problem at its path.
+  const covered = new Set(semantic.filter((p) => !p.warning).flatMap((p) => [p.path, ...(p.covers ?? [])]));
   const problems = [...semantic];
   const schemaResult = checkers.schema(obj);
   for (const p of schemaResult.problems) {
@@ -450,18 +518,16 @@ export function checkSource(source: Source, checkers: Checkers, into: ValidateSu
         : [value];
     for (const item of items) {
       const r = checkObject(item, checkers);
-      if (r.kind === 'skipped') {
-        into.skipped++;
-        continue;
-      }
-      into.validated++;
-      for (const p of r.problems)
+      if (r.kind === 'skipped') into.skipped++;
+      else into.validated++;
+      for (const p of r.kind === 'skipped' ? (r.warnings ?? []) : r.problems)
         into.problems.push({
           file: source.name,
           doc: docIndex,
           object: r.object || undefined,
           path: p.path || undefined,
           message: p.message,
+          ...(p.warning && { warning: true }),
         });
     }
   });
@@ -549,16 +615,19 @@ export async function runValidate(
     }
   }
   for (const p of summary.problems) io.stdout(formatProblem(p));
+  const warnings = summary.problems.filter((p) => p.warning).length;
+  const problems = summary.problems.length - warnings;
   const counts =
     `${summary.validated} external-secrets.io object${summary.validated === 1 ? '' : 's'} checked, ` +
     `${summary.skipped} other object${summary.skipped === 1 ? '' : 's'} skipped, ` +
-    `${summary.problems.length} problem${summary.problems.length === 1 ? '' : 's'}`;
+    `${problems} problem${problems === 1 ? '' : 's'}` +
+    (warnings > 0 ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : '');
   if (summary.documents === 0 && summary.problems.length === 0) {
     io.stderr(`secretsync validate: no YAML documents found in ${inputs.join(' ')}`);
     return 1;
   }
   if (!opts.quiet) io.stderr(counts);
-  return summary.problems.length > 0 ? 1 : 0;
+  return problems > 0 ? 1 : 0;
 }
 
 export function registerValidate(program: Command): Command {
@@ -578,6 +647,8 @@ v1beta1); objects of other kinds are skipped and counted. Prints one line per pr
   file:document: Kind/name: field.path: message
 
 (documents numbered from 1) and exits 1 if there is any problem, 0 otherwise, 2 on bad usage.
+Fields and Reloader annotations (on any workload) that are accepted but not honoured print as
+\`warning:\` lines and do not change the exit code.
 
 Examples:
   secretsync validate examples/

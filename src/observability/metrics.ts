@@ -85,6 +85,53 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // ── Names dashboards built for External Secrets Operator and Stakater Reloader chart ──────────
+  // Same names, types, labels and meanings as theirs (docs/reference.md, "ESO and Reloader
+  // metrics"). Their per-object labels are `name` and `namespace`, as ESO's: under a scrape that
+  // adds the target's own `namespace` (Prometheus operator) ESO's honor_labels caveat applies.
+  readonly esoStatusCondition = new Gauge({
+    name: 'externalsecret_status_condition',
+    help: "ESO's: an ExternalSecret's condition, one series per condition and status (1 the current status, 0 the other).",
+    labelNames: ['name', 'namespace', 'condition', 'status'],
+    registers: [this.registry],
+  });
+  readonly esoSyncCalls = new Counter({
+    name: 'externalsecret_sync_calls_total',
+    help: "ESO's: reconciles of an ExternalSecret.",
+    labelNames: ['name', 'namespace'],
+    registers: [this.registry],
+  });
+  readonly esoSyncErrors = new Counter({
+    name: 'externalsecret_sync_calls_error',
+    help: "ESO's: reconciles of an ExternalSecret that failed.",
+    labelNames: ['name', 'namespace'],
+    registers: [this.registry],
+  });
+  readonly esoReconcileDuration = new Gauge({
+    name: 'externalsecret_reconcile_duration',
+    help: "ESO's: duration of an ExternalSecret's last reconcile, in nanoseconds (a Go time.Duration, as ESO reports it).",
+    labelNames: ['name', 'namespace'],
+    registers: [this.registry],
+  });
+  readonly esoProviderApiCalls = new Counter({
+    name: 'externalsecret_provider_api_calls_count',
+    help: "ESO's: calls to a provider's API, by provider (e.g. GCP/SecretManager), call (e.g. AccessSecretVersion) and status (success, error).",
+    labelNames: ['provider', 'call', 'status'],
+    registers: [this.registry],
+  });
+  readonly reloaderReloads = new Counter({
+    name: 'reloader_reload_executed_total',
+    help: "Reloader's: workload restarts written (success=true) or that failed to be written (success=false).",
+    labelNames: ['success'],
+    registers: [this.registry],
+  });
+  readonly reloaderReloadsByNamespace = new Counter({
+    name: 'reloader_reload_executed_total_by_namespace',
+    help: "Reloader's (with METRICS_COUNT_BY_NAMESPACE=enabled there): reloader_reload_executed_total by the workload's namespace.",
+    labelNames: ['success', 'namespace'],
+    registers: [this.registry],
+  });
+
   readonly backgroundFailures = new Counter({
     name: 'secretsync_background_failures_total',
     help: 'Work nobody waits for that failed, by task (event, store-status, client-close, event-source-stop); each is logged.',
@@ -99,6 +146,15 @@ export class Metrics {
 
   constructor(withDefaults = true) {
     if (withDefaults) collectDefaultMetrics({ register: this.registry });
+    // Reloader shows both outcomes from the start, so that rate() and absent() work before the first.
+    for (const success of ['true', 'false']) this.reloaderReloads.inc({ success }, 0);
+  }
+
+  /** One workload restart (Reloader's reload_executed counters). */
+  reloaded(namespace: string, success: boolean): void {
+    const s = String(success);
+    this.reloaderReloads.inc({ success: s });
+    this.reloaderReloadsByNamespace.inc({ success: s, namespace });
   }
 }
 

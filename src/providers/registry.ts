@@ -19,11 +19,19 @@ export interface CreateClientOptions {
 
 type Factory = (spec: unknown, ctx: ProviderContext, opts: CreateClientOptions) => Promise<SecretsClient>;
 
+/** The provider options with the context's API call observer, if any. */
+function observing<O extends { onApiCall?: ProviderContext['onApiCall'] }>(
+  opts: O | undefined,
+  ctx: ProviderContext,
+): O | undefined {
+  return ctx.onApiCall ? ({ ...opts, onApiCall: ctx.onApiCall } as O) : opts;
+}
+
 const FACTORIES: Record<ProviderName, Factory> = {
   fake: async (spec) => createFakeClient(spec),
   // Per-store identities (gcpsm.auth, aws.auth / aws.role) become the factories' credentials.
-  gcpsm: (spec, ctx, opts) => withGcpIdentity(spec, ctx, opts.gcp, createGcpClient),
-  aws: (spec, ctx, opts) => withAwsIdentity(spec, ctx, opts.aws, createAwsClient),
+  gcpsm: (spec, ctx, opts) => withGcpIdentity(spec, ctx, observing(opts.gcp, ctx), createGcpClient),
+  aws: (spec, ctx, opts) => withAwsIdentity(spec, ctx, observing(opts.aws, ctx), createAwsClient),
 };
 
 /** Providers a store may name today (for admission messages and docs). */

@@ -86,6 +86,8 @@ export interface RunnerOptions<K extends Key> {
   workers: number;
   reconcile: Handler<K>;
   metrics: Pick<Metrics, 'reconcileSeconds' | 'queueDepth'>;
+  /** After each reconcile, besides the metrics and the log line (per-object metrics). */
+  onResult?: (key: K, decision: Decision, elapsedMs: number) => void;
   logger: Pick<Logger, 'warn' | 'debug'>;
   results: ResultLog;
 }
@@ -106,6 +108,7 @@ export function runReconcileWorkers<K extends Key>(opts: RunnerOptions<K>): Prom
     onResult: (key, decision, elapsedMs) => {
       metrics.reconcileSeconds.observe({ controller }, elapsedMs / 1000);
       logResult(opts.logger, opts.results, key, decision);
+      opts.onResult?.(key, decision, elapsedMs);
     },
   }).finally(() => {
     if (depthTimer !== undefined) clock.clearTimeout(depthTimer);

@@ -25,6 +25,7 @@ import { KubeIO } from './kube-io';
 import { reconcileExternalSecret, type LeanSecret, type ReconcileDeps } from './reconcile';
 import { normalize } from './spec';
 import { readyLabels, syncedResourceVersion } from './status';
+import { EsoObjectMetrics } from './eso-metrics';
 import { SyncMemory } from './sync-memory';
 import { templateSourceRefs, type TemplateSourceKind } from './template-from';
 
@@ -155,6 +156,8 @@ export class ExternalSecretController {
   >;
   /** secretsync_externalsecret_last_check_timestamp_seconds: status.refreshTime may be older. */
   private readonly lastCheck: ObjectGauge<'externalsecret_namespace' | 'externalsecret'>;
+  /** ESO's per-object series (externalsecret_*). */
+  private readonly eso: EsoObjectMetrics;
   private readonly clock: Clock;
   private workers?: Promise<void>;
 
@@ -163,6 +166,7 @@ export class ExternalSecretController {
     this.memory = new SyncMemory((opts.fetchPlan ?? 'planned') === 'planned', this.clock.now());
     this.ready = new ObjectGauge(opts.metrics.externalSecretReady);
     this.lastCheck = new ObjectGauge(opts.metrics.externalSecretLastCheck);
+    this.eso = new EsoObjectMetrics(opts.metrics);
     this.queue = new WorkQueue<string>({ clock: this.clock });
     this.io = new KubeIO(opts.kc);
     this.recorder = new EventRecorder(opts.kc, opts);
@@ -269,6 +273,7 @@ export class ExternalSecretController {
       this.memory.forget(key);
       this.ready.delete(key);
       this.lastCheck.delete(key);
+      this.eso.forget(key);
       this.queue.forget(key);
     });
     // A store's new version or deletion (its clients dropped, see secretStores) reaches its
@@ -363,9 +368,15 @@ export class ExternalSecretController {
           message,
         ),
       memory: this.memory,
-      onSync: (result) => this.opts.metrics.syncs.inc({ result }),
+      onSync: (result, es) => {
+        this.opts.metrics.syncs.inc({ result });
+        if (result === 'error' && es) this.eso.failed(`${es.metadata?.namespace}/${es.metadata?.name}`);
+      },
       onReady: (es, ready) => {
         const key = `${es.metadata?.namespace}/${es.metadata?.name}`;
+        // A reconcile that outlived its object must not bring its series back.
+        if (!this.es.get(key)) return;
+        this.eso.condition(key, ready);
         if (!ready) this.ready.delete(key);
         else this.ready.set(key, readyLabels(es, ready.reason), ready.status === 'True' ? 1 : 0);
       },
@@ -402,6 +413,8 @@ export class ExternalSecretController {
         return reconcileExternalSecret(deps, n, name);
       },
       metrics: this.opts.metrics,
+      onResult: (key, decision, elapsedMs) =>
+        this.eso.reconciled(key, this.es.get(key) !== undefined, decision.kind === 'retry', elapsedMs),
       logger: this.opts.logger,
       results: {
         keyField: 'externalSecret',

@@ -35,7 +35,8 @@ export interface ReconcileDeps {
   event(es: ExternalSecret, type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** Hashes, version fingerprints and rotation requests per ExternalSecret key, kept between reconciles. */
   memory: SyncMemory;
-  onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped'): void;
+  /** How a reconcile ended; `es` the ExternalSecret it was about (ESO's per-object counters). */
+  onSync?(result: 'synced' | 'unchanged' | 'error' | 'skipped', es?: ExternalSecret): void;
   /**
    * Every Ready decision, also when the status already says it (the readiness gauge); undefined
    * when the ExternalSecret is another controller's (its store names another controller class).

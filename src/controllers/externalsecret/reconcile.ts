@@ -61,7 +61,7 @@ export async function reconcileExternalSecret(
   const primary = await resolveStores(stores, es, spec);
   if (isFailure(primary)) return reportFailure(ctx, primary, spec);
   if (primary && !storeHandledBy(primary.spec, deps.controllerClass)) {
-    deps.onSync?.('skipped');
+    deps.onSync?.('skipped', es);
     deps.onReady?.(es, undefined);
     return done();
   }
@@ -78,7 +78,7 @@ export async function reconcileExternalSecret(
   const tags = await checkVersionTags(ctx, spec, refresh, clientFor, sourcesFingerprint(sources));
   if (isFailure(tags)) return reportFailure(ctx, tags, spec);
   if (tags.unchanged) {
-    deps.onSync?.('unchanged');
+    deps.onSync?.('unchanged', es);
     return reportSynced(ctx, spec, syncedVersion, false);
   }
 
@@ -91,7 +91,7 @@ export async function reconcileExternalSecret(
   if (isFailure(written)) return reportFailure(ctx, written, spec);
 
   await rememberSync(ctx, spec, target, planned.desiredHash, tags, clientFor);
-  deps.onSync?.(written.kind === 'none' ? 'unchanged' : 'synced');
+  deps.onSync?.(written.kind === 'none' ? 'unchanged' : 'synced', es);
   if (forced?.eventAtMs !== undefined) deps.onRotationSynced?.(deps.clock.now() - forced.eventAtMs);
   return reportSynced(ctx, spec, syncedVersion, written.kind !== 'none');
 }

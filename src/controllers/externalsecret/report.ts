@@ -75,7 +75,7 @@ export async function reportSynced(
  * `spec` is needed for wait-for-refresh (when the next refresh falls); without it, wait for a change.
  */
 export async function reportFailure(ctx: SyncContext, f: Failure, spec?: Normalized): Promise<Decision> {
-  ctx.deps.onSync?.('error');
+  ctx.deps.onSync?.('error', ctx.es);
   const changed = await setStatus(ctx, { status: 'False', reason: f.reason, message: f.message });
   if (changed) ctx.deps.event(ctx.es, 'Warning', f.reason, f.message);
   switch (f.after) {

@@ -10,6 +10,7 @@ import {
   ROLLOUT_ANNOTATION,
 } from '../../api/constants';
 import { parseDuration } from '../../gocompat/duration';
+import { UNHONOURED_RELOADER_ANNOTATIONS } from '../../api/unsupported-fields';
 
 export type ObjectKind = 'Secret' | 'ConfigMap';
 export const OBJECT_KINDS: readonly ObjectKind[] = ['Secret', 'ConfigMap'];
@@ -35,6 +36,8 @@ export interface OptIn {
 export interface AnnotationProblem {
   annotation: string;
   message: string;
+  /** A Reloader annotation secretsync does not honour (rather than one with a bad value). */
+  unsupported?: boolean;
 }
 
 export interface ParsedOptIn {
@@ -67,6 +70,8 @@ export const WORKLOAD_ANNOTATIONS: readonly string[] = [
   ROLLOUT_ANNOTATION.reload,
   ROLLOUT_ANNOTATION.reloadScope,
   ...OBJECT_KINDS.flatMap((k) => Object.values(TYPED[k])),
+  // Read only to say that they are not honoured.
+  ...Object.keys(UNHONOURED_RELOADER_ANNOTATIONS),
 ];
 
 /** Go's strconv.ParseBool, which Reloader uses for the auto annotations. */
@@ -206,6 +211,10 @@ export function parseOptIn(
         `value ${JSON.stringify(scopeValue)} is not "secret" or "key"`,
       );
   }
+
+  for (const [annotation, why] of Object.entries(UNHONOURED_RELOADER_ANNOTATIONS))
+    if (fromMetaOrTemplate(annotation) !== undefined)
+      rd.problems.push({ annotation, message: `not honoured by secretsync: ${why}`, unsupported: true });
 
   const active = (o: KindOptIn) => o.auto || o.search || o.names.length > 0;
   const optIn = active(Secret) || active(ConfigMap) ? { Secret, ConfigMap, scope } : undefined;

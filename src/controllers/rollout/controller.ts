@@ -471,6 +471,9 @@ export class RolloutController {
       else await patchWorkload(this.opts.kc, w, content);
     } catch (err) {
       if (seen) this.restoreSeen(wk, seen);
+      // Reloader counts an update that failed; a conflict is decided again at once, a workload gone has nothing to restart.
+      const cls = classifyPatchError(err);
+      if (restart && cls !== 'conflict' && cls !== 'gone') this.opts.metrics.reloaded(w.namespace, false);
       return this.patchFailed(wk, w, err);
     }
     this.reported.delete(`${wk}#forbidden`);
@@ -488,6 +491,7 @@ export class RolloutController {
     const message = rolloutMessage(d.changes, seen, d.hash);
     const reason = rolloutReason(d.changes);
     this.opts.metrics.rollouts.inc({ kind: w.kind, reason });
+    this.opts.metrics.reloaded(w.namespace, true);
     this.log.info({ workload: wk, reason, hash: shortHash(d.hash), message }, 'rolling out');
     const target = eventTarget(w);
     void this.recorder.event(target, 'Normal', ROLLOUT_REASON.Rollout, message);
@@ -611,7 +615,7 @@ export class RolloutController {
       void this.recorder.event(
         eventTarget(w),
         'Warning',
-        ROLLOUT_REASON.InvalidAnnotation,
+        p.unsupported ? ROLLOUT_REASON.UnsupportedAnnotation : ROLLOUT_REASON.InvalidAnnotation,
         `annotation ${p.annotation}: ${p.message}`,
       );
     }

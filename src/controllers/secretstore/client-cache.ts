@@ -106,6 +106,8 @@ export class ProviderClients<C extends SecretsClient = SecretsClient> {
     const provider = Object.keys(store.spec.provider ?? {})[0] ?? 'unknown';
     return createClient(store.spec.provider as unknown as Record<string, unknown>, {
       namespace: esNamespace,
+      onApiCall: (provider, call, failed) =>
+        this.opts.metrics.esoProviderApiCalls.inc({ provider, call, status: failed ? 'error' : 'success' }),
       readSecretKey: async (ref) => {
         const ns = store.kind === 'SecretStore' ? store.namespace! : (ref.namespace ?? esNamespace);
         const s = await this.opts.readSecret(ns, ref.name);

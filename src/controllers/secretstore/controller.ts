@@ -4,7 +4,10 @@
 // The store informers run on every replica; until run() this part only drops the clients of a
 // store that changed, and after stop() it is a follower again.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION, ES_REASON } from '../../api/constants';
+import { ignoredStoreFields } from '../../api/unsupported-fields';
 import { RotationEvents } from '../../events/manager';
+import { EventRecorder } from '../../kube/events';
 import { inBackground } from '../../observability/background';
 import type { AppLogger } from '../../observability/logger';
 import { ObjectGauge, type Metrics } from '../../observability/metrics';
@@ -43,9 +46,13 @@ export class SecretStoreController {
   private readonly rechecked = new Map<string, number>();
   /** secretsync_store_ready: one series per store, from each validation's Ready condition. */
   private readonly ready: ObjectGauge<'store_kind' | 'store_namespace' | 'store' | 'provider' | 'reason'>;
+  private readonly recorder: EventRecorder;
+  /** The generation of each store whose ignored fields were told in an Event (once per generation). */
+  private readonly warned = new Map<string, number>();
 
   constructor(private readonly opts: SecretStoreControllerOptions) {
     this.clock = opts.clock ?? systemClock;
+    this.recorder = new EventRecorder(opts.kc, opts);
     this.ready = new ObjectGauge(opts.metrics.storeReady);
     this.events = new RotationEvents({
       clock: this.clock,
@@ -87,6 +94,7 @@ export class SecretStoreController {
     opts.stores.on('delete', (_key, s) => {
       this.events.remove(storeId(s));
       this.rechecked.delete(storeId(s));
+      this.warned.delete(storeId(s));
       this.ready.delete(storeId(s));
       opts.clients.drop(storeId(s));
     });
@@ -132,6 +140,24 @@ export class SecretStoreController {
     }, STORE_REVALIDATE_MS);
   }
 
+  /** A Warning Event naming the fields accepted but not honoured, once per store generation. */
+  private warnIgnored(s: CachedStore): void {
+    const id = storeId(s);
+    const ignored = ignoredStoreFields(s.spec);
+    if (ignored.length === 0 || this.warned.get(id) === s.generation) return;
+    this.warned.set(id, s.generation);
+    this.recorder.event(
+      {
+        apiVersion: `${API_GROUP}/${API_VERSION}`,
+        kind: s.kind,
+        metadata: { name: s.name, namespace: s.namespace, uid: s.uid },
+      },
+      'Warning',
+      ES_REASON.UnsupportedField,
+      `not honoured by secretsync, synced anyway: ${ignored.map((f) => `${f.path} (${f.instead})`).join('; ')}`,
+    );
+  }
+
   private syncEvents(s: CachedStore): void {
     this.events.sync({ id: storeId(s), annotations: s.annotations, region: awsRegion(s) });
   }
@@ -143,6 +169,7 @@ export class SecretStoreController {
       if (this.leading) this.ready.delete(id); // now another controller's
       return;
     }
+    this.warnIgnored(s);
     inBackground(
       this.opts,
       'store-status',

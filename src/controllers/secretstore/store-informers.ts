@@ -14,6 +14,7 @@ import type { Clock } from '../../runtime/clock';
 
 /** A store as cached: its conditions (written only on change) and its event-source annotations. */
 export type CachedStore = StoreObject & {
+  uid?: string;
   conditions?: StoreCondition[];
   annotations: Record<string, string>;
 };
@@ -25,6 +26,7 @@ function projectStore(kind: StoreObject['kind']) {
       kind,
       name: obj.metadata?.name ?? '',
       namespace: obj.metadata?.namespace,
+      uid: obj.metadata?.uid,
       generation: obj.metadata?.generation ?? 0,
       spec: o.spec,
       conditions: o.status?.conditions,

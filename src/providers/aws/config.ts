@@ -3,6 +3,7 @@
 // result keys and the ListSecrets filters for dataFrom.find. Kept apart from the SDK so it can be
 // tested without loading it.
 
+import { unsupportedAwsFields } from '../../api/unsupported-fields';
 import { InvalidRefError } from '../core/errors';
 import type { FindQuery, RemoteKey } from '../core/types';
 
@@ -45,6 +46,13 @@ export function parseAwsSpec(spec: unknown): AwsStoreConfig {
   if (service !== 'SecretsManager') {
     throw new InvalidRefError(
       `aws.service "${service}" is not supported; secretsync serves service: SecretsManager only`,
+    );
+  }
+  const unsupported = unsupportedAwsFields(s);
+  if (unsupported.length > 0) {
+    throw new InvalidRefError(
+      `${unsupported.join(', ')}: STS session tags are not supported by secretsync yet (roles are ` +
+        'assumed without tags, which can change what they may read); remove them, or keep ESO for this store',
     );
   }
   const region = optString(s, 'region');

@@ -7,6 +7,8 @@
 
 import type { SecretsManagerClient, SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { InvalidRefError } from '../core/errors';
+import { observed } from '../core/observe';
+import type { ApiCallObserver } from '../core/types';
 import { AwsClient, type SmApi } from './client';
 import { parseAwsSpec, type AwsStoreConfig } from './config';
 
@@ -25,6 +27,8 @@ export interface AwsClientOptions {
   instrument?: (client: SecretsManagerClient) => void;
   /** ListSecrets page size (1–100, default 100). */
   listPageSize?: number;
+  /** Told of each Secrets Manager call. */
+  onApiCall?: ApiCallObserver;
 }
 
 /** The region a store uses: `aws.region`, else AWS_REGION / AWS_DEFAULT_REGION (pure; for tests). */
@@ -40,6 +44,9 @@ export function storeRegion(cfg: AwsStoreConfig, env: Record<string, string | un
 export function endpointOverride(env: Record<string, string | undefined>): string | undefined {
   return env.AWS_ENDPOINT_URL_SECRETS_MANAGER || env.AWS_ENDPOINT_URL || undefined;
 }
+
+/** The `provider` label ESO gives Secrets Manager calls. */
+export const ESO_PROVIDER = 'AWS/SecretsManager';
 
 /** Deadline of one Secrets Manager request (each of the SDK's 3 tries). */
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -81,11 +88,20 @@ export async function createAwsClient(spec: unknown, opts: AwsClientOptions = {}
     ...(opts.endpoint !== undefined && { endpoint: opts.endpoint }),
   });
   opts.instrument?.(client);
+  const seen = opts.onApiCall;
   const api: SmApi = {
-    getSecretValue: (input) => client.send(new sdk.GetSecretValueCommand(input)),
-    batchGetSecretValue: (input) => client.send(new sdk.BatchGetSecretValueCommand(input)),
-    describeSecret: (input) => client.send(new sdk.DescribeSecretCommand(input)),
-    listSecrets: (input) => client.send(new sdk.ListSecretsCommand(input)),
+    getSecretValue: observed(seen, ESO_PROVIDER, 'GetSecretValue', (input) =>
+      client.send(new sdk.GetSecretValueCommand(input)),
+    ),
+    batchGetSecretValue: observed(seen, ESO_PROVIDER, 'BatchGetSecretValue', (input) =>
+      client.send(new sdk.BatchGetSecretValueCommand(input)),
+    ),
+    describeSecret: observed(seen, ESO_PROVIDER, 'DescribeSecret', (input) =>
+      client.send(new sdk.DescribeSecretCommand(input)),
+    ),
+    listSecrets: observed(seen, ESO_PROVIDER, 'ListSecrets', (input) =>
+      client.send(new sdk.ListSecretsCommand(input)),
+    ),
     destroy: () => client.destroy(),
   };
   const endpoint = opts.endpoint ?? endpointOverride(env);

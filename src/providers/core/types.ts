@@ -71,7 +71,15 @@ export interface ServiceAccountRef {
 }
 
 /** Resolved, provider-neutral context a provider factory may use (src/providers/credentials and each cloud's identity code build credentials). */
+/**
+ * Told of every call to a provider's API (ESO's externalsecret_provider_api_calls_count): the
+ * provider and call as ESO names them (`GCP/SecretManager`, `AccessSecretVersion`).
+ */
+export type ApiCallObserver = (provider: string, call: string, failed: boolean) => void;
+
 export interface ProviderContext {
+  /** Told of each call to the provider's API. */
+  onApiCall?: ApiCallObserver;
   /** Namespace of the ExternalSecret being reconciled (for referent auth of cluster stores). */
   namespace: string;
   /** Reads a key of a Kubernetes Secret the store references (auth.secretRef). */

@@ -5,6 +5,8 @@
 // Application Default Credentials (on GKE, Workload Identity through the metadata server).
 
 import { InvalidRefError } from '../core/errors';
+import { observed, observedPages } from '../core/observe';
+import type { ApiCallObserver } from '../core/types';
 import { GcpClient, type SmApi } from './client';
 import { parseGcpSpec, type GcpStoreConfig } from './names';
 
@@ -19,6 +21,8 @@ export interface GcpClientOptions {
   identity?: string;
   /** Environment to read (default process.env): SECRETSYNC_GCP_ENDPOINT, GOOGLE_CLOUD_PROJECT. */
   env?: Record<string, string | undefined>;
+  /** Told of each Secret Manager call. */
+  onApiCall?: ApiCallObserver;
 }
 
 /** SDK constructor options for a store (pure; exported for tests). */
@@ -55,6 +59,9 @@ export function sdkOptions(cfg: GcpStoreConfig, opts: GcpClientOptions = {}): Sd
   return base;
 }
 
+/** The `provider` label ESO gives Secret Manager calls. */
+export const ESO_PROVIDER = 'GCP/SecretManager';
+
 /** Deadline of one Secret Manager call. */
 export const CALL_TIMEOUT_MS = 30_000;
 
@@ -90,12 +97,21 @@ export async function createGcpClient(spec: unknown, opts: GcpClientOptions = {}
   // SDK's own settings retry AccessSecretVersion on UNAVAILABLE and RESOURCE_EXHAUSTED for up to a
   // minute (2 s doubling), which held a worker per attempt and kept Ready=True through an outage.
   const call = { retry: null, timeout: CALL_TIMEOUT_MS };
+  const seen = opts.onApiCall;
   const api: SmApi = {
-    accessSecretVersion: (req) => client.accessSecretVersion(req, call),
-    getSecretVersion: (req) => client.getSecretVersion(req, call),
-    getSecret: (req) => client.getSecret(req, call),
-    listSecretsAsync: (req, opts) => client.listSecretsAsync(req, { ...opts, ...call }),
-    listSecretVersionsAsync: (req, opts) => client.listSecretVersionsAsync(req, { ...opts, ...call }),
+    accessSecretVersion: observed(seen, ESO_PROVIDER, 'AccessSecretVersion', (req) =>
+      client.accessSecretVersion(req, call),
+    ),
+    getSecretVersion: observed(seen, ESO_PROVIDER, 'GetSecretVersion', (req) =>
+      client.getSecretVersion(req, call),
+    ),
+    getSecret: observed(seen, ESO_PROVIDER, 'GetSecret', (req) => client.getSecret(req, call)),
+    listSecretsAsync: observedPages(seen, ESO_PROVIDER, 'ListSecrets', (req, o) =>
+      client.listSecretsAsync(req, { ...o, ...call }),
+    ),
+    listSecretVersionsAsync: observedPages(seen, ESO_PROVIDER, 'ListSecretVersions', (req, o) =>
+      client.listSecretVersionsAsync(req, { ...o, ...call }),
+    ),
     getProjectId: () => client.getProjectId(),
     close: () => client.close(),
   };

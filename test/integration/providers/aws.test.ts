@@ -320,3 +320,31 @@ test('the canary planted in failing secrets appears in no error', () => {
     expect(inspect(e, { depth: 6 })).not.toContain(canary);
   }
 });
+
+test("ESO's provider_api_calls_count: the observer sees every SDK command once, named as ESO names them", async () => {
+  const seen: Counts = {};
+  const { c, counts } = await aws(
+    {},
+    {
+      onApiCall: (provider, call, failed) => {
+        const k = `${provider} ${call} ${failed ? 'error' : 'success'}`;
+        seen[k] = (seen[k] ?? 0) + 1;
+      },
+    },
+  );
+  const name = await secret('observed');
+  const missing = uid('missing');
+  await c.getSecret({ key: name });
+  await failure(c.getSecret({ key: missing }));
+  await c.currentVersion!({ key: name });
+  await c.getSecrets!([{ key: name }, { key: missing }]);
+  const byCall: Counts = {};
+  for (const [k, n] of Object.entries(seen)) {
+    const [provider, call] = k.split(' ');
+    expect(provider).toBe('AWS/SecretsManager');
+    byCall[call!] = (byCall[call!] ?? 0) + n;
+  }
+  expect(byCall).toEqual(counts);
+  expect(seen['AWS/SecretsManager GetSecretValue success']).toBeGreaterThanOrEqual(1);
+  expect(seen['AWS/SecretsManager GetSecretValue error']).toBeGreaterThanOrEqual(1);
+});

@@ -421,3 +421,104 @@ test('formatting helpers', () => {
   ).toBe('f.yaml:2: ExternalSecret/x: spec: a b');
   expect(formatProblem({ file: 'f.yaml', doc: 0, message: 'gone' })).toBe('f.yaml: gone');
 });
+
+describe('accepted but not honoured: warnings, exit code unchanged', () => {
+  test('a store with retrySettings and refreshInterval validates with two warnings', async () => {
+    const r = await run(
+      ['-'],
+      `apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: s, namespace: app}
+spec:
+  retrySettings: {maxRetries: 3, retryInterval: 10s}
+  refreshInterval: 60
+  provider:
+    fake: {data: []}
+`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toEqual([
+      expect.stringMatching(
+        /^<stdin>:1: SecretStore\/s: spec\.retrySettings: warning: not honoured by secretsync, synced anyway: failures back off per key/,
+      ),
+      expect.stringMatching(
+        /^<stdin>:1: SecretStore\/s: spec\.refreshInterval: warning: not honoured by secretsync/,
+      ),
+    ]);
+    expect(r.err).toEqual([
+      '1 external-secrets.io object checked, 0 other objects skipped, 0 problems, 2 warnings',
+    ]);
+  });
+
+  test('aws STS session tags are a problem', async () => {
+    const out = await lines(
+      store(`    aws:
+      service: SecretsManager
+      region: eu-west-1
+      role: arn:aws:iam::123456789012:role/r
+      sessionTags: [{key: team, value: a}]`),
+    );
+    expect(out).toEqual([
+      expect.stringMatching(
+        /^<stdin>:1: ClusterSecretStore\/s: spec\.provider\.aws\.sessionTags: STS session tags are not supported/,
+      ),
+    ]);
+  });
+
+  test('a workload with a Reloader annotation secretsync does not honour is warned about, wherever it is', async () => {
+    const r = await run(
+      ['-'],
+      `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations: {secretproviderclass.reloader.stakater.com/reload: vault-db}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: app, image: app}]}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 1 * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata: {annotations: {secretproviderclass.reloader.stakater.com/auto: "true"}}
+        spec: {containers: [{name: app, image: app}], restartPolicy: Never}
+`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toEqual([
+      expect.stringMatching(
+        /^<stdin>:1: Deployment\/web: metadata\.annotations\[secretproviderclass\.reloader\.stakater\.com\/reload\]: warning: Reloader annotation not honoured by secretsync/,
+      ),
+      expect.stringMatching(
+        /^<stdin>:2: CronJob\/nightly: spec\.jobTemplate\.spec\.template\.metadata\.annotations\[secretproviderclass\.reloader\.stakater\.com\/auto\]: warning: /,
+      ),
+    ]);
+    expect(r.err).toEqual([
+      '0 external-secrets.io objects checked, 2 other objects skipped, 0 problems, 2 warnings',
+    ]);
+  });
+});
+
+test('an OpenShift DeploymentConfig with Reloader annotations is warned about (not watched)', async () => {
+  const r = await run(
+    ['-'],
+    `apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata: {name: legacy, annotations: {reloader.stakater.com/auto: "true"}}
+spec: {replicas: 1}
+`,
+  );
+  expect(r.code).toBe(0);
+  expect(r.out).toEqual([
+    expect.stringMatching(
+      /^<stdin>:1: DeploymentConfig\/legacy: kind: warning: DeploymentConfigs are not watched by secretsync/,
+    ),
+  ]);
+});

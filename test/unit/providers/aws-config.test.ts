@@ -134,3 +134,17 @@ test('storeRegion and endpointOverride read the spec, then the environment', () 
     endpointOverride({ AWS_ENDPOINT_URL: 'http://a', AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://b' }),
   ).toBe('http://b');
 });
+
+test('parseAwsSpec refuses STS session tags (never assumes a role without the tags asked for)', () => {
+  expect(() =>
+    parseAwsSpec({
+      service: 'SecretsManager',
+      role: 'arn:aws:iam::1:role/r',
+      sessionTags: [{ key: 'k', value: 'v' }],
+    }),
+  ).toThrow(/aws\.sessionTags: STS session tags are not supported/);
+  expect(() => parseAwsSpec({ service: 'SecretsManager', sessionTagsPolicy: 'Custom' })).toThrow(
+    /aws\.sessionTagsPolicy=Custom/,
+  );
+  expect(() => parseAwsSpec({ service: 'SecretsManager', sessionTagsPolicy: 'None' })).not.toThrow();
+});

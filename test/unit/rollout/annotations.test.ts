@@ -174,3 +174,17 @@ test("pause-period: a Go duration per kind; invalid values and another kind's an
     { annotation: dep, message: 'applies to Deployments only; a Job has no pause-period' },
   ]);
 });
+
+test('Reloader annotations secretsync does not honour are reported as unsupported, never dropped', () => {
+  const spc = 'secretproviderclass.reloader.stakater.com/reload';
+  const p = parseOptIn(undefined, { [spc]: 'vault-db' });
+  expect(p.annotated).toBe(true);
+  expect(p.optIn).toBeUndefined();
+  expect(p.problems).toEqual([
+    { annotation: spc, message: expect.stringContaining('not honoured by secretsync'), unsupported: true },
+  ]);
+  // Beside an opt-in that works, the opt-in stands and the problem is still told.
+  const q = parseOptIn({ 'reloader.stakater.com/auto': 'true', [spc]: 'vault-db' }, undefined);
+  expect(q.optIn?.Secret.auto).toBe(true);
+  expect(q.problems.map((x) => x.annotation)).toEqual([spc]);
+});
