@@ -517,7 +517,7 @@ networkPolicy: {enabled: false}
       names(await c.core.listNamespacedSecret({ namespace: ns })).filter((n) => n?.startsWith('sh.helm')),
     ).toEqual([]);
     const ext = adminConfig().makeApiClient(k8s.ApiextensionsV1Api);
-    for (const n of ['externalsecrets', 'secretstores', 'clustersecretstores'])
+    for (const n of ['externalsecrets', 'secretstores', 'clustersecretstores', 'clusterexternalsecrets'])
       expect(
         (await ext.readCustomResourceDefinition({ name: `${n}.external-secrets.io` })).metadata?.name,
       ).toBe(`${n}.external-secrets.io`);
