@@ -50,10 +50,14 @@ export function isTransient(err: unknown): boolean {
 
 const VERB = { create: 'create', update: 'update', delete: 'delete' } as const;
 
+/** An apiserver message can quote the whole object back: the reason keeps its start. */
+const REASON_MAX = 300;
+
 function failure(a: FanOutAction, err: unknown): string {
   const what =
     a.kind === 'delete' ? `the ExternalSecret ${a.name} it no longer selects` : 'the ExternalSecret';
-  return `could not ${VERB[a.kind]} ${what}: ${errorText(err)}`;
+  const text = errorText(err);
+  return `could not ${VERB[a.kind]} ${what}: ${text.length > REASON_MAX ? `${text.slice(0, REASON_MAX)}…` : text}`;
 }
 
 function apply(deps: FanOutDeps, a: FanOutAction): Promise<void> {

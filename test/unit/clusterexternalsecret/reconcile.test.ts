@@ -137,6 +137,20 @@ describe('reconcileClusterExternalSecret', () => {
     expect(statuses[0]?.failedNamespaces?.[0]?.reason).toContain('exceeded quota');
   });
 
+  it('a long apiserver message is cut in the reason', async () => {
+    const w: World = {
+      ces: ces(),
+      namespaces: labelled('a'),
+      es: [],
+      fail: () => new KubeApiError(400, 'BadRequest', `PUT ...: 400 BadRequest: ${'x'.repeat(5000)}`),
+    };
+    const { d, statuses } = deps(w);
+    await reconcileClusterExternalSecret(d, 'pull');
+    expect(statuses[0]?.failedNamespaces?.[0]?.reason).toHaveLength(
+      'could not create the ExternalSecret: '.length + 301,
+    );
+  });
+
   it('does nothing for a ClusterExternalSecret that is gone or being deleted (the garbage collector does)', async () => {
     const w: World = { ces: ces({}, { deletionTimestamp: new Date() }), namespaces: labelled('a'), es: [] };
     const { d, calls, statuses } = deps(w);
