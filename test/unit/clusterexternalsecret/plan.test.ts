@@ -54,6 +54,22 @@ describe('planFanOut', () => {
     expect(p).toEqual({ actions: [], unchanged: ['a'], clashes: [] });
   });
 
+  it('adopts as they are the ExternalSecrets ESO created for it (its owner reference, any served version)', () => {
+    const c = ces();
+    const byEso = ownedBy(c, 'a');
+    byEso.metadata!.ownerReferences = [
+      {
+        apiVersion: 'external-secrets.io/v1beta1',
+        kind: 'ClusterExternalSecret',
+        name: 'pull',
+        uid: 'uid-ces',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
+    expect(plan(c, ['a'], [byEso])).toEqual({ actions: [], unchanged: ['a'], clashes: [] });
+  });
+
   it('puts back a changed spec or metadata, keeping the rest of the object', () => {
     const c = ces({ externalSecretMetadata: { labels: { app: 'x' } } });
     const drifted = ownedBy(c, 'a');
