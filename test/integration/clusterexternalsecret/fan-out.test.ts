@@ -8,6 +8,7 @@ import pino from 'pino';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { ClusterExternalSecret, ExternalSecret } from '../../../src/api/generated';
+import { runStatus } from '../../../src/cli/status';
 import { ClusterExternalSecretController } from '../../../src/controllers/clusterexternalsecret/controller';
 import { Metrics } from '../../../src/observability/metrics';
 import {
@@ -288,6 +289,17 @@ test('a ClusterExternalSecret over three labelled namespaces, a label removed, a
   });
 
   expect(JSON.stringify((await readCes()).status)).not.toContain(CANARY);
+
+  // `secretsync status` (all namespaces) lists it after the ExternalSecrets.
+  const printed: string[] = [];
+  const kubeconfig = process.env.KUBECONFIG!;
+  expect(await runStatus({ kubeconfig }, (s) => printed.push(...s.split('\n')))).toBe(0);
+  expect(printed).toContainEqual(
+    expect.stringMatching(/^CLUSTEREXTERNALSECRET +EXTERNALSECRET +NAMESPACES +FAILED +READY/),
+  );
+  expect(printed).toContainEqual(
+    expect.stringMatching(new RegExp(`^${CES} +${ES_NAME} +4 +${E} +False +1 namespace failed`)),
+  );
 
   // Deleting the ClusterExternalSecret deletes its ExternalSecrets (garbage collector), not E's.
   await objects.delete({
