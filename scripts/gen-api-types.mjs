@@ -259,10 +259,13 @@ NAMES.ClusterExternalSecret = {
   spec: 'ClusterExternalSecretSpec',
   status: 'ClusterExternalSecretStatus',
   'spec.externalSecretMetadata': 'ExternalSecretMetadata',
-  'spec.namespaceSelector': 'LabelSelector',
-  'spec.namespaceSelector.matchExpressions[]': 'LabelSelectorRequirement',
-  'spec.namespaceSelectors[]': 'LabelSelector',
-  'spec.namespaceSelectors[].matchExpressions[]': 'LabelSelectorRequirement',
+  // Stricter than a store condition's selector: admission refuses what would never match.
+  'spec.namespaceSelector': 'NamespaceLabelSelector',
+  'spec.namespaceSelector.matchExpressions[]': 'NamespaceLabelSelectorRequirement',
+  'spec.namespaceSelector.matchExpressions[].operator': 'LabelSelectorOperator',
+  'spec.namespaceSelectors[]': 'NamespaceLabelSelector',
+  'spec.namespaceSelectors[].matchExpressions[]': 'NamespaceLabelSelectorRequirement',
+  'spec.namespaceSelectors[].matchExpressions[].operator': 'LabelSelectorOperator',
   'status.failedNamespaces[]': 'ClusterExternalSecretNamespaceFailure',
   'status.conditions[]': 'ClusterExternalSecretStatusCondition',
 };

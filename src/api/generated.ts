@@ -71,6 +71,10 @@ export type AWSServiceType = 'SecretsManager' | 'ParameterStore' | 'CertificateM
  * None adds no session tags; Simple adds the store and namespace tags; Custom adds those plus customSessionTags.
  */
 export type SessionTagsPolicy = 'None' | 'Simple' | 'Custom';
+/**
+ * In, NotIn, Exists or DoesNotExist.
+ */
+export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
 /**
  * Fetches secrets from a store and writes them into a Kubernetes Secret.
@@ -922,6 +926,36 @@ export interface ExternalSecretMetadata {
     [k: string]: string;
   };
 }
+export interface NamespaceLabelSelectorRequirement {
+  /**
+   * Label key.
+   */
+  key: string;
+  operator: LabelSelectorOperator;
+  /**
+   * Values for In and NotIn.
+   *
+   * @maxItems 100
+   */
+  values?: string[];
+}
+/**
+ * Label selector for namespaces (deprecated by ESO; use namespaceSelectors).
+ */
+export interface NamespaceLabelSelector {
+  /**
+   * Labels a namespace must carry.
+   */
+  matchLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * Set-based requirements.
+   *
+   * @maxItems 50
+   */
+  matchExpressions?: NamespaceLabelSelectorRequirement[];
+}
 /**
  * The ExternalSecret to create and the namespaces to create it in.
  */
@@ -932,13 +966,13 @@ export interface ClusterExternalSecretSpec {
    */
   externalSecretName?: string;
   externalSecretMetadata?: ExternalSecretMetadata;
-  namespaceSelector?: LabelSelector;
+  namespaceSelector?: NamespaceLabelSelector;
   /**
    * Label selectors for namespaces; a namespace matching any of them is selected.
    *
    * @maxItems 100
    */
-  namespaceSelectors?: LabelSelector[];
+  namespaceSelectors?: NamespaceLabelSelector[];
   /**
    * Namespace names, selected in addition to the selectors' (deprecated by ESO; use namespaceSelectors).
    *

@@ -1,7 +1,7 @@
 // Which namespaces a ClusterExternalSecret fans out to, as ESO decides it: a namespace named in
 // `namespaces`, or matching `namespaceSelector` or any of `namespaceSelectors`. A namespace that is
 // being deleted is left out (nothing can be created in it; its ExternalSecret goes with it).
-import type { ClusterExternalSecretSpec, LabelSelector } from '../../api/generated';
+import type { ClusterExternalSecretSpec, NamespaceLabelSelector } from '../../api/generated';
 import { matchesSelector } from '../secretstore/store-access';
 
 export interface NamespaceView {
@@ -10,7 +10,7 @@ export interface NamespaceView {
   terminating: boolean;
 }
 
-function selectors(spec: ClusterExternalSecretSpec): LabelSelector[] {
+function selectors(spec: ClusterExternalSecretSpec): NamespaceLabelSelector[] {
   return [...(spec.namespaceSelector ? [spec.namespaceSelector] : []), ...(spec.namespaceSelectors ?? [])];
 }
 

@@ -315,3 +315,34 @@ test('a ClusterExternalSecret over three labelled namespaces, a label removed, a
   );
   expect((await findEs(E))?.metadata?.uid).toBe(theirs.metadata?.uid);
 });
+
+test('the apiserver refuses a ClusterExternalSecret whose selector could never match, or whose ExternalSecret would be refused', async () => {
+  const attempt = (spec: Record<string, unknown>) =>
+    createObject({
+      apiVersion: 'external-secrets.io/v1beta1',
+      kind: 'ClusterExternalSecret',
+      metadata: { name: `${CES}-bad` },
+      spec: {
+        externalSecretSpec: {
+          secretStoreRef: { name: STORE, kind: 'ClusterSecretStore' },
+          data: [{ secretKey: 'token', remoteRef: { key: 'token' } }],
+        },
+        ...spec,
+      },
+    }).then(
+      () => 'created',
+      (err: { code?: number; body?: unknown }) => `${err.code} ${String(err.body)}`,
+    );
+  expect(
+    await attempt({ namespaceSelectors: [{ matchExpressions: [{ key: LABEL, operator: 'In' }] }] }),
+  ).toMatch(/^422 .*In and NotIn need at least one value/);
+  expect(
+    await attempt({
+      namespaceSelectors: [{ matchExpressions: [{ key: LABEL, operator: 'Equals', values: ['a'] }] }],
+    }),
+  ).toMatch(/^422 .*operator: Unsupported value: .*Equals/);
+  expect(await attempt({ refreshTime: 'soon' })).toMatch(/^422 .*must be a duration/);
+  expect(
+    await attempt({ externalSecretSpec: { secretStoreRef: { name: STORE, kind: 'ClusterSecretStore' } } }),
+  ).toMatch(/^422 .*either data or dataFrom must be set/);
+});

@@ -207,6 +207,22 @@ describe('ClusterExternalSecret', () => {
     ]);
   });
 
+  test('a namespace selector that could never match is refused', async () => {
+    const spec = (
+      expr: string,
+    ) => `  externalSecretSpec: {secretStoreRef: {name: s}, data: [{secretKey: a, remoteRef: {key: x}}]}
+  namespaceSelectors: [{matchExpressions: [${expr}]}]`;
+    expect(await lines(ces(spec('{key: team, operator: In}')))).toEqual([
+      '<stdin>:1: ClusterExternalSecret/pull: spec.namespaceSelectors[0].matchExpressions[0]: In and NotIn need at least one value',
+    ]);
+    expect(await lines(ces(spec('{key: team, operator: Exists, values: [a]}')))).toEqual([
+      '<stdin>:1: ClusterExternalSecret/pull: spec.namespaceSelectors[0].matchExpressions[0]: Exists and DoesNotExist take no values',
+    ]);
+    expect((await lines(ces(spec('{key: team, operator: Equals, values: [a]}'))))[0]).toMatch(
+      /^<stdin>:1: ClusterExternalSecret\/pull: spec\.namespaceSelectors\[0\]\.matchExpressions\[0\]\.operator: must be one of In, NotIn, Exists, DoesNotExist$/,
+    );
+  });
+
   test('externalSecretSpec is required and follows the ExternalSecret schema and rules', async () => {
     expect(await lines(ces('  namespaces: [a]'))).toEqual([
       '<stdin>:1: ClusterExternalSecret/pull: spec.externalSecretSpec: required',
