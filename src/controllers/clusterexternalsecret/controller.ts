@@ -170,6 +170,7 @@ export class ClusterExternalSecretController {
           .keysFor(c.metadata?.name ?? '')
           .map((k) => this.es.get(k))
           .filter((e): e is ExternalSecret => e !== undefined && isOwnedBy(e.metadata, c)),
+      read: (ns, name) => this.io.read(ns, name),
       create: (es) => this.io.create(es),
       replace: (es) => this.io.replace(es),
       remove: (ns, name, uid) => this.io.remove(ns, name, uid),

@@ -11,6 +11,18 @@ const TIMEOUT = { timeoutMs: 30_000 };
 export class FanOutIO {
   constructor(private readonly kc: KubeConfig) {}
 
+  async read(namespace: string, name: string): Promise<ExternalSecret | undefined> {
+    try {
+      return await kubeRequest<ExternalSecret>(this.kc, {
+        path: resourcePath('ExternalSecret', { namespace, name }),
+        ...TIMEOUT,
+      });
+    } catch (err) {
+      if (isApiError(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
   async create(es: ExternalSecret): Promise<void> {
     const path = resourcePath('ExternalSecret', { namespace: es.metadata?.namespace });
     await kubeRequest(this.kc, { method: 'POST', path, body: es, ...TIMEOUT });

@@ -7,8 +7,8 @@ import { isApiError } from '../../kube/request';
 import { errorText } from '../../observability/log';
 import type { Clock } from '../../runtime/clock';
 import { done, retry, type Decision } from '../../runtime/decision';
-import { externalSecretName } from './desired';
-import { planFanOut, type FanOutAction } from './plan';
+import { externalSecretName, isOwnedBy } from './desired';
+import { clashReason, planFanOut, type FanOutAction } from './plan';
 import { targetNamespaces, type NamespaceView } from './select';
 import { fanOutStatus } from './status';
 
@@ -24,6 +24,8 @@ export interface FanOutDeps {
   externalSecret(namespace: string, name: string): ExternalSecret | undefined;
   /** The ExternalSecrets whose controller owner is this ClusterExternalSecret (same uid). */
   owned(ces: ClusterExternalSecret): ExternalSecret[];
+  /** Reads one ExternalSecret from the apiserver (undefined when there is none). */
+  read(namespace: string, name: string): Promise<ExternalSecret | undefined>;
   create(es: ExternalSecret): Promise<void>;
   replace(es: ExternalSecret): Promise<void>;
   remove(namespace: string, name: string, uid: string): Promise<void>;
@@ -104,8 +106,19 @@ export async function reconcileClusterExternalSecret(deps: FanOutDeps, name: str
       await apply(deps, a);
       if (a.kind !== 'delete') provisioned.push(a.namespace);
     } catch (err) {
-      failed.push({ namespace: a.namespace, reason: failure(a, err) });
       if (isTransient(err)) again ??= err;
+      if (!isApiError(err, 409)) {
+        failed.push({ namespace: a.namespace, reason: failure(a, err) });
+        return;
+      }
+      // A conflict means the cache was behind (our own ExternalSecret not seen yet, a status write
+      // since): not the namespace's failure. Decided again at once; a create asks what is there.
+      if (a.kind === 'update') provisioned.push(a.namespace);
+      if (a.kind !== 'create') return;
+      const name = a.object.metadata?.name ?? '';
+      const there = await deps.read(a.namespace, name).catch(() => undefined);
+      if (there && isOwnedBy(there.metadata, ces)) provisioned.push(a.namespace);
+      else if (there) failed.push({ namespace: a.namespace, reason: clashReason(ces, name) });
     }
   });
   const status = fanOutStatus(

@@ -18,6 +18,8 @@ interface World {
   namespaces: { name: string; labels: Record<string, string>; terminating: boolean }[];
   es: ExternalSecret[];
   fail?: (verb: string, ns: string) => Error | undefined;
+  /** What the apiserver holds when the cache (es) is behind it. */
+  apiserver?: ExternalSecret[];
 }
 
 function deps(w: World) {
@@ -36,6 +38,7 @@ function deps(w: World) {
     namespaces: () => w.namespaces,
     externalSecret: (ns, n) => w.es.find((e) => key(e) === `${ns}/${n}`),
     owned: (c) => w.es.filter((e) => isOwnedBy(e.metadata, c)),
+    read: async (ns, n) => (w.apiserver ?? w.es).find((e) => key(e) === `${ns}/${n}`),
     create: (e) => act('create', e.metadata!.namespace!, () => w.es.push(e)),
     replace: (e) =>
       act('update', e.metadata!.namespace!, () => (w.es = w.es.map((x) => (key(x) === key(e) ? e : x)))),
@@ -122,6 +125,28 @@ describe('reconcileClusterExternalSecret', () => {
     expect(statuses[0]).toMatchObject({
       provisionedNamespaces: ['a', 'c'],
       failedNamespaces: [{ namespace: 'b', reason: 'could not create the ExternalSecret: POST ...: 503' }],
+    });
+  });
+
+  it('a conflict (cache behind the apiserver) is not a failed namespace: decided again at once', async () => {
+    const c = ces();
+    const drifted = { ...ownedBy(c, 'b'), spec: { ...ownedBy(c, 'b').spec, refreshInterval: '5m' } };
+    const w: World = {
+      ces: c,
+      namespaces: labelled('a', 'b', 'c', 'd'),
+      es: [drifted],
+      // a and c exist already (ours, and someone else's), b's resourceVersion moved; d is gone again.
+      apiserver: [ownedBy(c, 'a'), drifted, foreign('c', 'pull')],
+      fail: (verb, ns) =>
+        verb === 'create' || (verb === 'update' && ns === 'b')
+          ? new KubeApiError(409, verb === 'create' ? 'AlreadyExists' : 'Conflict', '409')
+          : undefined,
+    };
+    const { d, statuses } = deps(w);
+    expect((await reconcileClusterExternalSecret(d, 'pull')).kind).toBe('retry');
+    expect(statuses[0]).toMatchObject({
+      provisionedNamespaces: ['a', 'b'],
+      failedNamespaces: [{ namespace: 'c', reason: expect.stringContaining('is not owned by') }],
     });
   });
 
