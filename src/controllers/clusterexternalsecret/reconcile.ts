@@ -112,7 +112,7 @@ export async function reconcileClusterExternalSecret(deps: FanOutDeps, name: str
         return;
       }
       // A conflict means the cache was behind (our own ExternalSecret not seen yet, a status write
-      // since): not the namespace's failure. Decided again at once; a create asks what is there.
+      // since): not the namespace's failure. Retried after a short backoff; a create asks what is there.
       if (a.kind === 'update') provisioned.push(a.namespace);
       if (a.kind !== 'create') return;
       const name = a.object.metadata?.name ?? '';
