@@ -8,7 +8,11 @@ const LAYERS = [
   ['^src/main\\.ts$'],
   ['^src/cli/'],
   ['^src/controllers/run\\.ts$'],
-  ['^src/controllers/externalsecret/', '^src/controllers/rollout/'],
+  [
+    '^src/controllers/externalsecret/',
+    '^src/controllers/rollout/',
+    '^src/controllers/clusterexternalsecret/',
+  ],
   ['^src/controllers/secretstore/'],
   ['^src/events/'],
   ['^src/providers/registry\\.ts$'],

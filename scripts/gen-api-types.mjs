@@ -6,7 +6,8 @@
 //   1. copies each CRD's v1 schema, printer columns, selectable fields and subresources to its other
 //      versions (v1beta1 is served with the same schema as v1),
 //   2. copies SecretStore's v1 object schema (properties, required) and columns to ClusterSecretStore
-//      (ESO uses one spec for both kinds),
+//      (ESO uses one spec for both kinds), and ExternalSecret's v1 spec schema to ClusterExternalSecret's
+//      spec.externalSecretSpec,
 //   3. generates TypeScript types from the v1 schemas with json-schema-to-typescript and formats them
 //      with the repository's prettier configuration.
 //
@@ -31,6 +32,7 @@ const CRD_FILES = {
   ExternalSecret: 'externalsecrets.yaml',
   SecretStore: 'secretstores.yaml',
   ClusterSecretStore: 'clustersecretstores.yaml',
+  ClusterExternalSecret: 'clusterexternalsecrets.yaml',
 };
 
 // Version-level keys that are the same for every served version.
@@ -74,6 +76,21 @@ function syncClusterStore(storeDoc, clusterDoc) {
   for (const key of STORE_SCHEMA_KEYS) copyKey(fromSchema, toSchema, key);
 }
 
+// ExternalSecret's spec schema as ClusterExternalSecret's spec.externalSecretSpec (its description stays its own).
+function syncExternalSecretSpec(esDoc, cesDoc) {
+  const from = versionNode(esDoc, STORAGE_VERSION).getIn(['schema', 'openAPIV3Schema', 'properties', 'spec']);
+  const to = versionNode(cesDoc, STORAGE_VERSION).getIn([
+    'schema',
+    'openAPIV3Schema',
+    'properties',
+    'spec',
+    'properties',
+    'externalSecretSpec',
+  ]);
+  for (const pair of [...to.items]) if (pair.key.value !== 'description') to.delete(pair.key.value);
+  for (const pair of from.items) if (pair.key.value !== 'description') copyKey(from, to, pair.key.value);
+}
+
 /** Reads crds/*.yaml and returns { file: synced text } plus the parsed CRD objects. */
 export function syncCrds(crdDir = CRD_DIR) {
   const docs = {};
@@ -84,6 +101,7 @@ export function syncCrds(crdDir = CRD_DIR) {
     if (docs[kind].errors.length) throw new Error(`${file}: ${docs[kind].errors[0].message}`);
   }
   syncClusterStore(docs.SecretStore, docs.ClusterSecretStore);
+  syncExternalSecretSpec(docs.ExternalSecret, docs.ClusterExternalSecret);
   const files = {};
   const crds = {};
   for (const [kind, file] of Object.entries(CRD_FILES)) {
@@ -230,6 +248,28 @@ for (const [kind, aliases] of Object.entries(SAME_AS)) {
 // ClusterSecretStore has SecretStore's spec and status.
 NAMES.ClusterSecretStore = { ...NAMES.SecretStore, '': 'ClusterSecretStore' };
 
+// ClusterExternalSecret's spec.externalSecretSpec is ExternalSecret's spec.
+NAMES.ClusterExternalSecret = {
+  ...Object.fromEntries(
+    Object.entries(NAMES.ExternalSecret)
+      .filter(([at]) => at === 'spec' || at.startsWith('spec.') || at.startsWith('spec['))
+      .map(([at, name]) => [`spec.externalSecretSpec${at.slice('spec'.length)}`, name]),
+  ),
+  '': 'ClusterExternalSecret',
+  spec: 'ClusterExternalSecretSpec',
+  status: 'ClusterExternalSecretStatus',
+  'spec.externalSecretMetadata': 'ExternalSecretMetadata',
+  // Stricter than a store condition's selector: admission refuses what would never match.
+  'spec.namespaceSelector': 'NamespaceLabelSelector',
+  'spec.namespaceSelector.matchExpressions[]': 'NamespaceLabelSelectorRequirement',
+  'spec.namespaceSelector.matchExpressions[].operator': 'LabelSelectorOperator',
+  'spec.namespaceSelectors[]': 'NamespaceLabelSelector',
+  'spec.namespaceSelectors[].matchExpressions[]': 'NamespaceLabelSelectorRequirement',
+  'spec.namespaceSelectors[].matchExpressions[].operator': 'LabelSelectorOperator',
+  'status.failedNamespaces[]': 'ClusterExternalSecretNamespaceFailure',
+  'status.conditions[]': 'ClusterExternalSecretStatusCondition',
+};
+
 const stripDescriptions = (s) =>
   Array.isArray(s)
     ? s.map(stripDescriptions)
@@ -333,7 +373,7 @@ export function typeSchema(crds) {
 
 const BANNER = `/**
  * Types of the external-secrets.io API served by secretsync (ExternalSecret, SecretStore,
- * ClusterSecretStore), generated from the v1 schemas in crds/*.yaml by scripts/gen-api-types.mjs.
+ * ClusterSecretStore, ClusterExternalSecret), generated from the v1 schemas in crds/*.yaml by scripts/gen-api-types.mjs.
  * Do not edit: change the CRDs and run \`npm run gen:api\`.
  */
 // V1ObjectMeta keeps these types compatible with client-node's KubernetesObject; note that objects read

@@ -68,7 +68,7 @@ export class Kube {
   /** CRDs, the secretsync-system namespace, ServiceAccount and RBAC from crds/ and deploy/. */
   async installDeploy(): Promise<void> {
     const files = [
-      ...['externalsecrets', 'secretstores', 'clustersecretstores'].map((f) =>
+      ...['externalsecrets', 'secretstores', 'clustersecretstores', 'clusterexternalsecrets'].map((f) =>
         join(repoRoot, 'crds', `${f}.yaml`),
       ),
       ...['namespace', 'serviceaccount', 'rbac'].map((f) => join(repoRoot, 'deploy', `${f}.yaml`)),
@@ -87,6 +87,7 @@ export class Kube {
       'crd/externalsecrets.external-secrets.io',
       'crd/secretstores.external-secrets.io',
       'crd/clustersecretstores.external-secrets.io',
+      'crd/clusterexternalsecrets.external-secrets.io',
     ]);
   }
 

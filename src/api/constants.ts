@@ -16,6 +16,7 @@ export const KIND = {
   ExternalSecret: 'ExternalSecret',
   SecretStore: 'SecretStore',
   ClusterSecretStore: 'ClusterSecretStore',
+  ClusterExternalSecret: 'ClusterExternalSecret',
 } as const;
 export type ApiKind = keyof typeof KIND;
 export type StoreKind = typeof KIND.SecretStore | typeof KIND.ClusterSecretStore;
@@ -25,18 +26,21 @@ export const PLURAL = {
   ExternalSecret: 'externalsecrets',
   SecretStore: 'secretstores',
   ClusterSecretStore: 'clustersecretstores',
+  ClusterExternalSecret: 'clusterexternalsecrets',
 } as const satisfies Record<ApiKind, string>;
 
 export const SHORT_NAME = {
   ExternalSecret: 'es',
   SecretStore: 'ss',
   ClusterSecretStore: 'css',
+  ClusterExternalSecret: 'ces',
 } as const satisfies Record<ApiKind, string>;
 
 export const NAMESPACED = {
   ExternalSecret: true,
   SecretStore: true,
   ClusterSecretStore: false,
+  ClusterExternalSecret: false,
 } as const satisfies Record<ApiKind, boolean>;
 
 /** Providers secretsync implements; the CRDs reject every other provider key. */

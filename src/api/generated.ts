@@ -1,6 +1,6 @@
 /**
  * Types of the external-secrets.io API served by secretsync (ExternalSecret, SecretStore,
- * ClusterSecretStore), generated from the v1 schemas in crds/*.yaml by scripts/gen-api-types.mjs.
+ * ClusterSecretStore, ClusterExternalSecret), generated from the v1 schemas in crds/*.yaml by scripts/gen-api-types.mjs.
  * Do not edit: change the CRDs and run `npm run gen:api`.
  */
 // V1ObjectMeta keeps these types compatible with client-node's KubernetesObject; note that objects read
@@ -71,6 +71,10 @@ export type AWSServiceType = 'SecretsManager' | 'ParameterStore' | 'CertificateM
  * None adds no session tags; Simple adds the store and namespace tags; Custom adds those plus customSessionTags.
  */
 export type SessionTagsPolicy = 'None' | 'Simple' | 'Custom';
+/**
+ * In, NotIn, Exists or DoesNotExist.
+ */
+export type LabelSelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
 /**
  * Fetches secrets from a store and writes them into a Kubernetes Secret.
@@ -904,4 +908,160 @@ export interface ClusterSecretStoreList {
   kind?: 'ClusterSecretStoreList';
   metadata?: ListMeta;
   items: ClusterSecretStore[];
+}
+/**
+ * Labels and annotations of the ExternalSecrets to create.
+ */
+export interface ExternalSecretMetadata {
+  /**
+   * Annotations of each ExternalSecret.
+   */
+  annotations?: {
+    [k: string]: string;
+  };
+  /**
+   * Labels of each ExternalSecret.
+   */
+  labels?: {
+    [k: string]: string;
+  };
+}
+export interface NamespaceLabelSelectorRequirement {
+  /**
+   * Label key.
+   */
+  key: string;
+  operator: LabelSelectorOperator;
+  /**
+   * Values for In and NotIn.
+   *
+   * @maxItems 100
+   */
+  values?: string[];
+}
+/**
+ * Label selector for namespaces (deprecated by ESO; use namespaceSelectors).
+ */
+export interface NamespaceLabelSelector {
+  /**
+   * Labels a namespace must carry.
+   */
+  matchLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * Set-based requirements.
+   *
+   * @maxItems 50
+   */
+  matchExpressions?: NamespaceLabelSelectorRequirement[];
+}
+/**
+ * The ExternalSecret to create and the namespaces to create it in.
+ */
+export interface ClusterExternalSecretSpec {
+  externalSecretSpec: ExternalSecretSpec;
+  /**
+   * Name of the ExternalSecrets to create; the ClusterExternalSecret's name when unset.
+   */
+  externalSecretName?: string;
+  externalSecretMetadata?: ExternalSecretMetadata;
+  namespaceSelector?: NamespaceLabelSelector;
+  /**
+   * Label selectors for namespaces; a namespace matching any of them is selected.
+   *
+   * @maxItems 100
+   */
+  namespaceSelectors?: NamespaceLabelSelector[];
+  /**
+   * Namespace names, selected in addition to the selectors' (deprecated by ESO; use namespaceSelectors).
+   *
+   * @maxItems 1000
+   */
+  namespaces?: string[];
+  /**
+   * How often the namespaces are checked again and the ExternalSecrets put back as specified; 1m when unset.
+   */
+  refreshTime?: string;
+}
+export interface ClusterExternalSecretNamespaceFailure {
+  /**
+   * The namespace.
+   */
+  namespace: string;
+  /**
+   * Why it failed.
+   */
+  reason?: string;
+}
+export interface ClusterExternalSecretStatusCondition {
+  /**
+   * Condition type.
+   */
+  type: string;
+  /**
+   * True, False or Unknown.
+   */
+  status: string;
+  /**
+   * Machine-readable reason.
+   */
+  reason?: string;
+  /**
+   * Human-readable detail.
+   */
+  message?: string;
+  /**
+   * When the status last changed.
+   */
+  lastTransitionTime?: string;
+}
+/**
+ * Observed state, written by the controller.
+ */
+export interface ClusterExternalSecretStatus {
+  /**
+   * Name of the ExternalSecrets created.
+   */
+  externalSecretName?: string;
+  /**
+   * Namespaces that hold the ExternalSecret as specified.
+   */
+  provisionedNamespaces?: string[];
+  /**
+   * Namespaces where the ExternalSecret could not be created, updated or removed, and why.
+   */
+  failedNamespaces?: ClusterExternalSecretNamespaceFailure[];
+  /**
+   * The Ready condition.
+   */
+  conditions?: ClusterExternalSecretStatusCondition[];
+}
+/**
+ * Creates one ExternalSecret, from one spec, in every namespace it selects.
+ */
+export interface ClusterExternalSecret {
+  /**
+   * API version of the object.
+   */
+  apiVersion?: 'external-secrets.io/v1' | 'external-secrets.io/v1beta1';
+  /**
+   * Kind of the object.
+   */
+  kind?: 'ClusterExternalSecret';
+  /**
+   * Standard object metadata.
+   */
+  metadata?: V1ObjectMeta;
+  spec: ClusterExternalSecretSpec;
+  status?: ClusterExternalSecretStatus;
+}
+/**
+ * A list of ClusterExternalSecret objects, as returned by the API server.
+ */
+export interface ClusterExternalSecretList {
+  apiVersion?: string;
+  kind?: 'ClusterExternalSecretList';
+  metadata?: ListMeta;
+  items: ClusterExternalSecret[];
 }

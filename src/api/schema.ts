@@ -49,6 +49,7 @@ export const CRD_FILES = {
   ExternalSecret: 'externalsecrets.yaml',
   SecretStore: 'secretstores.yaml',
   ClusterSecretStore: 'clustersecretstores.yaml',
+  ClusterExternalSecret: 'clusterexternalsecrets.yaml',
 } as const satisfies Record<ApiKind, string>;
 
 const API_KINDS = Object.keys(KIND) as ApiKind[];
@@ -62,7 +63,7 @@ export function findCrdDir(from: string = __dirname): string {
   }
 }
 
-/** The three CRDs, parsed. */
+/** The CRDs, parsed. */
 export function loadCrds(dir: string = findCrdDir()): Record<ApiKind, CustomResourceDefinition> {
   const out = {} as Record<ApiKind, CustomResourceDefinition>;
   for (const kind of API_KINDS) {

@@ -1,10 +1,11 @@
 // `secretsync status [-n ns]`: a table of ExternalSecrets with the reason of their Ready condition,
 // read straight from the API server — what `kubectl get es` shows, plus the message that says what
-// to fix.
+// to fix; cluster-wide, the ClusterExternalSecrets after it.
 import { Command } from 'commander';
-import type { ExternalSecret } from '../api/generated';
+import type { ClusterExternalSecret, ExternalSecret } from '../api/generated';
 import { ANNOTATION, DEFAULTS } from '../api/constants';
 import { kubeRequest } from '../kube/request';
+import { resourcePath } from '../kube/resources';
 import { connect, esPath, explainApiError, type KubeFlags } from './kube';
 
 export interface StatusRow {
@@ -74,11 +75,15 @@ export function formatTable(
   );
   const cut = (s: string) =>
     opts.maxMessage !== undefined && s.length > opts.maxMessage ? `${s.slice(0, opts.maxMessage - 1)}…` : s;
-  const cells = [
+  return align([
     cols.map((c) => HEADERS[c]),
     ...rows.map((r) => cols.map((c) => (c === 'message' ? cut(r[c]) : r[c]))),
-  ];
-  const widths = cols.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
+  ]);
+}
+
+/** Rows of cells as aligned columns; the last column is not padded. */
+function align(cells: string[][]): string {
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
   return cells
     .map((row) =>
       row
@@ -87,6 +92,44 @@ export function formatTable(
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** ClusterExternalSecrets: the ExternalSecret's name, how many namespaces hold it, which failed, Ready. */
+export function formatClusterTable(items: ClusterExternalSecret[], maxMessage?: number): string {
+  const cut = (s: string) =>
+    maxMessage !== undefined && s.length > maxMessage ? `${s.slice(0, maxMessage - 1)}…` : s;
+  return align([
+    ['CLUSTEREXTERNALSECRET', 'EXTERNALSECRET', 'NAMESPACES', 'FAILED', 'READY', 'MESSAGE'],
+    ...items.map((c) => {
+      const ready = c.status?.conditions?.find((x) => x.type === 'Ready');
+      const failed = (c.status?.failedNamespaces ?? []).map((f) => f.namespace);
+      return [
+        c.metadata?.name ?? '',
+        c.status?.externalSecretName ?? c.spec.externalSecretName ?? c.metadata?.name ?? '',
+        String(c.status?.provisionedNamespaces?.length ?? 0),
+        failed.length > 0 ? failed.join(',') : '-',
+        ready?.status ?? 'Unknown',
+        cut((ready?.message ?? '').replace(/\s*\n\s*/g, ' ')),
+      ];
+    }),
+  ]);
+}
+
+/** The cluster's ClusterExternalSecrets by name; none when they cannot be listed (not installed, not allowed). */
+async function listClusterExternalSecrets(
+  kc: Awaited<ReturnType<typeof connect>>,
+): Promise<ClusterExternalSecret[]> {
+  try {
+    const list = await kubeRequest<{ items?: ClusterExternalSecret[] }>(kc, {
+      path: resourcePath('ClusterExternalSecret'),
+      timeoutMs: 30_000,
+    });
+    return [...(list.items ?? [])].sort((a, b) =>
+      (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+    );
+  } catch {
+    return [];
+  }
 }
 
 export interface StatusFlags extends KubeFlags {
@@ -110,12 +153,18 @@ export async function runStatus(flags: StatusFlags, out: (s: string) => void = c
       `${b.metadata?.namespace}/${b.metadata?.name}`,
     ),
   );
+  // Cluster-wide, the ClusterExternalSecrets follow the table.
+  const clusterWide = flags.namespace === undefined ? await listClusterExternalSecrets(kc) : [];
+  const showClusterWide = () => {
+    if (clusterWide.length > 0) out(`\n${formatClusterTable(clusterWide, flags.wide ? undefined : 80)}`);
+  };
   if (items.length === 0) {
     out(
       flags.namespace
         ? `No ExternalSecrets in namespace ${flags.namespace}.`
         : 'No ExternalSecrets in the cluster.',
     );
+    showClusterWide();
     return 0;
   }
   const now = Date.now();
@@ -127,6 +176,7 @@ export async function runStatus(flags: StatusFlags, out: (s: string) => void = c
   out(
     `\n${rows.length} ExternalSecret${rows.length === 1 ? '' : 's'}: ${rows.length - notReady} ready, ${notReady} not ready`,
   );
+  showClusterWide();
   return 0;
 }
 
@@ -143,7 +193,8 @@ export function registerStatus(program: Command): Command {
 Columns: STORE is ss/<SecretStore> or css/<ClusterSecretStore>; REFRESH the refreshInterval (or the
 secretsync.io/refresh-schedule cron); STATUS the reason of the Ready condition (SecretSynced,
 RemoteKeyNotFound, ProviderAuthFailed, StoreNotFound, ...; see docs/troubleshooting.md); LAST SYNC the
-age of status.refreshTime.`,
+age of status.refreshTime. Without -n, the ClusterExternalSecrets follow: the ExternalSecret each creates,
+how many namespaces hold it, the namespaces that failed, and Ready.`,
     )
     .action(async (flags: StatusFlags) => {
       process.exitCode = await runStatus(flags);

@@ -377,6 +377,34 @@ export function reloaderAnnotationWarnings(obj: Obj): FieldProblem[] {
   return out;
 }
 
+/**
+ * Rules of a ClusterExternalSecret beyond its schema: its refreshTime, and the ExternalSecret rules
+ * for the ExternalSecret it creates (externalSecretSpec, and externalSecretMetadata's annotations).
+ */
+export function clusterExternalSecretProblems(obj: Obj): FieldProblem[] {
+  const spec = isObj(obj.spec) ? obj.spec : {};
+  const meta = isObj(spec.externalSecretMetadata) ? spec.externalSecretMetadata : {};
+  const inner = externalSecretProblems({
+    spec: spec.externalSecretSpec,
+    metadata: { annotations: meta.annotations },
+  });
+  const moved = (path: string) =>
+    path.startsWith('spec.')
+      ? `spec.externalSecretSpec.${path.slice('spec.'.length)}`
+      : path.replace(/^metadata\.annotations/, 'spec.externalSecretMetadata.annotations');
+  return [
+    ...durationProblem(spec.refreshTime, 'spec.refreshTime'),
+    ...inner.map((p) => ({ ...p, path: moved(p.path), covers: p.covers?.map(moved) })),
+  ];
+}
+
+const SEMANTIC_CHECKS: Record<string, (obj: Obj) => FieldProblem[]> = {
+  [KIND.ExternalSecret]: externalSecretProblems,
+  [KIND.ClusterExternalSecret]: clusterExternalSecretProblems,
+  [KIND.SecretStore]: storeProblems,
+  [KIND.ClusterSecretStore]: storeProblems,
+};
+
 // ── one object ───────────────────────────────────────────────────────────────────────────────
 
 export interface Checkers {
@@ -446,8 +474,8 @@ export function checkObject(obj: unknown, checkers: Checkers): ObjectResult {
     );
 
   const semantic = [
-    ...metadataProblems(obj, kind !== KIND.ClusterSecretStore),
-    ...(kind === KIND.ExternalSecret ? externalSecretProblems(obj) : storeProblems(obj)),
+    ...metadataProblems(obj, kind !== KIND.ClusterSecretStore && kind !== KIND.ClusterExternalSecret),
+    ...(SEMANTIC_CHECKS[kind]?.(obj) ?? []),
   ];
   // A warning hides no schema or CEL problem at its path.
   const covered = new Set(semantic.filter((p) => !p.warning).flatMap((p) => [p.path, ...(p.covers ?? [])]));
@@ -641,8 +669,8 @@ export function registerValidate(program: Command): Command {
     .addHelpText(
       'after',
       `
-Checks every external-secrets.io object (ExternalSecret, SecretStore, ClusterSecretStore at v1 or
-v1beta1); objects of other kinds are skipped and counted. Prints one line per problem:
+Checks every external-secrets.io object (ExternalSecret, SecretStore, ClusterSecretStore,
+ClusterExternalSecret at v1 or v1beta1); objects of other kinds are skipped and counted. Prints one line per problem:
 
   file:document: Kind/name: field.path: message
 

@@ -1,5 +1,6 @@
-// The controller process: informers on every replica (warm standby), workers only on the leader,
-// health and metrics, graceful stop on SIGTERM (the lease is released so another replica takes
+// The controller process (the ExternalSecret and rollout controllers, and the ClusterExternalSecret
+// one when watching every namespace): informers on every replica (warm standby), workers only on
+// the leader, health and metrics, graceful stop on SIGTERM (the lease is released so another replica takes
 // over at once). Losing the lease ends the process, as controller-runtime does; so do workers or
 // a leader election that end with an error (a leader that no longer works, or no longer knows
 // whether it leads, must give the lease up).
@@ -12,6 +13,7 @@ import { createLogger, type AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { summarizeError } from '../observability/unexpected';
 import { LeaderElector, leaderIdentity } from '../runtime/leader';
+import { ClusterExternalSecretController } from './clusterexternalsecret/controller';
 import { ExternalSecretController } from './externalsecret/controller';
 import { rolloutSelection, withRollout } from './rollout/wire';
 
@@ -56,16 +58,19 @@ export async function runController(
     digestKey: cfg.digestKeySecret,
     selection: rolloutSelection(cfg.rolloutSelection),
   });
+  // ClusterExternalSecrets fan out to every namespace: served only when watching all of them (as
+  // ESO, whose scoped installation turns its ClusterExternalSecret reconciler off).
+  const fanOut = cfg.namespace ? undefined : new ClusterExternalSecretController({ kc, logger, metrics });
   let leading = !cfg.leaderElection.enabled;
   const server: Server = await startHealthServer(
     cfg.metricsPort,
     cfg.bindAddress,
-    { ready: () => sync.synced() },
+    { ready: () => sync.synced() && (fanOut?.synced() ?? true) },
     metrics,
   );
   const addr = server.address();
   const metricsPort = typeof addr === 'object' && addr ? addr.port : cfg.metricsPort;
-  await sync.start();
+  await Promise.all([sync.start(), fanOut?.start()]);
   logger.info('informers synced');
 
   let resolveDone!: () => void;
@@ -77,6 +82,7 @@ export async function runController(
     logger.info({ identity: elector?.identity }, 'leading: starting workers');
     externalSecrets.secretStores.run();
     sync.run().catch((err: unknown) => fatalStop('the workers failed', err));
+    fanOut?.run().catch((err: unknown) => fatalStop('the ClusterExternalSecret workers failed', err));
   };
   let stopping = false;
   const stop = async () => {
@@ -85,7 +91,7 @@ export async function runController(
     logger.info('stopping');
     // The store side first: no rotation event or store validation starts while the workers stop.
     await externalSecrets.secretStores.stop();
-    await sync.stop();
+    await Promise.all([sync.stop(), fanOut?.stop()]);
     await elector?.stop();
     await new Promise<void>((r) => server.close(() => r()));
     resolveDone();

@@ -21,6 +21,7 @@ const APPLIED: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
   'ExternalSecret',
   'SecretStore',
   'ClusterSecretStore',
+  'ClusterExternalSecret',
 ]);
 
 export function objectPath(obj: KubernetesObject): string {

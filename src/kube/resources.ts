@@ -59,6 +59,7 @@ export const RESOURCES = {
   ExternalSecret: ours(PLURAL.ExternalSecret, true),
   SecretStore: ours(PLURAL.SecretStore, true),
   ClusterSecretStore: ours(PLURAL.ClusterSecretStore, false),
+  ClusterExternalSecret: ours(PLURAL.ClusterExternalSecret, false),
 } as const satisfies Record<string, Resource>;
 
 export type ResourceKind = keyof typeof RESOURCES;

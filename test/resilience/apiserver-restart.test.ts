@@ -68,7 +68,7 @@ beforeAll(async () => {
   // dev/testbed/controlplane.ts); the testbed restarts it when its log shows that crash and
   // records it in apiserverRespawns. A call cut off by such a restart is made again (surviving); any
   // other failure fails the scenario.
-  for (const f of ['externalsecrets', 'secretstores', 'clustersecretstores'])
+  for (const f of ['externalsecrets', 'secretstores', 'clustersecretstores', 'clusterexternalsecrets'])
     await surviving(() => applyFile(join(repo, 'crds', `${f}.yaml`)));
   await installDeploy();
   await clients().core.createNamespace({ body: { metadata: { name: ns } } });

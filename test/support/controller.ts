@@ -17,12 +17,12 @@ let installed: Promise<void> | undefined;
 /** CRDs and deploy/'s namespace, ServiceAccount and RBAC, once per test worker. */
 export function installDeploy(): Promise<void> {
   installed ??= (async () => {
-    for (const f of ['externalsecrets', 'secretstores', 'clustersecretstores'])
+    for (const f of ['externalsecrets', 'secretstores', 'clustersecretstores', 'clusterexternalsecrets'])
       await applyFile(join(repo, 'crds', `${f}.yaml`));
     for (const f of ['namespace', 'serviceaccount', 'rbac'])
       await applyFile(join(repo, 'deploy', `${f}.yaml`));
     const ext = adminConfig().makeApiClient(k8s.ApiextensionsV1Api);
-    for (const name of ['externalsecrets', 'secretstores', 'clustersecretstores']) {
+    for (const name of ['externalsecrets', 'secretstores', 'clustersecretstores', 'clusterexternalsecrets']) {
       for (let i = 0; i < 100; i++) {
         const crd = await ext.readCustomResourceDefinition({ name: `${name}.external-secrets.io` });
         if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;

@@ -195,7 +195,7 @@ describe('rendering', () => {
     const crds = parse(await template('--set', 'crds.keep=false')).filter(
       (o) => o.kind === 'CustomResourceDefinition',
     );
-    expect(crds).toHaveLength(3);
+    expect(crds).toHaveLength(4);
     for (const c of crds) expect(c.metadata.annotations?.['helm.sh/resource-policy']).toBeUndefined();
   });
 
@@ -299,7 +299,7 @@ extraVolumeMounts: [{name: ca, mountPath: /etc/ssl/proxy, readOnly: true}]
       'helm template (package)',
     );
     expect(fromPackage).toBe(fromDir);
-    expect(parse(fromPackage).filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(3);
+    expect(parse(fromPackage).filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(4);
   });
 
   test('two replicas without leader election are refused', async () => {
@@ -517,7 +517,7 @@ networkPolicy: {enabled: false}
       names(await c.core.listNamespacedSecret({ namespace: ns })).filter((n) => n?.startsWith('sh.helm')),
     ).toEqual([]);
     const ext = adminConfig().makeApiClient(k8s.ApiextensionsV1Api);
-    for (const n of ['externalsecrets', 'secretstores', 'clustersecretstores'])
+    for (const n of ['externalsecrets', 'secretstores', 'clustersecretstores', 'clusterexternalsecrets'])
       expect(
         (await ext.readCustomResourceDefinition({ name: `${n}.external-secrets.io` })).metadata?.name,
       ).toBe(`${n}.external-secrets.io`);

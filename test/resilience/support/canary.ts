@@ -44,7 +44,7 @@ export async function sweepCluster(): Promise<{ leaks: Leak[]; events: number; s
     leaks.push(...findCanaries(where, JSON.stringify({ m: e.message, r: e.reason })));
   }
   let statuses = 0;
-  for (const plural of ['externalsecrets', 'secretstores', 'clustersecretstores']) {
+  for (const plural of ['externalsecrets', 'secretstores', 'clustersecretstores', 'clusterexternalsecrets']) {
     const list = await kubeRequest<Listed>(kc, { path: `/apis/external-secrets.io/v1/${plural}` });
     for (const o of list.items ?? []) {
       statuses++;

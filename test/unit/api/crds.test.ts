@@ -25,12 +25,13 @@ const at = (schema: JsonSchema, ...keys: string[]): JsonSchema =>
   );
 
 describe('crds/', () => {
-  it('lists the three CRDs in kustomization.yaml', () => {
+  it('lists the CRDs in kustomization.yaml', () => {
     const dir = findCrdDir();
     const kustomization = parse(fs.readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as {
       resources: string[];
     };
     expect(kustomization.resources.sort()).toEqual([
+      'clusterexternalsecrets.yaml',
       'clustersecretstores.yaml',
       'externalsecrets.yaml',
       'secretstores.yaml',
@@ -49,7 +50,7 @@ describe('crds/', () => {
       shortNames: [SHORT_NAME[kind]],
       categories: ['external-secrets'],
     });
-    expect(spec.scope).toBe(kind === 'ClusterSecretStore' ? 'Cluster' : 'Namespaced');
+    expect(spec.scope).toBe(kind.startsWith('Cluster') ? 'Cluster' : 'Namespaced');
     expect(spec.conversion).toEqual({ strategy: 'None' });
   });
 
@@ -84,6 +85,39 @@ describe('crds/', () => {
       'Status',
       'Capabilities',
       'Ready',
+    ]);
+  });
+
+  it('ClusterExternalSecret printer columns match ESO', () => {
+    expect(crds.ClusterExternalSecret.spec.versions[0]!.additionalPrinterColumns).toEqual([
+      { name: 'Store', type: 'string', jsonPath: '.spec.externalSecretSpec.secretStoreRef.name' },
+      { name: 'Refresh Interval', type: 'string', jsonPath: '.spec.refreshTime' },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    ]);
+  });
+
+  it('ClusterExternalSecret: externalSecretSpec is the ExternalSecret spec, with ESO fields around it', () => {
+    const spec = at(v1Schema('ClusterExternalSecret'), 'spec');
+    const { description: _a, ...esSpec } = at(v1Schema('ExternalSecret'), 'spec');
+    const { description: _b, ...inner } = at(spec, 'externalSecretSpec');
+    expect(inner).toEqual(esSpec);
+    expect(spec.required).toEqual(['externalSecretSpec']);
+    expect(Object.keys(spec.properties as object).sort()).toEqual([
+      'externalSecretMetadata',
+      'externalSecretName',
+      'externalSecretSpec',
+      'namespaceSelector',
+      'namespaceSelectors',
+      'namespaces',
+      'refreshTime',
+    ]);
+    const { description: _c, ...selector } = at(spec, 'namespaceSelector');
+    expect(at(spec, 'namespaceSelectors', '[]')).toMatchObject(selector);
+    expect(Object.keys(at(v1Schema('ClusterExternalSecret'), 'status').properties as object).sort()).toEqual([
+      'conditions',
+      'externalSecretName',
+      'failedNamespaces',
+      'provisionedNamespaces',
     ]);
   });
 

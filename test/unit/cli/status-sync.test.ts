@@ -1,7 +1,7 @@
 // Pure parts of `secretsync status` (rows, ages, table) and `secretsync sync` (target parsing, when
 // a forced sync has happened).
 import type { ExternalSecret } from '../../../src/api/generated';
-import { age, formatTable, toRow } from '../../../src/cli/status';
+import { age, formatClusterTable, formatTable, toRow } from '../../../src/cli/status';
 import { parseTarget, syncOutcome } from '../../../src/cli/sync';
 
 const T0 = Date.parse('2026-05-01T12:00:00Z');
@@ -88,6 +88,31 @@ test('the table aligns columns and cuts long messages', () => {
   expect(lines[2]!.slice(col)).toMatch(/^RemoteKeyNotFound /);
   expect(lines[2]!.endsWith(`${'x'.repeat(39)}…`)).toBe(true);
   expect(formatTable(rows, { namespace: false }).split('\n')[0]).toMatch(/^NAME /);
+});
+
+test('ClusterExternalSecrets: their ExternalSecret, namespaces held, failed ones and Ready', () => {
+  const lines = formatClusterTable(
+    [
+      {
+        metadata: { name: 'pull' },
+        spec: { externalSecretName: 'registry', externalSecretSpec: { data: [] } },
+        status: {
+          externalSecretName: 'registry',
+          provisionedNamespaces: ['a', 'b'],
+          failedNamespaces: [{ namespace: 'c', reason: 'clash' }],
+          conditions: [
+            { type: 'Ready', status: 'False', message: `1 namespace failed (c)${'x'.repeat(100)}` },
+          ],
+        },
+      },
+      { metadata: { name: 'new' }, spec: { externalSecretSpec: { data: [] } } },
+    ],
+    40,
+  ).split('\n');
+  expect(lines[0]).toMatch(/^CLUSTEREXTERNALSECRET +EXTERNALSECRET +NAMESPACES +FAILED +READY +MESSAGE$/);
+  expect(lines[1]).toMatch(/^pull +registry +2 +c +False +1 namespace failed \(c\)x+…$/);
+  expect(lines[1]!.length).toBe(lines[0]!.indexOf('MESSAGE') + 40);
+  expect(lines[2]).toMatch(/^new +new +0 +- +Unknown$/);
 });
 
 test('sync targets: ns/name, or name with -n', () => {

@@ -152,6 +152,87 @@ items:
   });
 });
 
+const ces = (spec: string, version = 'v1') => `apiVersion: external-secrets.io/${version}
+kind: ClusterExternalSecret
+metadata: {name: pull}
+spec:
+${spec}`;
+
+describe('ClusterExternalSecret', () => {
+  test('a ClusterExternalSecret as ESO documents it passes, at v1 and v1beta1', async () => {
+    for (const version of ['v1', 'v1beta1']) {
+      const r = await run(
+        ['-'],
+        ces(
+          `  externalSecretName: registry
+  externalSecretMetadata: {labels: {app: x}, annotations: {note: y}}
+  namespaceSelectors: [{matchLabels: {team: a}}, {matchExpressions: [{key: tier, operator: In, values: [prod]}]}]
+  namespaces: [extra]
+  refreshTime: 1m
+  externalSecretSpec:
+    secretStoreRef: {name: s, kind: ClusterSecretStore}
+    refreshInterval: 1h
+    data: [{secretKey: token, remoteRef: {key: shared}}]`,
+          version,
+        ),
+      );
+      expect(r.out).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(r.err[0]).toBe('1 external-secrets.io object checked, 0 other objects skipped, 0 problems');
+    }
+  });
+
+  test('the ExternalSecret it creates is checked as one, under spec.externalSecretSpec', async () => {
+    expect(
+      await lines(
+        ces(`  refreshTime: soon
+  namespaceSelectors: [{matchLabels: {team: a}}]
+  externalSecretMetadata: {annotations: {secretsync.io/refresh-schedule: "not cron"}}
+  externalSecretSpec:
+    secretStoreRef: {name: s}
+    data:
+      - {secretKey: a, remoteRef: {key: x}}
+      - {secretKey: a, remoteRef: {key: y}}`),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^<stdin>:1: ClusterExternalSecret\/pull: spec\.refreshTime: invalid duration "soon"/,
+      ),
+      expect.stringMatching(
+        /^<stdin>:1: ClusterExternalSecret\/pull: spec\.externalSecretSpec\.data\[1\]\.secretKey: duplicate secretKey "a"/,
+      ),
+      expect.stringMatching(
+        /^<stdin>:1: ClusterExternalSecret\/pull: spec\.externalSecretMetadata\.annotations\[secretsync\.io\/refresh-schedule\]: /,
+      ),
+    ]);
+  });
+
+  test('a namespace selector that could never match is refused', async () => {
+    const spec = (
+      expr: string,
+    ) => `  externalSecretSpec: {secretStoreRef: {name: s}, data: [{secretKey: a, remoteRef: {key: x}}]}
+  namespaceSelectors: [{matchExpressions: [${expr}]}]`;
+    expect(await lines(ces(spec('{key: team, operator: In}')))).toEqual([
+      '<stdin>:1: ClusterExternalSecret/pull: spec.namespaceSelectors[0].matchExpressions[0]: In and NotIn need at least one value',
+    ]);
+    expect(await lines(ces(spec('{key: team, operator: Exists, values: [a]}')))).toEqual([
+      '<stdin>:1: ClusterExternalSecret/pull: spec.namespaceSelectors[0].matchExpressions[0]: Exists and DoesNotExist take no values',
+    ]);
+    expect((await lines(ces(spec('{key: team, operator: Equals, values: [a]}'))))[0]).toMatch(
+      /^<stdin>:1: ClusterExternalSecret\/pull: spec\.namespaceSelectors\[0\]\.matchExpressions\[0\]\.operator: must be one of In, NotIn, Exists, DoesNotExist$/,
+    );
+  });
+
+  test('externalSecretSpec is required and follows the ExternalSecret schema and rules', async () => {
+    expect(await lines(ces('  namespaces: [a]'))).toEqual([
+      '<stdin>:1: ClusterExternalSecret/pull: spec.externalSecretSpec: required',
+    ]);
+    expect(await lines(ces('  externalSecretSpec: {secretStoreRef: {name: s}}'))).toEqual([
+      '<stdin>:1: ClusterExternalSecret/pull: spec.externalSecretSpec: either data or dataFrom must be set',
+    ]);
+  });
+});
+
 describe('bad manifests: one line per problem, located', () => {
   test.each<[string, string, string[]]>([
     [
@@ -293,7 +374,7 @@ describe('bad manifests: one line per problem, located', () => {
       'a kind secretsync does not serve',
       'apiVersion: external-secrets.io/v1alpha1\nkind: PushSecret\nmetadata: {name: p}\n',
       [
-        '<stdin>:1: PushSecret/p: kind: kind PushSecret is not served by secretsync (it serves ExternalSecret, SecretStore, ClusterSecretStore)',
+        '<stdin>:1: PushSecret/p: kind: kind PushSecret is not served by secretsync (it serves ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret)',
       ],
     ],
     [
@@ -307,7 +388,7 @@ describe('bad manifests: one line per problem, located', () => {
       'generators',
       'apiVersion: generators.external-secrets.io/v1alpha1\nkind: Password\nmetadata: {name: pw}\n',
       [
-        '<stdin>:1: Password/pw: generators.external-secrets.io/v1alpha1 Password is not served by secretsync (it serves external-secrets.io ExternalSecret, SecretStore, ClusterSecretStore only)',
+        '<stdin>:1: Password/pw: generators.external-secrets.io/v1alpha1 Password is not served by secretsync (it serves external-secrets.io ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret only)',
       ],
     ],
     [
