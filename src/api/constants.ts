@@ -173,6 +173,8 @@ export const ROLLOUT_ANNOTATION = {
   restartedAt: 'secretsync.io/restartedAt',
   /** On a pod template: the consumed-content hash the pods were started with. */
   templateHash: 'secretsync.io/reload-hash',
+  /** On a workload: a cron expression; restarts wait for a minute it matches (rollout/window.ts). */
+  rolloutWindow: 'secretsync.io/rollout-window',
 } as const;
 
 /** Reasons on rollout Events. */
@@ -183,4 +185,10 @@ export const ROLLOUT_REASON = {
   InvalidAnnotation: 'InvalidReloadAnnotation',
   Forbidden: 'RolloutForbidden',
   Failed: 'RolloutFailed',
+  /** A restart waits: --max-concurrent-rollouts rollouts are in flight. */
+  MaxConcurrent: 'MaxConcurrentRollouts',
+  /** A restart waits for the workload's secretsync.io/rollout-window to open. */
+  Window: 'RolloutWindow',
+  /** A rollout stopped counting as in flight without completing (timeout or stalled). */
+  ProgressTimeout: 'RolloutProgressTimeout',
 } as const;

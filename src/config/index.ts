@@ -21,6 +21,10 @@ export interface Config {
   identity: string;
   /** Changes to one workload within this window make one rollout (--rollout-debounce). */
   rolloutDebounceMs: number;
+  /** Restarts in flight at once, cluster-wide (--max-concurrent-rollouts); 0: unlimited. */
+  maxConcurrentRollouts: number;
+  /** How long a rollout counts against that limit at most without completing (--rollout-progress-timeout). */
+  rolloutProgressTimeoutMs: number;
   /** `planned` (shared fetches, batching, version tags) or `naive` (one call per entry, as ESO). */
   fetchPlan: 'planned' | 'naive';
   /** The Secret holding the key of the digests written on workloads: in the controller's namespace. */
@@ -42,6 +46,8 @@ export interface RawFlags {
   renewDeadline?: string;
   retryPeriod?: string;
   rolloutDebounce?: string;
+  maxConcurrentRollouts?: string;
+  rolloutProgressTimeout?: string;
   fetchPlan?: string;
   digestKeySecret?: string;
 }
@@ -71,6 +77,11 @@ function fetchPlan(v: string | undefined): 'planned' | 'naive' {
   if (v === undefined || v === '' || v === 'planned') return 'planned';
   if (v === 'naive') return 'naive';
   throw new ConfigError(`--fetch-plan must be planned or naive, got "${v}"`);
+}
+
+function positive(name: string, ms: number): number {
+  if (!(ms > 0)) throw new ConfigError(`--${name} must be longer than 0s`);
+  return ms;
 }
 
 export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): Config {
@@ -104,6 +115,21 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
       'rollout-debounce',
       f.rolloutDebounce ?? env.SECRETSYNC_ROLLOUT_DEBOUNCE,
       1_000,
+    ),
+    maxConcurrentRollouts: int(
+      'max-concurrent-rollouts',
+      f.maxConcurrentRollouts ?? env.SECRETSYNC_MAX_CONCURRENT_ROLLOUTS,
+      0,
+      0,
+      1_000_000,
+    ),
+    rolloutProgressTimeoutMs: positive(
+      'rollout-progress-timeout',
+      duration(
+        'rollout-progress-timeout',
+        f.rolloutProgressTimeout ?? env.SECRETSYNC_ROLLOUT_PROGRESS_TIMEOUT,
+        10 * 60_000,
+      ),
     ),
   };
 }

@@ -52,6 +52,8 @@ export async function runController(
     metrics,
     namespace: cfg.namespace,
     debounceMs: cfg.rolloutDebounceMs,
+    maxConcurrentRollouts: cfg.maxConcurrentRollouts,
+    rolloutProgressTimeoutMs: cfg.rolloutProgressTimeoutMs,
     digestKey: cfg.digestKeySecret,
   });
   let leading = !cfg.leaderElection.enabled;

@@ -36,6 +36,8 @@ import {
   type WorkloadEntry,
 } from './project';
 import { waitingAfter, type ReconcileOutcome, type WaitReason } from './waiting';
+import type { GateDecision, ObservedRollout } from './gate';
+import { holdMessage, Pacing } from './pacing';
 
 export interface RolloutControllerOptions {
   kc: KubeConfig;
@@ -51,7 +53,13 @@ export interface RolloutControllerOptions {
   objectPageSize?: number;
   /** Where the digest key lives (read or created at start), or the key itself (tests). */
   digestKey: DigestKeySecret | { bytes: Uint8Array };
+  /** Restarts in flight at once, cluster-wide (pacing.ts); 0 or absent: unlimited. */
+  maxConcurrentRollouts?: number;
+  /** How long a rollout counts at most without completing; default 10 min. */
+  rolloutProgressTimeoutMs?: number;
 }
+
+export const DEFAULT_ROLLOUT_PROGRESS_TIMEOUT_MS = 10 * 60_000;
 
 /** After an RBAC denial, try again this much later (or when the workload changes), not in a loop. */
 export const FORBIDDEN_RETRY_MS = 5 * 60_000;
@@ -94,6 +102,7 @@ export class RolloutController {
   private key?: DigestKey;
   private keyLoad?: Promise<DigestKey | undefined>;
   private readonly stopping = new AbortController();
+  private readonly pacing: Pacing;
 
   constructor(private readonly opts: RolloutControllerOptions) {
     const clock = opts.clock ?? systemClock;
@@ -127,6 +136,14 @@ export class RolloutController {
         clock,
       });
     this.workloads = perKind(workload);
+    this.pacing = new Pacing({
+      limit: opts.maxConcurrentRollouts || Infinity,
+      timeoutMs: opts.rolloutProgressTimeoutMs ?? DEFAULT_ROLLOUT_PROGRESS_TIMEOUT_MS,
+      clock,
+      requeue: (wk) => this.queue.add(wk),
+      abandoned: (wk, why) => this.abandoned(wk, why),
+      count: (n) => opts.metrics.rolloutsInFlight.set(n),
+    });
     this.wire();
   }
 
@@ -147,6 +164,7 @@ export class RolloutController {
       const onWorkload = (key: string, item: WorkloadEntry, old?: WorkloadEntry) => {
         const wk = `${kind}/${key}`;
         if (!isLean(item)) return this.forgetWorkload(wk);
+        this.pacing.observe(wk, item.rollout);
         if (old !== undefined && !workloadChanged(old, item)) return; // status-only update
         this.queue.addAfter(wk, this.opts.debounceMs);
       };
@@ -174,6 +192,7 @@ export class RolloutController {
     this.reported.delete(`${wk}#problems`);
     this.reported.delete(`${wk}#forbidden`);
     this.waiting.delete(wk);
+    this.pacing.forget(wk);
     this.queue.forget(wk);
   }
 
@@ -181,6 +200,7 @@ export class RolloutController {
   private noteWaiting(wk: string, w: LeanWorkload, outcome: ReconcileOutcome): void {
     const before = this.waiting.labels(wk)?.reason as WaitReason | undefined;
     const reason = waitingAfter(outcome, w, before);
+    if (reason !== 'max-concurrent-rollouts' && reason !== 'rollout-window') this.pacing.leave(wk);
     if (reason === undefined) this.waiting.delete(wk);
     else this.waiting.set(wk, { kind: w.kind, workload_namespace: w.namespace, workload: w.name, reason }, 1);
   }
@@ -244,6 +264,7 @@ export class RolloutController {
     if (!w.optIn) {
       this.seen.delete(wk);
       this.waiting.delete(wk);
+      this.pacing.leave(wk);
       return done();
     }
     const input: DecideInput = {
@@ -311,10 +332,16 @@ export class RolloutController {
   ): Promise<Decision> {
     const restart = d.action === 'restart';
     const content: PatchContent = { hash: d.hash, objects: d.objects };
-    if (restart) content.restartedAt = new Date(this.queue.clock.now()).toISOString();
+    if (restart) {
+      const restartedAt = (content.restartedAt = new Date(this.queue.clock.now()).toISOString());
+      const gate = this.pacing.admit(wk, w.window, restartedAt);
+      if (gate.action === 'wait') return this.held(wk, w, gate, seen);
+    }
     try {
       await patchWorkload(this.opts.kc, w, content);
     } catch (err) {
+      if (content.restartedAt !== undefined)
+        this.pacing.cancel(wk, content.restartedAt, this.cachedRollout(wk));
       if (seen) this.restoreSeen(wk, seen);
       return this.patchFailed(wk, w, err);
     }
@@ -350,6 +377,49 @@ export class RolloutController {
         `${w.kind} uses updateStrategy OnDelete: its pod template is updated, but pods change only when they are deleted`,
       );
     return done();
+  }
+
+  /** Pacing holds the restart: report it once per reason, decide again when the window opens. */
+  private held(
+    wk: string,
+    w: LeanWorkload,
+    gate: Extract<GateDecision, { action: 'wait' }>,
+    seen: Map<string, SeenChange> | undefined,
+  ): Decision {
+    if (seen) this.restoreSeen(wk, seen);
+    const before = this.waiting.labels(wk)?.reason;
+    this.noteWaiting(wk, w, gate.reason);
+    if (before !== gate.reason) {
+      const message = holdMessage(gate, this.opts.maxConcurrentRollouts ?? 0, w.window);
+      this.log.info({ workload: wk, reason: gate.reason, message }, 'rollout waits');
+      const reason = gate.reason === 'rollout-window' ? ROLLOUT_REASON.Window : ROLLOUT_REASON.MaxConcurrent;
+      void this.recorder.event(eventTarget(w), 'Normal', reason, message);
+    }
+    if (gate.reason === 'rollout-window' && gate.opensAt !== undefined)
+      return done(Math.max(0, gate.opensAt - this.queue.clock.now()));
+    return done(); // a slot that frees re-queues it (pacing.ts)
+  }
+
+  /** A rollout stopped counting against the limit without completing: say so on the workload. */
+  private abandoned(wk: string, why: 'stalled' | 'timed-out'): void {
+    const { kind, namespace, name } = split(wk);
+    const w = this.workloads[kind]?.get(`${namespace}/${name}`);
+    const seconds = Math.round(
+      (this.opts.rolloutProgressTimeoutMs ?? DEFAULT_ROLLOUT_PROGRESS_TIMEOUT_MS) / 1000,
+    );
+    const message =
+      why === 'stalled'
+        ? `${kind} reports ProgressDeadlineExceeded: its rollout no longer counts against --max-concurrent-rollouts`
+        : `rollout not complete after --rollout-progress-timeout (${seconds}s): it no longer counts against --max-concurrent-rollouts`;
+    this.log.warn({ workload: wk, why }, message);
+    if (isLean(w))
+      void this.recorder.event(eventTarget(w), 'Warning', ROLLOUT_REASON.ProgressTimeout, message);
+  }
+
+  private cachedRollout(wk: string): ObservedRollout | undefined {
+    const { kind, namespace, name } = split(wk);
+    const w = this.workloads[kind]?.get(`${namespace}/${name}`);
+    return isLean(w) ? w.rollout : undefined;
   }
 
   /** Puts back what a failed attempt had taken, merged with what was seen meanwhile. */
@@ -457,6 +527,7 @@ export class RolloutController {
   async run(): Promise<void> {
     const key = await (this.keyLoad ??= this.loadKey());
     if (!key) return;
+    this.pacing.start();
     this.workers = runReconcileWorkers({
       controller: 'rollout',
       queue: this.queue,
@@ -476,6 +547,7 @@ export class RolloutController {
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.pacing.stop();
     await this.keyLoad;
     await this.queue.shutdown();
     await this.workers;

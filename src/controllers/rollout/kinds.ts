@@ -3,7 +3,13 @@
 // The informers, the patch path, the restart patch, Events and error messages all read this
 // table, so adding a kind (CronJob, Job, Argo Rollout) is one entry here, its test in
 // test/unit/rollout/kinds.test.ts, and its resource in deploy/rbac.yaml (that test checks it).
-import type { KubernetesObject, V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1DaemonSet,
+  V1Deployment,
+  V1DeploymentCondition,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
 import { RESOURCES, type Resource } from '../../kube/resources';
 
 /** Group, version and plural come from kube/resources.ts, the one table of plurals. */
@@ -22,9 +28,23 @@ export interface WorkloadKindInfo extends Resource {
    * controller has not yet seen the latest spec): an OnDelete workload waits for them to be deleted.
    */
   podsBehind(obj: KubernetesObject): boolean;
+  /**
+   * Whether the latest pod template is still rolling out, as the workload's status says, for
+   * --max-concurrent-rollouts. A kind without it never counts as rolling.
+   */
+  progress?(obj: KubernetesObject): RolloutProgress;
 }
 
+/**
+ * `rolling`: the workload's controller has not seen the latest spec, or its new pods are not all
+ * available yet; `stalled`: it says it gave up (a Deployment past progressDeadlineSeconds);
+ * `settled`: rolled out, or nothing rolls now (paused, OnDelete).
+ */
+export type RolloutProgress = 'rolling' | 'stalled' | 'settled';
+
 const never = () => false;
+
+const atLeast = (have: number | undefined, want: number) => (have ?? 0) >= want;
 
 /** The workload controller has not yet reported on the latest spec. */
 const unobserved = (obj: KubernetesObject & { status?: { observedGeneration?: number } }) =>
@@ -37,6 +57,22 @@ export const WORKLOADS = {
     paused: (obj) => (obj as V1Deployment).spec?.paused === true,
     onDelete: never,
     podsBehind: never, // never OnDelete: not needed
+    progress: (obj) => {
+      const d = obj as V1Deployment;
+      if (d.spec?.paused === true) return 'settled';
+      if (unobserved(obj)) return 'rolling';
+      const s = d.status;
+      const deadline = (c: V1DeploymentCondition) =>
+        c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded';
+      if (s?.conditions?.some(deadline)) return 'stalled';
+      // As `kubectl rollout status`: every replica updated, no old one left, the new ones available.
+      const updated = s?.updatedReplicas ?? 0;
+      const done =
+        atLeast(updated, d.spec?.replicas ?? 1) &&
+        (s?.replicas ?? 0) <= updated &&
+        atLeast(s?.availableReplicas, updated);
+      return done ? 'settled' : 'rolling';
+    },
   },
   StatefulSet: {
     ...RESOURCES.StatefulSet,
@@ -47,6 +83,19 @@ export const WORKLOADS = {
       const s = (obj as V1StatefulSet).status;
       return unobserved(obj) || (s?.updatedReplicas ?? 0) < (s?.replicas ?? 0);
     },
+    progress: (obj) => {
+      const ss = obj as V1StatefulSet;
+      if (ss.spec?.updateStrategy?.type === 'OnDelete') return 'settled';
+      if (unobserved(obj)) return 'rolling';
+      const s = ss.status;
+      const want = ss.spec?.replicas ?? 1;
+      const partition = ss.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+      const done =
+        atLeast(s?.updatedReplicas, want - partition) &&
+        atLeast(s?.availableReplicas ?? s?.readyReplicas, want) &&
+        (partition > 0 || s?.currentRevision === s?.updateRevision);
+      return done ? 'settled' : 'rolling';
+    },
   },
   DaemonSet: {
     ...RESOURCES.DaemonSet,
@@ -56,6 +105,16 @@ export const WORKLOADS = {
     podsBehind: (obj) => {
       const s = (obj as V1DaemonSet).status;
       return unobserved(obj) || (s?.updatedNumberScheduled ?? 0) < (s?.desiredNumberScheduled ?? 0);
+    },
+    progress: (obj) => {
+      const ds = obj as V1DaemonSet;
+      if (ds.spec?.updateStrategy?.type === 'OnDelete') return 'settled';
+      if (unobserved(obj)) return 'rolling';
+      const s = ds.status;
+      const want = s?.desiredNumberScheduled ?? 0;
+      return atLeast(s?.updatedNumberScheduled, want) && atLeast(s?.numberAvailable, want)
+        ? 'settled'
+        : 'rolling';
     },
   },
 } as const satisfies Record<string, WorkloadKindInfo>;

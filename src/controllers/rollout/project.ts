@@ -8,7 +8,9 @@ import { keyDigest } from '../../api/hash';
 import { objectFlags, parseOptIn, type AnnotationProblem, type OptIn } from './annotations';
 import { podConsumers, type ConsumedRef } from './consumers';
 import type { ObjectState } from './decide';
+import type { ObservedRollout } from './gate';
 import { podTemplateOf, WORKLOADS, type WorkloadKind } from './kinds';
+import { readRolloutWindow, type RolloutWindow } from './window';
 
 export function projectSecret(obj: KubernetesObject): ObjectState {
   const s = obj as V1Secret;
@@ -46,6 +48,10 @@ export interface LeanWorkload {
    * some pods still run an older template (kinds.ts podsBehind).
    */
   podsBehind: boolean;
+  /** secretsync.io/rollout-window: restarts wait for it to open. */
+  window?: RolloutWindow | { invalid: string };
+  /** Status, for --max-concurrent-rollouts only: not compared by workloadChanged. */
+  rollout: ObservedRollout;
 }
 
 /** A workload with no rollout annotation: nothing of it is kept. */
@@ -76,18 +82,30 @@ export function projectWorkload(kind: WorkloadKind) {
       paused: info.paused(w),
       onDelete: info.onDelete(w),
       podsBehind: info.onDelete(w) && info.podsBehind(w),
+      rollout: { progress: 'progress' in info ? info.progress(w) : 'settled' },
     };
     if (parsed.optIn) lean.optIn = parsed.optIn;
     const hash = meta?.[ROLLOUT_ANNOTATION.lastHash];
     if (hash !== undefined) lean.recordedHash = hash;
     const objects = meta?.[ROLLOUT_ANNOTATION.lastObjects];
     if (objects !== undefined) lean.recordedObjects = objects;
+    const restartedAt = template?.metadata?.annotations?.[ROLLOUT_ANNOTATION.restartedAt];
+    if (restartedAt !== undefined) lean.rollout.restartedAt = restartedAt;
+    const window =
+      meta?.[ROLLOUT_ANNOTATION.rolloutWindow] ??
+      template?.metadata?.annotations?.[ROLLOUT_ANNOTATION.rolloutWindow];
+    if (window !== undefined && parsed.optIn) {
+      lean.window = readRolloutWindow(window);
+      if ('invalid' in lean.window)
+        lean.problems.push({ annotation: ROLLOUT_ANNOTATION.rolloutWindow, message: lean.window.invalid });
+    }
     return lean;
   };
 }
 
-/** Whether two cached states of a workload differ in anything but resourceVersion. */
+/** Whether two cached states of a workload differ in anything but resourceVersion and rollout status. */
 export function workloadChanged(a: WorkloadEntry | undefined, b: WorkloadEntry | undefined): boolean {
   if (!isLean(a) || !isLean(b)) return isLean(a) !== isLean(b);
-  return JSON.stringify({ ...a, resourceVersion: '' }) !== JSON.stringify({ ...b, resourceVersion: '' });
+  const bare = (w: LeanWorkload) => JSON.stringify({ ...w, resourceVersion: '', rollout: undefined });
+  return bare(a) !== bare(b);
 }

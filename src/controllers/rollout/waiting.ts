@@ -1,21 +1,24 @@
 // Whether a workload's rollout is held back, for the secretsync_rollout_waiting gauge: decided
 // after each reconcile from what it did and what the workload says, keeping what is still true.
+import type { HoldReason } from './gate';
 
 /**
  * Why a rollout is held back: a required object is missing, RBAC forbids the patch, the workload is
  * paused with a restart secretsync made waiting in its pod template, or it uses updateStrategy
- * OnDelete and pods from before that restart have not been deleted yet.
+ * OnDelete and pods from before that restart have not been deleted yet; or pacing holds the
+ * restart (gate.ts): --max-concurrent-rollouts are in flight, or its rollout window is closed.
  */
-export type WaitReason = 'missing-object' | 'forbidden' | 'paused' | 'on-delete';
+export type WaitReason = 'missing-object' | 'forbidden' | 'paused' | 'on-delete' | HoldReason;
 
 /**
  * What one reconcile of a workload ended with:
  * - `missing`: the decision was to wait for a required Secret or ConfigMap;
  * - `forbidden`: the patch was refused (RBAC);
  * - `restarted`: the pod template was patched to restart its pods;
- * - `settled`: nothing to roll (no change, or a record only), or the patch was rejected for good.
+ * - `settled`: nothing to roll (no change, or a record only), or the patch was rejected for good;
+ * - a HoldReason: the restart waits for a slot or for the rollout window.
  */
-export type ReconcileOutcome = 'missing' | 'forbidden' | 'restarted' | 'settled';
+export type ReconcileOutcome = 'missing' | 'forbidden' | 'restarted' | 'settled' | HoldReason;
 
 /**
  * The reason the workload waits after this reconcile, or undefined. After a restart, a paused
@@ -33,6 +36,9 @@ export function waitingAfter(
       return 'missing-object';
     case 'forbidden':
       return 'forbidden';
+    case 'max-concurrent-rollouts':
+    case 'rollout-window':
+      return outcome;
     case 'restarted':
       // The workload as cached before the patch: its pods are behind the template just written.
       return workload.paused ? 'paused' : workload.onDelete ? 'on-delete' : undefined;
