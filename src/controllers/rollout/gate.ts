@@ -64,6 +64,11 @@ interface Entry {
 
 export class InFlight {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * workload → the restart whose rollout stopped counting: it never counts again, even if the
+   * status goes back to rolling (a slot it freed may have been handed out already).
+   */
+  private readonly released = new Map<string, string>();
 
   constructor(readonly timeoutMs: number) {}
 
@@ -83,6 +88,8 @@ export class InFlight {
   observe(workload: string, o: ObservedRollout | undefined, now: number): Release | undefined {
     const e = this.entries.get(workload);
     if (e?.sent && o !== undefined && o.restartedAt !== e.restartedAt) return undefined;
+    if (o === undefined) this.released.delete(workload);
+    else if (o.restartedAt !== undefined && this.released.get(workload) === o.restartedAt) return undefined;
     const since = o?.restartedAt === undefined ? NaN : Date.parse(o.restartedAt);
     if (o?.progress === 'rolling' && o.restartedAt !== undefined && since + this.timeoutMs > now) {
       this.entries.set(workload, { since, restartedAt: o.restartedAt, sent: false });
@@ -91,11 +98,13 @@ export class InFlight {
     if (!e) return undefined;
     this.entries.delete(workload);
     if (o === undefined) return 'gone';
+    this.released.set(workload, e.restartedAt);
     return o.progress === 'settled' ? 'completed' : o.progress === 'stalled' ? 'stalled' : 'timed-out';
   }
 
   /** This process is sending a restart stamped `restartedAt`: it counts from `now`. */
   start(workload: string, restartedAt: string, now: number): void {
+    this.released.delete(workload);
     this.entries.set(workload, { since: now, restartedAt, sent: true });
   }
 
@@ -114,6 +123,9 @@ export class InFlight {
         this.entries.delete(wk);
         out.push(wk);
       }
+    // Restarts older than the timeout never count again anyway.
+    for (const [wk, at] of this.released)
+      if (Date.parse(at) + this.timeoutMs <= now) this.released.delete(wk);
     return out;
   }
 

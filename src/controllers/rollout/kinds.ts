@@ -10,6 +10,7 @@ import type {
   V1DeploymentCondition,
   V1StatefulSet,
 } from '@kubernetes/client-node';
+import { ROLLOUT_ANNOTATION } from '../../api/constants';
 import { RESOURCES, type Resource } from '../../kube/resources';
 
 /** Group, version and plural come from kube/resources.ts, the one table of plurals. */
@@ -62,8 +63,16 @@ export const WORKLOADS = {
       if (d.spec?.paused === true) return 'settled';
       if (unobserved(obj)) return 'rolling';
       const s = d.status;
+      // A deadline exceeded before secretsync's last restart is stale: the controller-manager may
+      // report the new generation observed before it resets the condition.
+      const restarted = Date.parse(
+        d.spec?.template?.metadata?.annotations?.[ROLLOUT_ANNOTATION.restartedAt] ?? '',
+      );
       const deadline = (c: V1DeploymentCondition) =>
-        c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded';
+        c.type === 'Progressing' &&
+        c.status === 'False' &&
+        c.reason === 'ProgressDeadlineExceeded' &&
+        !(new Date(c.lastUpdateTime as Date | string).getTime() < Math.floor(restarted / 1000) * 1000);
       if (s?.conditions?.some(deadline)) return 'stalled';
       // As `kubectl rollout status`: every replica updated, no old one left, the new ones available.
       const updated = s?.updatedReplicas ?? 0;

@@ -113,6 +113,21 @@ describe('InFlight', () => {
     expect(f.size).toBe(0);
   });
 
+  test('a rollout that stopped counting never counts again, even if its status goes back to rolling', () => {
+    const f = new InFlight(TIMEOUT);
+    f.observe('D/a/s', { restartedAt: at(T), progress: 'rolling' }, T);
+    f.observe('D/a/c', { restartedAt: at(T), progress: 'rolling' }, T);
+    expect(f.observe('D/a/s', { restartedAt: at(T), progress: 'stalled' }, T + 1)).toBe('stalled');
+    expect(f.observe('D/a/c', { restartedAt: at(T), progress: 'settled' }, T + 1)).toBe('completed');
+    f.observe('D/a/s', { restartedAt: at(T), progress: 'rolling' }, T + 2);
+    f.observe('D/a/c', { restartedAt: at(T), progress: 'rolling' }, T + 2);
+    expect(f.size).toBe(0);
+    // the next restart counts again
+    f.start('D/a/s', at(T + 3), T + 3);
+    f.observe('D/a/s', { restartedAt: at(T + 3), progress: 'rolling' }, T + 4);
+    expect(f.has('D/a/s')).toBe(true);
+  });
+
   test('a restart that was not made stops counting; only the one it stamped', () => {
     const f = new InFlight(TIMEOUT);
     f.start('D/a/x', at(T), T);

@@ -55,6 +55,25 @@ describe('Deployment', () => {
     const conditions = [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }];
     expect(progress('Deployment', d({ replicas: 1 }, { observedGeneration: 1, conditions }))).toBe('rolling');
   });
+
+  test('nor one last updated before secretsync restarted it (the controller-manager has not reset it yet)', () => {
+    const stall = (lastUpdateTime: string) => ({
+      observedGeneration: 2,
+      replicas: 2,
+      updatedReplicas: 1,
+      conditions: [
+        { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', lastUpdateTime },
+      ],
+    });
+    const template = {
+      metadata: { annotations: { 'secretsync.io/restartedAt': '2026-12-05T10:00:00.900Z' } },
+    };
+    const spec = { replicas: 1, template };
+    expect(progress('Deployment', d(spec, stall('2026-12-05T09:59:59Z')))).toBe('rolling');
+    // lastUpdateTime has whole seconds: the same second counts
+    expect(progress('Deployment', d(spec, stall('2026-12-05T10:00:00Z')))).toBe('stalled');
+    expect(progress('Deployment', d(spec, stall('2026-12-05T10:00:03Z')))).toBe('stalled');
+  });
 });
 
 describe('StatefulSet', () => {
