@@ -140,7 +140,10 @@ export class RolloutController {
       limit: opts.maxConcurrentRollouts || Infinity,
       timeoutMs: opts.rolloutProgressTimeoutMs ?? DEFAULT_ROLLOUT_PROGRESS_TIMEOUT_MS,
       clock,
-      requeue: (wk) => this.queue.add(wk),
+      // Not one backing off after a failure: its retry comes in its own time.
+      requeue: (wk) => {
+        if (this.queue.numRequeues(wk) === 0) this.queue.add(wk);
+      },
       abandoned: (wk, why) => this.abandoned(wk, why),
       count: (n) => opts.metrics.rolloutsInFlight.set(n),
     });
