@@ -39,6 +39,14 @@ export function controllerOptions(cmd: Command): Command {
         '1s',
       )
       .option(
+        '--max-concurrent-rollouts <n>',
+        'restarts in flight at once, cluster-wide; a rollout counts until its new pods are available (default 0: unlimited)',
+      )
+      .option(
+        '--rollout-progress-timeout <d>',
+        'how long a rollout counts against --max-concurrent-rollouts at most without completing (default 10m)',
+      )
+      .option(
         '--digest-key-secret <name>',
         'Secret (in the Lease namespace) holding the key of the digests written on workloads',
       )

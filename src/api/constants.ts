@@ -196,6 +196,8 @@ export const ROLLOUT_ANNOTATION = {
    * evicted (the pod template stays as it is).
    */
   restartRequestedAt: 'secretsync.io/restart-requested-at',
+  /** On a workload: a cron expression; restarts wait for a minute it matches (rollout/window.ts). */
+  rolloutWindow: 'secretsync.io/rollout-window',
 } as const;
 
 /** Reasons on rollout Events. */
@@ -212,4 +214,10 @@ export const ROLLOUT_REASON = {
   Held: 'RolloutHeld',
   /** rollout-strategy restart: an eviction was refused (a PodDisruptionBudget); tried again later. */
   EvictionRefused: 'RolloutEvictionRefused',
+  /** A restart waits: --max-concurrent-rollouts rollouts are in flight. */
+  MaxConcurrent: 'MaxConcurrentRollouts',
+  /** A restart waits for the workload's secretsync.io/rollout-window to open. */
+  Window: 'RolloutWindow',
+  /** A rollout stopped counting as in flight without completing (timeout or stalled). */
+  ProgressTimeout: 'RolloutProgressTimeout',
 } as const;

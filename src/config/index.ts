@@ -22,6 +22,10 @@ export interface Config {
   identity: string;
   /** Minimum time between two rollouts of one workload, unless its pause-period says otherwise (--rollout-debounce). */
   rolloutDebounceMs: number;
+  /** Restarts in flight at once, cluster-wide (--max-concurrent-rollouts); 0: unlimited. */
+  maxConcurrentRollouts: number;
+  /** How long a rollout counts against that limit at most without completing (--rollout-progress-timeout). */
+  rolloutProgressTimeoutMs: number;
   /** `planned` (shared fetches, batching, version tags) or `naive` (one call per entry, as ESO). */
   fetchPlan: 'planned' | 'naive';
   /** The Secret holding the key of the digests written on workloads: in the controller's namespace. */
@@ -76,6 +80,8 @@ export interface RawFlags {
   renewDeadline?: string;
   retryPeriod?: string;
   rolloutDebounce?: string;
+  maxConcurrentRollouts?: string;
+  rolloutProgressTimeout?: string;
   fetchPlan?: string;
   digestKeySecret?: string;
   refreshTimeHeartbeat?: string;
@@ -180,6 +186,11 @@ export function rolloutFlags(f: RawFlags, env: NodeJS.ProcessEnv = process.env):
   };
 }
 
+function positive(name: string, ms: number): number {
+  if (!(ms > 0)) throw new ConfigError(`--${name} must be longer than 0s`);
+  return ms;
+}
+
 export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): Config {
   const le = {
     enabled: f.leaderElect ?? env.SECRETSYNC_LEADER_ELECT !== 'false',
@@ -217,6 +228,21 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
       'refresh-time-heartbeat',
       f.refreshTimeHeartbeat ?? env.SECRETSYNC_REFRESH_TIME_HEARTBEAT,
       3_600_000,
+    ),
+    maxConcurrentRollouts: int(
+      'max-concurrent-rollouts',
+      f.maxConcurrentRollouts ?? env.SECRETSYNC_MAX_CONCURRENT_ROLLOUTS,
+      0,
+      0,
+      1_000_000,
+    ),
+    rolloutProgressTimeoutMs: positive(
+      'rollout-progress-timeout',
+      duration(
+        'rollout-progress-timeout',
+        f.rolloutProgressTimeout ?? env.SECRETSYNC_ROLLOUT_PROGRESS_TIMEOUT,
+        10 * 60_000,
+      ),
     ),
   };
 }

@@ -55,6 +55,8 @@ export async function runController(
     metrics,
     namespace: cfg.namespace,
     debounceMs: cfg.rolloutDebounceMs,
+    maxConcurrentRollouts: cfg.maxConcurrentRollouts,
+    rolloutProgressTimeoutMs: cfg.rolloutProgressTimeoutMs,
     digestKey: cfg.digestKeySecret,
     selection: rolloutSelection(cfg.rolloutSelection),
   });

@@ -75,8 +75,13 @@ export class Metrics {
   });
   readonly rolloutWaiting = new Gauge({
     name: 'secretsync_rollout_waiting',
-    help: 'Workloads whose rollout is held back, one series each (value 1), by reason (paused, on-delete, forbidden, missing-object, image-pull, cooldown).',
+    help: 'Workloads whose rollout is held back, one series each (value 1), by reason (paused, on-delete, forbidden, missing-object, image-pull, cooldown, max-concurrent-rollouts, rollout-window).',
     labelNames: ['kind', 'workload_namespace', 'workload', 'reason'],
+    registers: [this.registry],
+  });
+  readonly rolloutsInFlight = new Gauge({
+    name: 'secretsync_rollouts_in_flight',
+    help: 'Rollouts counting against --max-concurrent-rollouts: restarted by secretsync, new pods not yet available, younger than --rollout-progress-timeout. 0 when unlimited.',
     registers: [this.registry],
   });
   readonly leader = new Gauge({

@@ -48,6 +48,8 @@ import {
   type WorkloadEntry,
 } from './project';
 import { waitingAfter, type ReconcileOutcome, type WaitReason } from './waiting';
+import type { GateDecision, ObservedRollout } from './gate';
+import { pacingMessage, Pacing } from './pacing';
 
 export interface RolloutControllerOptions {
   kc: KubeConfig;
@@ -68,6 +70,10 @@ export interface RolloutControllerOptions {
   digestKey: DigestKeySecret | { bytes: Uint8Array };
   /** Flags that change which workloads, objects and events count (docs/reference.md). */
   selection?: RolloutSelection;
+  /** Restarts in flight at once, cluster-wide (pacing.ts); 0 or absent: unlimited. */
+  maxConcurrentRollouts?: number;
+  /** How long a rollout counts at most without completing; default 10 min. */
+  rolloutProgressTimeoutMs?: number;
 }
 
 /** Reloader's command-line filters, as secretsync flags (config/index.ts parses them). */
@@ -82,6 +88,8 @@ export interface RolloutSelection extends ProjectOptions {
   /** --resource-label-selector: other Secrets and ConfigMaps count as reloader.stakater.com/ignore. */
   resourceSelector?: ParsedLabelSelector;
 }
+
+export const DEFAULT_ROLLOUT_PROGRESS_TIMEOUT_MS = 10 * 60_000;
 
 /** After an RBAC denial, try again this much later (or when the workload changes), not in a loop. */
 export const FORBIDDEN_RETRY_MS = 5 * 60_000;
@@ -143,6 +151,7 @@ export class RolloutController {
   private readonly project: Record<ObjectKind, (obj: KubernetesObject) => ObjectState>;
   /** Jobs deleted for a restart, to be created again (recreate.ts). */
   private readonly recreating = new Map<string, KubernetesObject>();
+  private readonly pacing: Pacing;
 
   constructor(private readonly opts: RolloutControllerOptions) {
     const clock = opts.clock ?? systemClock;
@@ -198,6 +207,17 @@ export class RolloutController {
       });
     this.kinds = WORKLOAD_KINDS.filter((k) => !selection.ignoreWorkloadKinds?.includes(k));
     this.workloads = perKind(workload);
+    this.pacing = new Pacing({
+      limit: opts.maxConcurrentRollouts || Infinity,
+      timeoutMs: opts.rolloutProgressTimeoutMs ?? DEFAULT_ROLLOUT_PROGRESS_TIMEOUT_MS,
+      clock,
+      // Not one backing off after a failure: its retry comes in its own time.
+      requeue: (wk) => {
+        if (this.queue.numRequeues(wk) === 0) this.queue.add(wk);
+      },
+      abandoned: (wk, why) => this.abandoned(wk, why),
+      count: (n) => opts.metrics.rolloutsInFlight.set(n),
+    });
     this.wire();
   }
 
@@ -220,6 +240,7 @@ export class RolloutController {
       const onWorkload = (key: string, item: WorkloadEntry, old?: WorkloadEntry) => {
         const wk = `${kind}/${key}`;
         if (!isLean(item)) return this.forgetWorkload(wk);
+        this.pacing.observe(wk, item.rollout);
         if (old !== undefined && !workloadChanged(old, item)) return; // status-only update
         this.queue.add(wk);
       };
@@ -259,6 +280,7 @@ export class RolloutController {
     this.reported.delete(`${wk}#held`);
     this.reported.delete(`${wk}#refused`);
     this.waiting.delete(wk);
+    this.pacing.forget(wk);
     this.queue.forget(wk);
   }
 
@@ -266,6 +288,7 @@ export class RolloutController {
   private noteWaiting(wk: string, w: LeanWorkload, outcome: ReconcileOutcome): void {
     const before = this.waiting.labels(wk)?.reason as WaitReason | undefined;
     const reason = waitingAfter(outcome, w, before);
+    if (reason !== 'max-concurrent-rollouts' && reason !== 'rollout-window') this.pacing.leave(wk);
     if (reason === undefined) this.waiting.delete(wk);
     else this.waiting.set(wk, { kind: w.kind, workload_namespace: w.namespace, workload: w.name, reason }, 1);
   }
@@ -331,6 +354,7 @@ export class RolloutController {
     if (!w.optIn || (this.namespaces && this.namespaces.get(namespace) === undefined)) {
       this.seen.delete(wk);
       this.waiting.delete(wk);
+      this.pacing.leave(wk);
       return done();
     }
     const input: DecideInput = {
@@ -462,7 +486,11 @@ export class RolloutController {
   ): Promise<Decision> {
     const restart = d.action === 'restart';
     const content: PatchContent = { hash: d.hash, objects: d.objects };
-    if (restart) content.restartedAt = new Date(this.queue.clock.now()).toISOString();
+    if (restart) {
+      const restartedAt = (content.restartedAt = new Date(this.queue.clock.now()).toISOString());
+      const gate = this.pacing.admit(wk, w.window, restartedAt);
+      if (gate.action === 'wait') return this.paced(wk, w, gate, seen);
+    }
     const info: WorkloadKindInfo = WORKLOADS[w.kind];
     const recreate = restart && info.restart === 'recreate';
     if (restart && w.strategy === 'restart') content.via = info.podRestart;
@@ -470,6 +498,8 @@ export class RolloutController {
       if (recreate) this.recreating.set(wk, await deleteForRecreate(this.opts.kc, w, content));
       else await patchWorkload(this.opts.kc, w, content);
     } catch (err) {
+      if (content.restartedAt !== undefined)
+        this.pacing.cancel(wk, content.restartedAt, this.cachedRollout(wk));
       if (seen) this.restoreSeen(wk, seen);
       // Reloader counts an update that failed; a conflict is decided again at once, a workload gone has nothing to restart.
       const cls = classifyPatchError(err);
@@ -553,6 +583,49 @@ export class RolloutController {
       );
     }
     return done(EVICTION_RETRY_MS);
+  }
+
+  /** Pacing holds the restart: report it once per reason, decide again when the window opens. */
+  private paced(
+    wk: string,
+    w: LeanWorkload,
+    gate: Extract<GateDecision, { action: 'wait' }>,
+    seen: Map<string, SeenChange> | undefined,
+  ): Decision {
+    if (seen) this.restoreSeen(wk, seen);
+    const before = this.waiting.labels(wk)?.reason;
+    this.noteWaiting(wk, w, gate.reason);
+    if (before !== gate.reason) {
+      const message = pacingMessage(gate, this.opts.maxConcurrentRollouts ?? 0, w.window);
+      this.log.info({ workload: wk, reason: gate.reason, message }, 'rollout waits');
+      const reason = gate.reason === 'rollout-window' ? ROLLOUT_REASON.Window : ROLLOUT_REASON.MaxConcurrent;
+      void this.recorder.event(eventTarget(w), 'Normal', reason, message);
+    }
+    if (gate.reason === 'rollout-window' && gate.opensAt !== undefined)
+      return done(Math.max(0, gate.opensAt - this.queue.clock.now()));
+    return done(); // a slot that frees re-queues it (pacing.ts)
+  }
+
+  /** A rollout stopped counting against the limit without completing: say so on the workload. */
+  private abandoned(wk: string, why: 'stalled' | 'timed-out'): void {
+    const { kind, namespace, name } = split(wk);
+    const w = this.workloads[kind]?.get(`${namespace}/${name}`);
+    const seconds = Math.round(
+      (this.opts.rolloutProgressTimeoutMs ?? DEFAULT_ROLLOUT_PROGRESS_TIMEOUT_MS) / 1000,
+    );
+    const message =
+      why === 'stalled'
+        ? `${kind} reports ProgressDeadlineExceeded: its rollout no longer counts against --max-concurrent-rollouts`
+        : `rollout not complete after --rollout-progress-timeout (${seconds}s): it no longer counts against --max-concurrent-rollouts`;
+    this.log.warn({ workload: wk, why }, message);
+    if (isLean(w))
+      void this.recorder.event(eventTarget(w), 'Warning', ROLLOUT_REASON.ProgressTimeout, message);
+  }
+
+  private cachedRollout(wk: string): ObservedRollout | undefined {
+    const { kind, namespace, name } = split(wk);
+    const w = this.workloads[kind]?.get(`${namespace}/${name}`);
+    return isLean(w) ? w.rollout : undefined;
   }
 
   /** Puts back what a failed attempt had taken, merged with what was seen meanwhile. */
@@ -703,6 +776,7 @@ export class RolloutController {
   async run(): Promise<void> {
     const key = await (this.keyLoad ??= this.loadKey());
     if (!key) return;
+    this.pacing.start();
     this.workers = runReconcileWorkers({
       controller: 'rollout',
       queue: this.queue,
@@ -723,6 +797,7 @@ export class RolloutController {
   async stop(): Promise<void> {
     this.stopping.abort();
     if (this.recheck) this.queue.clock.clearTimeout(this.recheck);
+    this.pacing.stop();
     await this.keyLoad;
     await this.queue.shutdown();
     await this.workers;

@@ -3,7 +3,14 @@
 // The informers, the patch path, the restart patch, Events and error messages all read this
 // table, so adding a kind is one entry here, its test in test/unit/rollout/kinds.test.ts, and its
 // resource in deploy/rbac.yaml (that test checks it).
-import type { KubernetesObject, V1DaemonSet, V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1DaemonSet,
+  V1Deployment,
+  V1DeploymentCondition,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
+import { ROLLOUT_ANNOTATION } from '../../api/constants';
 import { RESOURCES, type Resource } from '../../kube/resources';
 
 /** Group, version and plural come from kube/resources.ts, the one table of plurals. */
@@ -38,12 +45,26 @@ export interface WorkloadKindInfo extends Resource {
   optional: boolean;
   /** Objects another workload controls (a CronJob's Jobs): left to that workload. */
   controlled(obj: KubernetesObject): boolean;
+  /**
+   * Whether the latest pod template is still rolling out, as the workload's status says, for
+   * --max-concurrent-rollouts. A kind without it never counts as rolling.
+   */
+  progress?(obj: KubernetesObject): RolloutProgress;
 }
+
+/**
+ * `rolling`: the workload's controller has not seen the latest spec, or its new pods are not all
+ * available yet; `stalled`: it says it gave up (a Deployment past progressDeadlineSeconds);
+ * `settled`: rolled out, or nothing rolls now (paused, OnDelete).
+ */
+export type RolloutProgress = 'rolling' | 'stalled' | 'settled';
 
 const never = () => false;
 
 /** Pod-owning kinds with a ReplicaSet / revision controller: restarts stamp the template. */
 const rolling = { restart: 'template', podRestart: 'evict', optional: false, controlled: never } as const;
+
+const atLeast = (have: number | undefined, want: number) => (have ?? 0) >= want;
 
 /** The workload controller has not yet reported on the latest spec. */
 const unobserved = (obj: KubernetesObject & { status?: { observedGeneration?: number } }) =>
@@ -57,6 +78,30 @@ export const WORKLOADS = {
     onDelete: never,
     podsBehind: never, // never OnDelete: not needed
     ...rolling,
+    progress: (obj) => {
+      const d = obj as V1Deployment;
+      if (d.spec?.paused === true) return 'settled';
+      if (unobserved(obj)) return 'rolling';
+      const s = d.status;
+      // A deadline exceeded before secretsync's last restart is stale: the controller-manager may
+      // report the new generation observed before it resets the condition.
+      const restarted = Date.parse(
+        d.spec?.template?.metadata?.annotations?.[ROLLOUT_ANNOTATION.restartedAt] ?? '',
+      );
+      const deadline = (c: V1DeploymentCondition) =>
+        c.type === 'Progressing' &&
+        c.status === 'False' &&
+        c.reason === 'ProgressDeadlineExceeded' &&
+        !(new Date(c.lastUpdateTime as Date | string).getTime() < Math.floor(restarted / 1000) * 1000);
+      if (s?.conditions?.some(deadline)) return 'stalled';
+      // As `kubectl rollout status`: every replica updated, no old one left, the new ones available.
+      const updated = s?.updatedReplicas ?? 0;
+      const done =
+        atLeast(updated, d.spec?.replicas ?? 1) &&
+        (s?.replicas ?? 0) <= updated &&
+        atLeast(s?.availableReplicas, updated);
+      return done ? 'settled' : 'rolling';
+    },
   },
   StatefulSet: {
     ...RESOURCES.StatefulSet,
@@ -68,6 +113,19 @@ export const WORKLOADS = {
       return unobserved(obj) || (s?.updatedReplicas ?? 0) < (s?.replicas ?? 0);
     },
     ...rolling,
+    progress: (obj) => {
+      const ss = obj as V1StatefulSet;
+      if (ss.spec?.updateStrategy?.type === 'OnDelete') return 'settled';
+      if (unobserved(obj)) return 'rolling';
+      const s = ss.status;
+      const want = ss.spec?.replicas ?? 1;
+      const partition = ss.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+      const done =
+        atLeast(s?.updatedReplicas, want - partition) &&
+        atLeast(s?.availableReplicas ?? s?.readyReplicas, want) &&
+        (partition > 0 || s?.currentRevision === s?.updateRevision);
+      return done ? 'settled' : 'rolling';
+    },
   },
   DaemonSet: {
     ...RESOURCES.DaemonSet,
@@ -79,6 +137,16 @@ export const WORKLOADS = {
       return unobserved(obj) || (s?.updatedNumberScheduled ?? 0) < (s?.desiredNumberScheduled ?? 0);
     },
     ...rolling,
+    progress: (obj) => {
+      const ds = obj as V1DaemonSet;
+      if (ds.spec?.updateStrategy?.type === 'OnDelete') return 'settled';
+      if (unobserved(obj)) return 'rolling';
+      const s = ds.status;
+      const want = s?.desiredNumberScheduled ?? 0;
+      return atLeast(s?.updatedNumberScheduled, want) && atLeast(s?.numberAvailable, want)
+        ? 'settled'
+        : 'rolling';
+    },
   },
   // The next Job the schedule creates reads the new content; stamping the Job template records
   // which content that is (Reloader instead starts a Job at once: docs/reference.md says why not).

@@ -24,7 +24,9 @@ import { parseRestartedAt } from './cooldown';
 import { podConsumers, type ConsumedRef } from './consumers';
 import { labelSelectorQuery } from '../../kube/selector';
 import type { ObjectState } from './decide';
+import type { ObservedRollout } from './gate';
 import { podTemplateOf, WORKLOADS, type WorkloadKind, type WorkloadKindInfo } from './kinds';
+import { readRolloutWindow, type RolloutWindow } from './window';
 
 export function projectSecret(obj: KubernetesObject): ObjectState {
   const s = obj as V1Secret;
@@ -78,6 +80,10 @@ export interface LeanWorkload {
    * rollout-strategy restart, for evictions.
    */
   selector?: string;
+  /** secretsync.io/rollout-window: restarts wait for it to open. */
+  window?: RolloutWindow | { invalid: string };
+  /** Status, for --max-concurrent-rollouts only: not compared by workloadChanged. */
+  rollout: ObservedRollout;
 }
 
 /** Controller-wide settings (flags) that change which workloads count and what they opt into. */
@@ -124,6 +130,7 @@ export function projectWorkload(kind: WorkloadKind, opts: ProjectOptions = {}) {
       onDelete: info.onDelete(w),
       podsBehind: info.onDelete(w) && info.podsBehind(w),
       strategy: info.podRestart ? strategy.strategy : 'rollout',
+      rollout: { progress: info.progress?.(w) ?? 'settled' },
     };
     const requested = meta?.[ROLLOUT_ANNOTATION.restartRequestedAt];
     if (requested !== undefined) lean.restartRequestedAt = requested;
@@ -141,12 +148,23 @@ export function projectWorkload(kind: WorkloadKind, opts: ProjectOptions = {}) {
     ].filter((t) => t !== undefined);
     if (stamps.length > 0) lean.lastRolloutAt = Math.max(...stamps);
     if (pause.ms !== undefined) lean.pausePeriodMs = pause.ms;
+    const restartedAt = template?.metadata?.annotations?.[ROLLOUT_ANNOTATION.restartedAt];
+    if (restartedAt !== undefined) lean.rollout.restartedAt = restartedAt;
+    const window =
+      meta?.[ROLLOUT_ANNOTATION.rolloutWindow] ??
+      template?.metadata?.annotations?.[ROLLOUT_ANNOTATION.rolloutWindow];
+    if (window !== undefined && parsed.optIn) {
+      lean.window = readRolloutWindow(window);
+      if ('invalid' in lean.window)
+        lean.problems.push({ annotation: ROLLOUT_ANNOTATION.rolloutWindow, message: lean.window.invalid });
+    }
     return lean;
   };
 }
 
-/** Whether two cached states of a workload differ in anything but resourceVersion. */
+/** Whether two cached states of a workload differ in anything but resourceVersion and rollout status. */
 export function workloadChanged(a: WorkloadEntry | undefined, b: WorkloadEntry | undefined): boolean {
   if (!isLean(a) || !isLean(b)) return isLean(a) !== isLean(b);
-  return JSON.stringify({ ...a, resourceVersion: '' }) !== JSON.stringify({ ...b, resourceVersion: '' });
+  const bare = (w: LeanWorkload) => JSON.stringify({ ...w, resourceVersion: '', rollout: undefined });
+  return bare(a) !== bare(b);
 }

@@ -1,14 +1,17 @@
 // Whether a workload's rollout is held back, for the secretsync_rollout_waiting gauge: decided
 // after each reconcile from what it did and what the workload says, keeping what is still true.
+import type { HoldReason } from './gate';
 
 /**
  * Why a rollout is held back: a required object is missing, RBAC forbids the patch, the workload is
  * paused with a restart secretsync made waiting in its pod template, it uses updateStrategy
  * OnDelete and pods from before that restart have not been deleted yet, a restart is held
- * because pods of the workload cannot pull their image (hold.ts), or it was rolled less than one
- * window (pause-period) ago and the next rollout waits for the window's end.
+ * because pods of the workload cannot pull their image (hold.ts), it was rolled less than one
+ * window (pause-period) ago and the next rollout waits for the window's end; or pacing holds the
+ * restart (gate.ts): --max-concurrent-rollouts are in flight, or its rollout window is closed.
  */
-export type WaitReason = 'missing-object' | 'forbidden' | 'paused' | 'on-delete' | 'image-pull' | 'cooldown';
+export type WaitReason =
+  'missing-object' | 'forbidden' | 'paused' | 'on-delete' | 'image-pull' | 'cooldown' | HoldReason;
 
 /**
  * What one reconcile of a workload ended with:
@@ -17,9 +20,11 @@ export type WaitReason = 'missing-object' | 'forbidden' | 'paused' | 'on-delete'
  * - `held`: a restart was decided and held (pods cannot pull their image);
  * - `restarted`: the pod template was patched to restart its pods;
  * - `cooling`: a restart is due but waits for the end of the workload's window;
- * - `settled`: nothing to roll (no change, or a record only), or the patch was rejected for good.
+ * - `settled`: nothing to roll (no change, or a record only), or the patch was rejected for good;
+ * - a HoldReason: the restart waits for a slot or for the rollout window.
  */
-export type ReconcileOutcome = 'missing' | 'forbidden' | 'held' | 'restarted' | 'cooling' | 'settled';
+export type ReconcileOutcome =
+  'missing' | 'forbidden' | 'held' | 'restarted' | 'cooling' | 'settled' | HoldReason;
 
 /**
  * The reason the workload waits after this reconcile, or undefined. After a restart, a paused
@@ -41,6 +46,9 @@ export function waitingAfter(
       return 'image-pull';
     case 'cooling':
       return 'cooldown';
+    case 'max-concurrent-rollouts':
+    case 'rollout-window':
+      return outcome;
     case 'restarted':
       // The workload as cached before the patch: its pods are behind the template just written.
       return workload.paused ? 'paused' : workload.onDelete ? 'on-delete' : undefined;

@@ -23,6 +23,8 @@ export interface RolloutWiring {
   metrics: Metrics;
   namespace?: string;
   debounceMs: number;
+  maxConcurrentRollouts?: number;
+  rolloutProgressTimeoutMs?: number;
   digestKey: DigestKeySecret;
   selection?: RolloutSelection;
 }

@@ -20,3 +20,22 @@ test('a bad duration names the flag and shows what is accepted', () => {
     /^--lease-duration: invalid duration "soon": .*"30s"/,
   );
 });
+
+test('rollout pacing: unlimited and 10m by default; flags, then environment', () => {
+  expect(buildConfig({}, {})).toMatchObject({ maxConcurrentRollouts: 0, rolloutProgressTimeoutMs: 600_000 });
+  expect(
+    buildConfig({}, { SECRETSYNC_MAX_CONCURRENT_ROLLOUTS: '20', SECRETSYNC_ROLLOUT_PROGRESS_TIMEOUT: '90s' }),
+  ).toMatchObject({ maxConcurrentRollouts: 20, rolloutProgressTimeoutMs: 90_000 });
+  expect(
+    buildConfig(
+      { maxConcurrentRollouts: '5', rolloutProgressTimeout: '2m' },
+      { SECRETSYNC_MAX_CONCURRENT_ROLLOUTS: '20' },
+    ),
+  ).toMatchObject({ maxConcurrentRollouts: 5, rolloutProgressTimeoutMs: 120_000 });
+  expect(() => buildConfig({ maxConcurrentRollouts: '-1' }, {})).toThrow(
+    /--max-concurrent-rollouts must be a whole number/,
+  );
+  expect(() => buildConfig({ rolloutProgressTimeout: '0s' }, {})).toThrow(
+    /--rollout-progress-timeout must be longer than 0s/,
+  );
+});

@@ -203,3 +203,44 @@ test('cache size: a 3-key Secret costs well under 1 KB, a 100 KB ConfigMap the s
   expect(secretBytes).toBeLessThan(1024);
   expect(configMapBytes).toBeLessThan(1024);
 });
+
+test('rollout status and our restart stamp are kept, and status changes are not changes', () => {
+  const p = projectWorkload('Deployment');
+  const base = deployment({ 'reloader.stakater.com/auto': 'true' });
+  const stamped = {
+    ...base,
+    metadata: { ...base.metadata, generation: 2 },
+    spec: {
+      ...base.spec,
+      template: { ...base.spec?.template, metadata: { annotations: { 'secretsync.io/restartedAt': 'T' } } },
+    },
+  } as V1Deployment;
+  const rolling = p({ ...stamped, status: { observedGeneration: 1 } } as V1Deployment);
+  const settled = p({
+    ...stamped,
+    status: { observedGeneration: 2, replicas: 1, updatedReplicas: 1, availableReplicas: 1 },
+  } as V1Deployment);
+  expect(isLean(rolling) && rolling.rollout).toEqual({ restartedAt: 'T', progress: 'rolling' });
+  expect(isLean(settled) && settled.rollout).toEqual({ restartedAt: 'T', progress: 'settled' });
+  expect(workloadChanged(rolling, settled)).toBe(false);
+});
+
+test('secretsync.io/rollout-window is parsed; an invalid one is reported as a problem', () => {
+  const p = projectWorkload('Deployment');
+  const ok = p(
+    deployment({ 'reloader.stakater.com/auto': 'true', 'secretsync.io/rollout-window': '* 2-4 * * *' }),
+  );
+  expect(isLean(ok) && ok.window).toEqual({ expression: '* 2-4 * * *', timeZone: 'UTC' });
+  expect(isLean(ok) && ok.problems).toEqual([]);
+  const bad = p(
+    deployment({ 'reloader.stakater.com/auto': 'true', 'secretsync.io/rollout-window': 'nightly' }),
+  );
+  expect(isLean(bad) && bad.window).toEqual({
+    invalid: expect.stringContaining('invalid cron schedule "nightly"'),
+  });
+  expect(isLean(bad) && bad.problems).toEqual([
+    { annotation: 'secretsync.io/rollout-window', message: expect.stringContaining('expected 5 fields') },
+  ]);
+  // a changed window is a change: the workload is decided again
+  expect(workloadChanged(ok, bad)).toBe(true);
+});

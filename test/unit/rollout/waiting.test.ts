@@ -41,6 +41,11 @@ test.each<[ReconcileOutcome, string, typeof plain, WaitReason | undefined, WaitR
   ['settled', 'OnDelete, pods behind', onDeleteBehind, undefined, undefined],
   ['settled', 'plain', plain, 'forbidden', undefined],
   ['settled', 'plain', plain, 'missing-object', undefined],
+  // pacing holds the restart; whatever rolls or settles next ends the wait
+  ['max-concurrent-rollouts', 'plain', plain, undefined, 'max-concurrent-rollouts'],
+  ['rollout-window', 'plain', plain, 'max-concurrent-rollouts', 'rollout-window'],
+  ['restarted', 'plain', plain, 'max-concurrent-rollouts', undefined],
+  ['settled', 'plain', plain, 'rollout-window', undefined],
 ])('%s, %s, before %s → %s', (outcome, _name, workload, before, after) =>
   expect(waitingAfter(outcome, workload, before)).toBe(after),
 );
