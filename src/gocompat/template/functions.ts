@@ -8,6 +8,7 @@ import { ESO_FUNCTIONS } from './eso';
 import type { FuncDef, FuncTable } from './funcdef';
 import { REGEX_FUNCTIONS } from './regex';
 import { SPRIG_COLLECTION_FUNCTIONS } from './sprig-collections';
+import { SPRIG_DECIMAL_FUNCTIONS } from './sprig-decimal';
 import { SPRIG_DERIVE_PASSWORD } from './sprig-derive-password';
 import { SPRIG_GOUTILS_FUNCTIONS } from './sprig-goutils';
 import { SPRIG_PATH_FUNCTIONS } from './sprig-paths';
@@ -18,6 +19,7 @@ const BASE: FuncTable = {
   ...BUILTIN_FUNCTIONS,
   ...SPRIG_STRING_FUNCTIONS,
   ...SPRIG_COLLECTION_FUNCTIONS,
+  ...SPRIG_DECIMAL_FUNCTIONS,
   ...SPRIG_PATH_FUNCTIONS,
   ...SPRIG_GOUTILS_FUNCTIONS,
   ...SPRIG_DERIVE_PASSWORD,
@@ -57,12 +59,6 @@ const SPRIG_NOT_YET = new Set([
   'camelcase',
   'snakecase',
   'kebabcase',
-  'addf',
-  'add1f',
-  'subf',
-  'mulf',
-  'divf',
-  'toDecimal',
 ]);
 
 /** Deliberately unavailable: they would read the controller's environment or network. */
