@@ -43,12 +43,7 @@ const TABLE: ReadonlyMap<string, FuncDef> = new Map([
 ]);
 
 /** Functions ESO provides itself that secretsync does not implement (yet). */
-const ESO_ONLY = new Set([
-  'pemTruststoreToPKCS12',
-  'pemTruststoreToPKCS12Pass',
-  'getSecretKey',
-  'fromProperties',
-]);
+const ESO_ONLY = new Set(['getSecretKey', 'fromProperties']);
 
 /** Sprig functions ESO exposes that secretsync does not implement yet. */
 const SPRIG_NOT_YET = new Set([
