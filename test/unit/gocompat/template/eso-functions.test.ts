@@ -2,6 +2,7 @@
 // made with the reference implementations (go-pkcs12, Go's crypto/x509, jwx; see
 // fixtures/crypto/README.md) and openssl. Binary inputs go in as bytes, as Secret values do.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +98,16 @@ describe('pemToPkcs12 / pemToPkcs12Pass / fullPemToPkcs12 / fullPemToPkcs12Pass'
     expect(render('{{ fullPemToPkcs12 .chain .key | b64dec | pkcs12cert }}', data)).toBe(data.chain);
     expect(render('{{ fullPemToPkcs12 .chain .key | b64dec | pkcs12key }}', data)).toBe(
       text('expected-leaf-pkcs8.pem'),
+    );
+  });
+
+  test('RSA bundles keep the bytes earlier versions wrote (an upgrade rewrites no Secret)', () => {
+    const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+    expect(sha256(render('{{ pemToPkcs12Pass .cert .key .pass }}', data))).toBe(
+      'cca39450ab2a419a015f7d13d1dd6336671f6fcca01915beea2dd49080384cff',
+    );
+    expect(sha256(render('{{ fullPemToPkcs12 .chain .key }}', data))).toBe(
+      '064737228903c3d65ad1f834145907c73a6eceab6215ac6da84d4361d48ac052',
     );
   });
 
