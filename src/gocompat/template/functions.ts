@@ -13,11 +13,13 @@ import { SPRIG_DERIVE_PASSWORD } from './sprig-derive-password';
 import { SPRIG_GOUTILS_FUNCTIONS } from './sprig-goutils';
 import { SPRIG_PATH_FUNCTIONS } from './sprig-paths';
 import { SPRIG_STRING_FUNCTIONS } from './sprig-strings';
+import { SPRIG_XSTRINGS_FUNCTIONS } from './sprig-xstrings';
 import { YAML_FUNCTIONS } from './yaml';
 
 const BASE: FuncTable = {
   ...BUILTIN_FUNCTIONS,
   ...SPRIG_STRING_FUNCTIONS,
+  ...SPRIG_XSTRINGS_FUNCTIONS,
   ...SPRIG_COLLECTION_FUNCTIONS,
   ...SPRIG_DECIMAL_FUNCTIONS,
   ...SPRIG_PATH_FUNCTIONS,
@@ -46,15 +48,7 @@ const TABLE: ReadonlyMap<string, FuncDef> = new Map([
 const ESO_ONLY = new Set(['getSecretKey', 'fromProperties']);
 
 /** Sprig functions ESO exposes that secretsync does not implement yet. */
-const SPRIG_NOT_YET = new Set([
-  'semver',
-  'semverCompare',
-  'urlParse',
-  'urlJoin',
-  'camelcase',
-  'snakecase',
-  'kebabcase',
-]);
+const SPRIG_NOT_YET = new Set(['semver', 'semverCompare', 'urlParse', 'urlJoin']);
 
 /** Deliberately unavailable: they would read the controller's environment or network. */
 const DISABLED = new Set(['env', 'expandenv', 'getHostByName', 'call']);
