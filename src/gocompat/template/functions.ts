@@ -12,6 +12,7 @@ import { SPRIG_DECIMAL_FUNCTIONS } from './sprig-decimal';
 import { SPRIG_DERIVE_PASSWORD } from './sprig-derive-password';
 import { SPRIG_GOUTILS_FUNCTIONS } from './sprig-goutils';
 import { SPRIG_PATH_FUNCTIONS } from './sprig-paths';
+import { SPRIG_SEMVER_FUNCTIONS } from './sprig-semver';
 import { SPRIG_STRING_FUNCTIONS } from './sprig-strings';
 import { SPRIG_XSTRINGS_FUNCTIONS } from './sprig-xstrings';
 import { YAML_FUNCTIONS } from './yaml';
@@ -23,6 +24,7 @@ const BASE: FuncTable = {
   ...SPRIG_COLLECTION_FUNCTIONS,
   ...SPRIG_DECIMAL_FUNCTIONS,
   ...SPRIG_PATH_FUNCTIONS,
+  ...SPRIG_SEMVER_FUNCTIONS,
   ...SPRIG_GOUTILS_FUNCTIONS,
   ...SPRIG_DERIVE_PASSWORD,
   ...REGEX_FUNCTIONS,
