@@ -13,7 +13,7 @@ function vectors(name: string): [string, string, string][] {
   ][];
 }
 
-describe.each(['decimal', 'xstrings', 'semver'])('%s', (name) => {
+describe.each(['decimal', 'xstrings', 'semver', 'url'])('%s', (name) => {
   test.each(vectors(name))('%s', (template, output, error) => {
     if (error === '') expect(render(template)).toBe(output);
     else expect(renderError(template).message).toContain(error.replace(/^.*error calling \w+: /, ''));
