@@ -5,7 +5,7 @@
 import { formatFloat } from '../float';
 import { toBytes } from './gostring';
 import { Sink, type Budget } from './limits';
-import { isMap, isNil, sortedKeys, typeName } from './values';
+import { isMap, isNil, sortedKeys, stringerOf, typeName } from './values';
 
 interface FmtFlags {
   plus: boolean;
@@ -310,6 +310,11 @@ class Printer {
         this.printArg(v[i], verb, f, depth + 1);
       }
       this.out.write(']');
+      return;
+    }
+    const stringer = stringerOf(v);
+    if (stringer && 'vsqxX'.includes(verb)) {
+      this.fmtString(stringer.text, verb, f); // fmt calls a Stringer's String() for these verbs
       return;
     }
     if (isMap(v)) {

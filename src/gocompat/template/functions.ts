@@ -8,17 +8,25 @@ import { ESO_FUNCTIONS } from './eso';
 import type { FuncDef, FuncTable } from './funcdef';
 import { REGEX_FUNCTIONS } from './regex';
 import { SPRIG_COLLECTION_FUNCTIONS } from './sprig-collections';
+import { SPRIG_DECIMAL_FUNCTIONS } from './sprig-decimal';
 import { SPRIG_DERIVE_PASSWORD } from './sprig-derive-password';
 import { SPRIG_GOUTILS_FUNCTIONS } from './sprig-goutils';
 import { SPRIG_PATH_FUNCTIONS } from './sprig-paths';
+import { SPRIG_SEMVER_FUNCTIONS } from './sprig-semver';
 import { SPRIG_STRING_FUNCTIONS } from './sprig-strings';
+import { SPRIG_URL_FUNCTIONS } from './sprig-url';
+import { SPRIG_XSTRINGS_FUNCTIONS } from './sprig-xstrings';
 import { YAML_FUNCTIONS } from './yaml';
 
 const BASE: FuncTable = {
   ...BUILTIN_FUNCTIONS,
   ...SPRIG_STRING_FUNCTIONS,
+  ...SPRIG_URL_FUNCTIONS,
+  ...SPRIG_XSTRINGS_FUNCTIONS,
   ...SPRIG_COLLECTION_FUNCTIONS,
+  ...SPRIG_DECIMAL_FUNCTIONS,
   ...SPRIG_PATH_FUNCTIONS,
+  ...SPRIG_SEMVER_FUNCTIONS,
   ...SPRIG_GOUTILS_FUNCTIONS,
   ...SPRIG_DERIVE_PASSWORD,
   ...REGEX_FUNCTIONS,
@@ -40,35 +48,16 @@ const TABLE: ReadonlyMap<string, FuncDef> = new Map([
   ...Object.entries(ALIASES).map(([alias, target]): [string, FuncDef] => [alias, BASE[target] as FuncDef]),
 ]);
 
-/** Functions ESO provides itself that secretsync does not implement (yet). */
-const ESO_ONLY = new Set([
-  'pemTruststoreToPKCS12',
-  'pemTruststoreToPKCS12Pass',
-  'getSecretKey',
-  'fromProperties',
-]);
-
-/** Sprig functions ESO exposes that secretsync does not implement yet. */
-const SPRIG_NOT_YET = new Set([
-  'semver',
-  'semverCompare',
-  'urlParse',
-  'urlJoin',
-  'camelcase',
-  'snakecase',
-  'kebabcase',
-  'addf',
-  'add1f',
-  'subf',
-  'mulf',
-  'divf',
-  'toDecimal',
-]);
+/** Names some ESO versions had (not in its current function list); not implemented. */
+const ESO_ONLY = new Set(['getSecretKey', 'fromProperties']);
 
 /** Deliberately unavailable: they would read the controller's environment or network. */
 const DISABLED = new Set(['env', 'expandenv', 'getHostByName', 'call']);
 
-/** Sprig functions left out because their output is not deterministic (it would churn Secrets). */
+/**
+ * Sprig's clock and random functions, left out: a template must render the same bytes from the
+ * same data, or every refresh would rewrite the Secret and roll every workload that reads it.
+ */
 const NONDETERMINISTIC = new Set([
   'now',
   'date',
@@ -134,7 +123,6 @@ export function checkFunction(name: string): string | undefined {
   let reason = '';
   if (DISABLED.has(name)) reason = "disabled: it would expose the controller's environment; ";
   else if (ESO_ONLY.has(name)) reason = 'ESO-specific, not implemented yet; ';
-  else if (SPRIG_NOT_YET.has(name)) reason = 'not implemented yet; ';
   else if (NONDETERMINISTIC.has(name)) reason = 'non-deterministic output; ';
   return `function ${JSON.stringify(name)} is not supported by secretsync (${reason}${supported})`;
 }

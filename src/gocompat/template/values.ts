@@ -26,6 +26,18 @@ export function isStringMap(m: object): boolean {
   return stringMaps.has(m);
 }
 
+/** Maps that stand for a Go value with a String method (fmt prints that) and its Go type name. */
+const stringers = new WeakMap<object, { text: string; type: string }>();
+
+export function markStringer<T extends object>(m: T, text: string, type: string): T {
+  stringers.set(m, { text, type });
+  return m;
+}
+
+export function stringerOf(v: unknown): { text: string; type: string } | undefined {
+  return typeof v === 'object' && v !== null ? stringers.get(v) : undefined;
+}
+
 export function isNil(v: unknown): v is null | undefined {
   return v === null || v === undefined;
 }
@@ -98,6 +110,8 @@ export function typeName(v: unknown): string {
       return 'bool';
   }
   if (Array.isArray(v)) return '[]interface {}';
+  const stringer = stringerOf(v);
+  if (stringer) return stringer.type;
   if (isMap(v)) return isStringMap(v) ? 'map[string]string' : 'map[string]interface {}';
   return 'unknown';
 }

@@ -1,10 +1,10 @@
 // The functions ESO's template engine v2 adds to Sprig (runtime/template/v2/template.go), with
-// ESO's argument order. pemTruststoreToPKCS12(Pass) are not here yet (see functions.ts).
+// ESO's argument order.
 import { fn, type FuncDef, type FuncTable, type ParamType } from '../funcdef';
 import { KDF_CALL_STEPS } from '../limits';
 import { jwkPrivateKeyPem, jwkPublicKeyPem } from './jwk';
 import { filterPem } from './pem';
-import { fullPemToPkcs12, pemToPkcs12, pkcs12Cert, pkcs12Key } from './pkcs12';
+import { fullPemToPkcs12, pemToPkcs12, pemTruststoreToPkcs12, pkcs12Cert, pkcs12Key } from './pkcs12';
 import { rsaDecrypt } from './rsa';
 import { certSans, filterCertChain } from './x509';
 
@@ -30,6 +30,10 @@ export const ESO_FUNCTIONS: FuncTable = {
   fullPemToPkcs12: kdf(['string', 'string'], ([cert, key]) => fullPemToPkcs12(s(cert), s(key), '')),
   fullPemToPkcs12Pass: kdf(['string', 'string', 'string'], ([cert, key, pass]) =>
     fullPemToPkcs12(s(cert), s(key), s(pass)),
+  ),
+  pemTruststoreToPKCS12: kdf(['string'], ([certs]) => pemTruststoreToPkcs12(s(certs), '')),
+  pemTruststoreToPKCS12Pass: kdf(['string', 'string'], ([certs, pass]) =>
+    pemTruststoreToPkcs12(s(certs), s(pass)),
   ),
   filterPEM: fn(['string', 'string'], ([type, input]) => filterPem(s(type), s(input))),
   filterCertChain: fn(['string', 'string'], ([type, input]) => filterCertChain(s(type), s(input))),

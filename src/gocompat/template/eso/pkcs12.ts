@@ -3,12 +3,21 @@
 // PKCS#8 PEM and ESO orders the certificates leaf first. Writing: node-forge builds the container
 // (PBES2/AES-256 keys, SHA-1 MAC); its salts and IVs come from a hash of the inputs, so the same
 // inputs give the same bytes and a refresh never rewrites the Secret (ESO's are random).
+// Any key Node's crypto reads (RSA, EC, Ed25519) goes in as PKCS#8; see pfx.ts.
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 
 import { FuncError } from '../errors';
 import { toBytes } from '../gostring';
-import { certificatesFromPem, certPem, orderChain, parseCertificate, type Cert } from './x509';
+import { localKeyId, friendlyName, javaTrusted, writePfx } from './pfx';
+import {
+  certificatesFromPem,
+  certPem,
+  goSubjectString,
+  orderChain,
+  parseCertificate,
+  type Cert,
+} from './x509';
 import { decodePem } from './pem';
 
 const binary = (b: Uint8Array): string => Buffer.from(b).toString('binary');
@@ -99,8 +108,6 @@ function privateKey(pem: string): KeyObject {
   throw new FuncError('unable to parse private key type');
 }
 
-const forgeCert = (c: Cert): object => forge.pki.certificateFromAsn1(forge.asn1.fromDer(binary(c.raw)));
-
 /** Runs `build` with node-forge's random bytes drawn from a stream seeded by `seed`. */
 function seeded<T>(seed: Buffer, build: () => T): T {
   let counter = 0;
@@ -123,27 +130,28 @@ function seeded<T>(seed: Buffer, build: () => T): T {
   }
 }
 
-function encode(key: KeyObject | null, certs: Cert[], password: string): string {
+/** The seed of a PFX's salts and IV: a hash of everything that goes into it. */
+function seedOf(password: string, certs: Cert[], keyBytes: Buffer | null): Buffer {
   const seed = createHash('sha256').update('secretsync pkcs12 v1\0').update(password).update('\0');
   for (const c of certs) seed.update(c.raw);
-  let forgeKey: object | null = null;
-  if (key) {
-    if (key.asymmetricKeyType !== 'rsa')
-      throw new FuncError('only RSA private keys can be written to PKCS#12 by secretsync');
-    const der = key.export({ type: 'pkcs1', format: 'der' });
-    seed.update(der);
-    forgeKey = forge.pki.privateKeyFromAsn1(forge.asn1.fromDer(binary(der)));
-  }
-  let chain: object[];
-  try {
-    chain = certs.map(forgeCert);
-  } catch {
-    throw new FuncError('only certificates with RSA keys can be written to PKCS#12 by secretsync');
-  }
-  const asn = seeded(seed.digest(), () =>
-    forge.pkcs12.toPkcs12Asn1(forgeKey, chain, password, { algorithm: 'aes256', prfAlgorithm: 'sha256' }),
+  if (keyBytes) seed.update(keyBytes);
+  return seed.digest();
+}
+
+function encode(key: KeyObject, certs: Cert[], password: string): string {
+  // An RSA key seeds as PKCS#1, as before EC keys were accepted, so RSA bundles keep their bytes.
+  const rsa = key.asymmetricKeyType === 'rsa';
+  const seedKey = key.export({ type: rsa ? 'pkcs1' : 'pkcs8', format: 'der' });
+  const first = certs[0] as Cert;
+  const id = [localKeyId(createHash('sha1').update(first.raw).digest())];
+  const der = seeded(seedOf(password, certs, seedKey), () =>
+    writePfx(
+      certs.map((c, i) => ({ der: c.raw, attributes: i === 0 ? id : [] })),
+      { der: key.export({ type: 'pkcs8', format: 'der' }), attributes: id },
+      password,
+    ),
   );
-  return Buffer.from(forge.asn1.toDer(asn).getBytes(), 'binary').toString('base64');
+  return der.toString('base64');
 }
 
 export function pemToPkcs12(cert: string, key: string, password: string): string {
@@ -152,4 +160,17 @@ export function pemToPkcs12(cert: string, key: string, password: string): string
 
 export function fullPemToPkcs12(cert: string, key: string, password: string): string {
   return encode(privateKey(key), certificatesFromPem(cert), password);
+}
+
+/** ESO's pemTruststoreToPKCS12(Pass): every certificate of the PEM, each marked trusted for Java. */
+export function pemTruststoreToPkcs12(pem: string, password: string): string {
+  const certs = certificatesFromPem(pem);
+  const der = seeded(seedOf(`truststore\0${password}`, certs, null), () =>
+    writePfx(
+      certs.map((c) => ({ der: c.raw, attributes: [javaTrusted(), friendlyName(goSubjectString(c.raw))] })),
+      null,
+      password,
+    ),
+  );
+  return der.toString('base64');
 }

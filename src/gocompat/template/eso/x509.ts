@@ -143,3 +143,81 @@ export function certSans(input: string): string[] {
     ...of(6).map((v) => v.toString('latin1')),
   ];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Go's pkix.Name.String() of a certificate's subject (go-pkcs12's EncodeTrustStore makes it the
+// friendly name): the named attributes in Go's fixed order, the others before them as #hex DER
+// (as Go re-marshals their value), all reversed, RFC 2253 escaping.
+
+const NAMED: [string, string][] = [
+  ['2.5.4.6', 'C'],
+  ['2.5.4.8', 'ST'],
+  ['2.5.4.7', 'L'],
+  ['2.5.4.9', 'STREET'],
+  ['2.5.4.17', 'POSTALCODE'],
+  ['2.5.4.10', 'O'],
+  ['2.5.4.11', 'OU'],
+  ['2.5.4.3', 'CN'],
+  ['2.5.4.5', 'SERIALNUMBER'],
+];
+const SINGLE = new Set(['2.5.4.3', '2.5.4.5']);
+const T = { UTF8: 12, NUMERIC: 18, PRINTABLE: 19, T61: 20, IA5: 22, BMP: 30 };
+
+/** A DirectoryString as Go's certificate parser reads it; undefined for other types. */
+function nameValue(n: Node): string | undefined {
+  if (n.tagClass !== forge.asn1.Class.UNIVERSAL || typeof n.value !== 'string') return undefined;
+  if (n.type === T.BMP) return n.value; // node-forge decodes BMPString itself
+  if (n.type === T.UTF8) return Buffer.from(n.value, 'binary').toString('utf8');
+  if ([T.NUMERIC, T.PRINTABLE, T.T61, T.IA5].includes(n.type)) return n.value; // Latin-1 / ASCII
+  return undefined;
+}
+
+/** asn1.Marshal of a Go string: PrintableString when it can be, else UTF8String. */
+function marshalString(s: string): Buffer {
+  const body = Buffer.from(s, 'utf8');
+  const printable = /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(s);
+  const len = body.length;
+  const header = len < 0x80 ? [len] : len < 0x100 ? [0x81, len] : [0x82, len >> 8, len & 0xff]; // DER length
+  return Buffer.concat([Buffer.from([printable ? T.PRINTABLE : T.UTF8, ...header]), body]);
+}
+
+function escapeDn(v: string): string {
+  const chars = Array.from(v);
+  return chars
+    .map((c, k) => {
+      const byteIndex = Buffer.byteLength(chars.slice(0, k).join(''));
+      const last = byteIndex === Buffer.byteLength(v) - 1;
+      const escape = ',+"\\<>;'.includes(c) || (c === ' ' && (k === 0 || last)) || (c === '#' && k === 0);
+      return escape ? `\\${c}` : c;
+    })
+    .join('');
+}
+
+export function goSubjectString(raw: Buffer): string {
+  const tbs = children(children(der(raw))[0]);
+  const versioned = tbs[0]?.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC;
+  const subject = tbs[versioned ? 5 : 4];
+  const named = new Map<string, string[]>();
+  const rdns: string[][] = [];
+  for (const rdn of children(subject)) {
+    for (const atv of children(rdn)) {
+      const [type, value] = children(atv);
+      const oid = forge.asn1.derToOid(type?.value as string);
+      const text = value ? nameValue(value) : undefined;
+      if (NAMED.some(([o]) => o === oid)) {
+        if (text === undefined) continue;
+        named.set(oid, SINGLE.has(oid) ? [text] : [...(named.get(oid) ?? []), text]);
+      } else if (text !== undefined) {
+        rdns.push([`${oid}=#${marshalString(text).toString('hex')}`]);
+      }
+    }
+  }
+  for (const [oid, name] of NAMED) {
+    const values = (named.get(oid) ?? []).filter((v) => !SINGLE.has(oid) || v.length > 0);
+    if (values.length > 0) rdns.push(values.map((v) => `${name}=${escapeDn(v)}`));
+  }
+  return rdns
+    .reverse()
+    .map((rdn) => rdn.join('+'))
+    .join(',');
+}

@@ -2,6 +2,7 @@
 // made with the reference implementations (go-pkcs12, Go's crypto/x509, jwx; see
 // fixtures/crypto/README.md) and openssl. Binary inputs go in as bytes, as Secret values do.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,9 +101,58 @@ describe('pemToPkcs12 / pemToPkcs12Pass / fullPemToPkcs12 / fullPemToPkcs12Pass'
     );
   });
 
-  test('an EC key is refused with a message saying so', () => {
-    const err = renderError('{{ pemToPkcs12 .cert .key }}', { cert: text('ec.crt'), key: text('ec.key') });
-    expect(err.message).toContain('only RSA private keys');
+  test('RSA bundles keep the bytes earlier versions wrote (an upgrade rewrites no Secret)', () => {
+    const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+    expect(sha256(render('{{ pemToPkcs12Pass .cert .key .pass }}', data))).toBe(
+      'cca39450ab2a419a015f7d13d1dd6336671f6fcca01915beea2dd49080384cff',
+    );
+    expect(sha256(render('{{ fullPemToPkcs12 .chain .key }}', data))).toBe(
+      '064737228903c3d65ad1f834145907c73a6eceab6215ac6da84d4361d48ac052',
+    );
+  });
+
+  test('an EC key (PKCS#8 or SEC1) and its chain: openssl and pkcs12key read them back as Go does', () => {
+    const ec = { cert: text('ec.crt'), chain: text('ec.crt') + text('intermediate.crt'), pass: PASS };
+    for (const key of [text('ec.key'), text('ec-sec1.key')]) {
+      const out = render('{{ fullPemToPkcs12Pass .chain .key .pass }}', { ...ec, key });
+      expect(opensslReads(out, PASS)).toBe(ec.chain + text('expected-ec-pkcs8.pem'));
+      expect(render('{{ fullPemToPkcs12Pass .chain .key .pass }}', { ...ec, key })).toBe(out);
+      const back = { p12: Buffer.from(out, 'base64'), pass: PASS };
+      expect(render('{{ .p12 | pkcs12keyPass .pass }}', back)).toBe(text('expected-ec-pkcs8.pem'));
+      expect(render('{{ .p12 | pkcs12certPass .pass }}', back)).toBe(ec.chain);
+    }
+    const single = render('{{ pemToPkcs12 .cert .key }}', { ...ec, key: text('ec.key') });
+    expect(opensslReads(single, '')).toBe(ec.cert + text('expected-ec-pkcs8.pem'));
+  });
+});
+
+describe('pemTruststoreToPKCS12 / pemTruststoreToPKCS12Pass', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'p12-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const pem = text('root.crt') + text('dn-ca.crt') + text('intermediate.crt');
+
+  /** openssl's listing of the certificate bags: their attributes, subjects and certificates. */
+  function opensslInfo(b64: string, pass: string): string {
+    const file = join(tmp, 'trust.p12');
+    writeFileSync(file, Buffer.from(b64, 'base64'));
+    return execFileSync('openssl', ['pkcs12', '-info', '-in', file, '-passin', `pass:${pass}`, '-nokeys'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString();
+  }
+
+  test("every certificate, each with go-pkcs12 EncodeTrustStore's Java trust mark and friendly name", () => {
+    const out = render('{{ pemTruststoreToPKCS12Pass .pem .pass }}', { pem, pass: PASS });
+    expect(opensslInfo(out, PASS)).toBe(text('expected-truststore-openssl.txt'));
+    expect(render('{{ pemTruststoreToPKCS12Pass .pem .pass }}', { pem, pass: PASS })).toBe(out);
+    expect(render('{{ pemTruststoreToPKCS12Pass .pem "other" }}', { pem })).not.toBe(out);
+  });
+
+  test('without a password; a block that is not a certificate is an error', () => {
+    expect(opensslInfo(render('{{ pemTruststoreToPKCS12 .pem }}', { pem }), '')).toBe(
+      text('expected-truststore-openssl.txt'),
+    );
+    const err = renderError('{{ pemTruststoreToPKCS12 .pem }}', { pem: text('leaf.key') });
+    expect(err.message).toContain('failed to parse certificate');
   });
 });
 

@@ -332,7 +332,7 @@ describe('ESO engine v1 aliases', () => {
 
 describe('unsupported functions', () => {
   it.each([
-    'pemTruststoreToPKCS12',
+    'fromProperties',
     'getSecretKey',
     'env',
     'expandenv',
@@ -370,7 +370,7 @@ describe('unsupported functions', () => {
     ]) {
       expect(SUPPORTED_FUNCTIONS).toContain(name);
     }
-    for (const name of ['env', 'expandenv', 'getHostByName', 'pemTruststoreToPKCS12', 'call']) {
+    for (const name of ['env', 'expandenv', 'getHostByName', 'getSecretKey', 'call']) {
       expect(SUPPORTED_FUNCTIONS).not.toContain(name);
     }
     expect([...SUPPORTED_FUNCTIONS]).toEqual([...SUPPORTED_FUNCTIONS].sort());

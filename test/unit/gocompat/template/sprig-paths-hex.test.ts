@@ -86,13 +86,6 @@ test('hello', () => {
   expect(render('{{ hello }}')).toBe('Hello!');
 });
 
-test('Sprig functions ESO has and secretsync not yet are named as such at parse time', () => {
-  for (const name of ['camelcase', 'semverCompare', 'addf', 'urlParse', 'kebabcase'])
-    expect(renderError(`{{ ${name} "x" }}`).message).toContain(
-      `"${name}" is not supported by secretsync (not implemented yet;`,
-    );
-});
-
 describe('decryptAES', () => {
   // IV 000102…0f prepended to `openssl enc -aes-256-cbc` output; key "test-only-key" zero-padded to 32.
   test.each([
