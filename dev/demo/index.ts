@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { parseAllDocuments } from 'yaml';
 import { startTestbed, type Testbed } from '../testbed';
-import { startNode, type TestbedNode } from '../testbed/node';
+import { NODE_TOLERATION, startNode, type TestbedNode } from '../testbed/node';
 import { CONTROLLER_GSA } from '../testbed/fakes/gcp-identity';
 import { repoRoot } from '../testbed/paths';
 import { buildConfig } from '../../src/config';
@@ -84,6 +84,7 @@ function onTheNode(obj: k8s.KubernetesObject, node: TestbedNode): void {
     securityContext: { runAsUser: 65532, runAsNonRoot: true, allowPrivilegeEscalation: false },
   });
   spec.terminationGracePeriodSeconds = 1;
+  spec.tolerations = [{ ...NODE_TOLERATION }];
 }
 
 interface PodView {

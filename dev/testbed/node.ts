@@ -48,6 +48,19 @@ export interface NodeHost {
   adminToken: string;
 }
 
+/**
+ * The node is tainted: only pods that tolerate it run there. Every other test file shares the
+ * apiserver and makes workloads whose pods are meant to stay Pending (their images cannot be
+ * pulled); on the node they would wait on their image, and the rollout side holds restarts of
+ * such workloads (rollout/hold.ts), which those tests do not expect.
+ */
+export const NODE_TAINT = {
+  key: 'secretsync.dev/testbed-node',
+  value: 'true',
+  effect: 'NoSchedule',
+} as const;
+export const NODE_TOLERATION = { ...NODE_TAINT, operator: 'Equal' } as const;
+
 export interface TestbedNode {
   name: string;
   /** Images imported into the node's containerd (pull policy: never pulled, no registry). */
@@ -504,6 +517,7 @@ shutdownGracePeriod: 0s
 # shorter period costs no apiserver writes. Ready is reported at such a pass: with the default 10 s
 # one node start in about a dozen took 21 s to become Ready (cause not identified).
 nodeStatusUpdateFrequency: 2s
+registerWithTaints: [{key: ${NODE_TAINT.key}, value: "${NODE_TAINT.value}", effect: ${NODE_TAINT.effect}}]
 `;
 }
 

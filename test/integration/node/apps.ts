@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { clients } from '../../support/kube';
-import type { TestbedNode } from '../../../dev/testbed/node';
+import { NODE_TOLERATION, type TestbedNode } from '../../../dev/testbed/node';
 
 const { core, apps } = clients();
 
@@ -54,6 +54,7 @@ export function appDeployment(
             { name: 'secret', secret: { secretName: o.secret, items: [{ key: o.key, path: 'value' }] } },
           ],
           terminationGracePeriodSeconds: 1,
+          tolerations: [NODE_TOLERATION],
         },
       },
     },

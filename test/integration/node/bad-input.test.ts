@@ -15,7 +15,7 @@ import { eventually } from '../../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
 import { NODE_START_TIMEOUT_MS, useNode } from '../../support/node';
 import { ACT_MS, FLAGS, QUIET_MS, decided, events, metric, recorded, replicaSets } from '../rollout/helpers';
-import type { TestbedNode } from '../../../dev/testbed/node';
+import { NODE_TOLERATION, type TestbedNode } from '../../../dev/testbed/node';
 import { HOLD_RECHECK_MS } from '../../../src/controllers/rollout/controller';
 import { ENV, POD_READY_MS, isReady, pods, seen, sha256, uids } from './apps';
 
@@ -64,6 +64,7 @@ function envApp(name: string, secret: string, key: string, image = node.images.s
             },
           ],
           terminationGracePeriodSeconds: 1,
+          tolerations: [NODE_TOLERATION],
         },
       },
     },

@@ -14,6 +14,7 @@ import { decoded, readSecret } from '../../support/es';
 import { eventually } from '../../support/eventually';
 import { helm as makeHelm, HELM_BUILD_TIMEOUT_MS, ok, type Helm } from '../../support/helm';
 import { clients, deleteNamespace } from '../../support/kube';
+import { NODE_TOLERATION } from '../../../dev/testbed/node';
 import {
   CONTROLLER_IMAGE_TIMEOUT_MS,
   NODE_START_TIMEOUT_MS,
@@ -93,6 +94,8 @@ test(
         '--take-ownership',
         '--set',
         `controller.namespace=${ns}`,
+        '--set-json',
+        `tolerations=${JSON.stringify([NODE_TOLERATION])}`,
       ),
       'helm install',
     );

@@ -15,6 +15,7 @@ import {
 } from '../../support/node';
 import { repoRoot } from '../../../dev/testbed/paths';
 import type { ControllerImage } from '../../../dev/testbed/image';
+import { NODE_TOLERATION } from '../../../dev/testbed/node';
 
 const { core } = clients();
 let image: ControllerImage;
@@ -75,6 +76,7 @@ test("the image runs `secretsync version` as 65532 on a read-only root under dep
             resources: controller.resources,
           },
         ],
+        tolerations: [NODE_TOLERATION],
       },
     },
   });

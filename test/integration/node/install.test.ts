@@ -22,7 +22,7 @@ import {
 } from '../../support/node';
 import { ACT_MS, envKey, reaches, recorded, replicaSets, staysAt } from '../rollout/helpers';
 import { repoRoot } from '../../../dev/testbed/paths';
-import { tagImage, type TestbedNode } from '../../../dev/testbed/node';
+import { NODE_TOLERATION, tagImage, type TestbedNode } from '../../../dev/testbed/node';
 
 const { kc, core, apps, objects } = clients();
 const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
@@ -213,6 +213,7 @@ test("a pod scrapes the Service's ClusterIP (pod → Service → pod on the same
             securityContext: { runAsUser: 65532, runAsNonRoot: true, allowPrivilegeEscalation: false },
           },
         ],
+        tolerations: [NODE_TOLERATION],
       },
     },
   });
@@ -286,6 +287,7 @@ test('deleting the leader pod hands over; the new leader rolls a Secret change e
               },
             ],
             terminationGracePeriodSeconds: 1,
+            tolerations: [NODE_TOLERATION],
           },
         },
       },

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { eventually } from '../../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
 import { NODE_START_TIMEOUT_MS, useNode } from '../../support/node';
-import type { TestbedNode } from '../../../dev/testbed/node';
+import { NODE_TOLERATION, type TestbedNode } from '../../../dev/testbed/node';
 
 const { core, apps } = clients();
 let node: TestbedNode;
@@ -47,6 +47,7 @@ function appSpec(): k8s.V1PodSpec {
     ],
     volumes: [{ name: 'secret', secret: { secretName: 'app-secret' } }],
     terminationGracePeriodSeconds: 1,
+    tolerations: [NODE_TOLERATION],
   };
 }
 
