@@ -187,6 +187,10 @@ export async function startControlPlane(
     '--controllers=deployment,replicaset,statefulset,daemonset,garbagecollector,namespace,serviceaccount',
     '--leader-elect=false',
     '--use-service-account-credentials=false',
+    // Every test file shares this controller-manager: at its default 20 requests/s one file's 200
+    // Deployment rollouts (rollout/pacing.test.ts) starved the others' ReplicaSets in CI.
+    '--kube-api-qps=100',
+    '--kube-api-burst=200',
     `--secure-port=${kcmPort}`,
     '--bind-address=127.0.0.1',
     '--v=1',
