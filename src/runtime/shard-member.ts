@@ -10,6 +10,7 @@ import { isApiError, kubeRequest } from '../kube/request';
 import { resourcePath } from '../kube/resources';
 import { errorText, type Logger, noopLogger } from '../observability/log';
 import { type Clock, systemClock, type TimerHandle } from './clock';
+import { done, type Decision } from './decision';
 import type { LeaderDurations } from './leader';
 import {
   expiredLeases,
@@ -96,11 +97,15 @@ export class ShardMember implements ShardGate {
     return this.running;
   }
 
-  /** Stops acting at once, then deletes the Lease so the others take the share over without waiting. */
-  async stop(): Promise<void> {
+  /**
+   * Stops acting at once, then deletes the Lease so the others take the share over without
+   * waiting; release false leaves it to expire (as after a crash).
+   */
+  async stop(release = true): Promise<void> {
     this.stopped = true;
     this.wake?.();
     await this.running;
+    if (!release) return;
     try {
       await kubeRequest(this.opts.kc, {
         method: 'DELETE',
@@ -230,5 +235,23 @@ export class ShardMember implements ShardGate {
       this.wake = done;
       this.timer = this.clock.setTimeout(done, Math.max(0, ms));
     });
+  }
+}
+
+/**
+ * Runs a reconcile only when the gate lets this replica act on the namespace (always without a
+ * gate); otherwise forgets the key: it is enqueued again when this replica gains the namespace.
+ */
+export async function gated(
+  gate: ShardGate | undefined,
+  namespace: string,
+  reconcile: () => Decision | Promise<Decision>,
+): Promise<Decision> {
+  if (!gate) return reconcile();
+  if (!gate.tryEnter(namespace)) return done();
+  try {
+    return await reconcile();
+  } finally {
+    gate.leave(namespace);
   }
 }
