@@ -29,6 +29,8 @@ export interface ShardGate {
   /** True (and counted as in flight) when this replica may act on the namespace now. */
   tryEnter(namespace: string): boolean;
   leave(namespace: string): void;
+  /** Whether this replica may act on the namespace now (tryEnter without entering). */
+  mayAct(namespace: string): boolean;
 }
 
 export interface ShardMemberOptions {
