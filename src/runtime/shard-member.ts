@@ -10,7 +10,7 @@ import { isApiError, kubeRequest } from '../kube/request';
 import { resourcePath } from '../kube/resources';
 import { errorText, type Logger, noopLogger } from '../observability/log';
 import { type Clock, systemClock, type TimerHandle } from './clock';
-import { done, type Decision } from './decision';
+import type { Decision, Done } from './decision';
 import type { LeaderDurations } from './leader';
 import {
   expiredLeases,
@@ -240,6 +240,9 @@ export class ShardMember implements ShardGate {
   }
 }
 
+/** What a reconcile skipped for another replica's namespace returns: no metrics, no log line. */
+export const NOT_OURS: Done = Object.freeze({ kind: 'done' });
+
 /**
  * Runs a reconcile only when the gate lets this replica act on the namespace (always without a
  * gate); otherwise forgets the key: it is enqueued again when this replica gains the namespace.
@@ -250,7 +253,7 @@ export async function gated(
   reconcile: () => Decision | Promise<Decision>,
 ): Promise<Decision> {
   if (!gate) return reconcile();
-  if (!gate.tryEnter(namespace)) return done();
+  if (!gate.tryEnter(namespace)) return NOT_OURS;
   try {
     return await reconcile();
   } finally {
