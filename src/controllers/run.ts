@@ -1,7 +1,9 @@
 // The controller process (the ExternalSecret and rollout controllers, and the ClusterExternalSecret
 // one when watching every namespace): informers on every replica (warm standby), workers only on
 // the leader, health and metrics, graceful stop on SIGTERM (the lease is released so another replica takes
-// over at once). Losing the lease ends the process, as controller-runtime does; so do workers or
+// over at once). With --sharding every replica runs the namespaced workers on its share of a ring
+// of Leases (runtime/shard-ring.ts) and the leader keeps only the cluster-wide work.
+// Losing the lease ends the process, as controller-runtime does; so do workers or
 // a leader election that end with an error (a leader that no longer works, or no longer knows
 // whether it leads, must give the lease up).
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -64,8 +66,9 @@ export async function runController(
         durations: cfg.leaderElection,
         logger,
         onViewChange: () => {
-          externalSecrets.requeueAll();
-          sync.rollout.requeueAll();
+          const mayAct = (ns: string) => gate?.mayAct(ns) ?? false;
+          externalSecrets.shardChanged(mayAct);
+          sync.rollout.shardChanged(mayAct);
         },
       })
     : undefined;

@@ -150,6 +150,8 @@ export class ShardMember implements ShardGate {
     const leases = list.items ?? [];
     const now = this.clock.now();
     const before = this.signature();
+    // Keys skipped while our Lease was stale were dropped: a fresh renewal enqueues them again.
+    const wasStale = now - this.lastRenewMs >= this.opts.durations.renewDeadlineMs;
     // Without a fresh Lease of our own we are no member, whatever the list says.
     const members = liveMembers(leases, now).filter(
       (m) =>
@@ -161,7 +163,7 @@ export class ShardMember implements ShardGate {
     const sentAt = this.clock.now();
     await this.renew(own);
     this.lastRenewMs = sentAt;
-    if (this.signature() !== before) {
+    if (this.signature() !== before || wasStale) {
       this.log.info(
         { ring: this.opts.ring, members: this.view.current.members, settling: this.view.restrict.length > 0 },
         'shard ring view changed',

@@ -429,9 +429,21 @@ export class ExternalSecretController {
     return this.workers;
   }
 
-  /** Enqueues every ExternalSecret (a shard ring change may have given this replica namespaces). */
-  requeueAll(): void {
-    for (const k of this.es.keysView()) this.queue.add(k);
+  /**
+   * The shard ring changed (--sharding): what this replica may act on now is enqueued; the
+   * per-object series and memory of the rest go, so that one replica reports each object.
+   */
+  shardChanged(mayAct: (namespace: string) => boolean): void {
+    for (const k of this.es.keysView()) {
+      if (mayAct(k.slice(0, k.indexOf('/')))) {
+        this.queue.add(k);
+        continue;
+      }
+      this.memory.forget(k);
+      this.ready.delete(k);
+      this.lastCheck.delete(k);
+      this.eso.forget(k);
+    }
   }
 
   /** Stops the workers, then the informers; the clients close once no reconcile can ask again. */

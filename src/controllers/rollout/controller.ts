@@ -797,10 +797,13 @@ export class RolloutController {
     return this.workers;
   }
 
-  /** Enqueues every workload (a shard ring change may have given this replica namespaces). */
-  requeueAll(): void {
+  /** The shard ring changed (--sharding): enqueue what this replica may act on, unreport the rest. */
+  shardChanged(mayAct: (namespace: string) => boolean): void {
     for (const kind of this.kinds)
-      for (const k of this.workloads[kind]?.keysView() ?? []) this.queue.add(`${kind}/${k}`);
+      for (const k of this.workloads[kind]?.keysView() ?? []) {
+        if (mayAct(k.slice(0, k.indexOf('/')))) this.queue.add(`${kind}/${k}`);
+        else this.waiting.delete(`${kind}/${k}`);
+      }
   }
 
   async stop(): Promise<void> {

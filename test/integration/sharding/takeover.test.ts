@@ -209,9 +209,11 @@ test('three replicas share the namespaces, one replica per namespace', async () 
       for (const ns of namespaces) {
         const d = await apps.readNamespacedDeployment({ name: 'app', namespace: ns });
         expect(d.metadata?.annotations?.['secretsync.io/last-reload-hash']).toBeDefined();
+        // Its first ReplicaSet (the baseline the rollouts below count from) exists.
+        expect(await replicaSets(ns, 'app')).toBe(1);
       }
     },
-    { timeoutMs: SYNC_MS, what: 'every Deployment recorded' },
+    { timeoutMs: SYNC_MS, what: 'every Deployment recorded, with its first ReplicaSet' },
   );
   const r = ring();
   const shares = replicas.map((x) => [...actedSince(x, t0)].sort());
