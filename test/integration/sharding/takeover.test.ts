@@ -242,13 +242,16 @@ test('a crashed replica’s namespaces are taken over within the lease duration;
   await rolledOnceSince(base);
   // Taken over by the ring's new owners, the first of them within the lease duration + a settle.
   const after = ring();
+  const takeovers: number[] = [];
   for (const ns of moved) {
     const owner = replicas.find((x) => x.ctl.identity === ownerOf(after, ns))!;
     const first = Math.min(
       ...owner.acting.intervals.filter((x) => x.ns === ns && x.from >= victim.crashedAt!).map((x) => x.from),
     );
     expect(first - victim.crashedAt).toBeLessThanOrEqual(LEASE_MS + SETTLE_MS + 2000);
+    takeovers.push(Math.round(first - victim.crashedAt));
   }
+  console.log(`takeover after the crash (lease ${LEASE_MS} ms): ${takeovers.join(', ')} ms`);
   expect(victim.acting.intervals.every((x) => x.to <= victim.crashedAt!)).toBe(true);
   expectNoOverlap();
 }, 120_000);
