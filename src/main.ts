@@ -34,6 +34,11 @@ export function controllerOptions(cmd: Command): Command {
       .option('--renew-deadline <d>', 'leader renew deadline', '10s')
       .option('--retry-period <d>', 'leader retry period', '2s')
       .option(
+        '--sharding',
+        'active-active: every replica reconciles its share of namespaces (a hash ring over one Lease per replica); the leader keeps the cluster-wide work',
+      )
+      .option('--shard-ring <name>', 'name of the shard ring (label of its Leases)', 'secretsync')
+      .option(
         '--rollout-debounce <d>',
         'minimum time between two rollouts of one workload (unless its pause-period says otherwise): the first change rolls at once, later ones within the window make one rollout at its end',
         '1s',

@@ -20,6 +20,8 @@ export interface Config {
     retryPeriodMs: number;
   };
   identity: string;
+  /** --sharding: every replica reconciles its share of namespaces (docs/reference.md, "Sharding"). */
+  sharding: { enabled: boolean; ring: string };
   /** Minimum time between two rollouts of one workload, unless its pause-period says otherwise (--rollout-debounce). */
   rolloutDebounceMs: number;
   /** Restarts in flight at once, cluster-wide (--max-concurrent-rollouts); 0: unlimited. */
@@ -79,6 +81,8 @@ export interface RawFlags {
   leaseDuration?: string;
   renewDeadline?: string;
   retryPeriod?: string;
+  sharding?: boolean;
+  shardRing?: string;
   rolloutDebounce?: string;
   maxConcurrentRollouts?: string;
   rolloutProgressTimeout?: string;
@@ -203,6 +207,14 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
   if (!(le.leaseDurationMs > le.renewDeadlineMs && le.renewDeadlineMs > le.retryPeriodMs)) {
     throw new ConfigError('leader election needs lease-duration > renew-deadline > retry-period');
   }
+  const sharding = {
+    enabled: f.sharding ?? env.SECRETSYNC_SHARDING === 'true',
+    ring: f.shardRing ?? env.SECRETSYNC_SHARD_RING ?? 'secretsync',
+  };
+  if (sharding.enabled && !le.enabled)
+    throw new ConfigError('--sharding needs leader election (the leader keeps the cluster-wide work)');
+  if (sharding.enabled && !/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(sharding.ring))
+    throw new ConfigError('--shard-ring must be a DNS label of at most 32 characters');
   return {
     kubeconfig: f.kubeconfig,
     namespace: f.namespace ?? env.SECRETSYNC_NAMESPACE ?? undefined,
@@ -213,6 +225,7 @@ export function buildConfig(f: RawFlags, env: NodeJS.ProcessEnv = process.env): 
     logLevel: f.logLevel ?? env.LOG_LEVEL ?? 'info',
     leaderElection: le,
     identity: env.POD_NAME ?? hostname(),
+    sharding,
     fetchPlan: fetchPlan(f.fetchPlan ?? env.SECRETSYNC_FETCH_PLAN),
     digestKeySecret: {
       namespace: le.namespace,

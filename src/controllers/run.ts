@@ -1,7 +1,9 @@
 // The controller process (the ExternalSecret and rollout controllers, and the ClusterExternalSecret
 // one when watching every namespace): informers on every replica (warm standby), workers only on
 // the leader, health and metrics, graceful stop on SIGTERM (the lease is released so another replica takes
-// over at once). Losing the lease ends the process, as controller-runtime does; so do workers or
+// over at once). With --sharding every replica runs the namespaced workers on its share of a ring
+// of Leases (runtime/shard-ring.ts) and the leader keeps only the cluster-wide work.
+// Losing the lease ends the process, as controller-runtime does; so do workers or
 // a leader election that end with an error (a leader that no longer works, or no longer knows
 // whether it leads, must give the lease up).
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -13,14 +15,27 @@ import { createLogger, type AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { summarizeError } from '../observability/unexpected';
 import { LeaderElector, leaderIdentity } from '../runtime/leader';
+import { type ShardGate, ShardMember } from '../runtime/shard-member';
 import { ClusterExternalSecretController } from './clusterexternalsecret/controller';
 import { ExternalSecretController } from './externalsecret/controller';
 import { rolloutSelection, withRollout } from './rollout/wire';
 
 export interface RunningController {
   stop(): Promise<void>;
+  /** Stops without giving up the shard Lease, which then expires as after a SIGKILL (tests). */
+  crash(): Promise<void>;
+  /** The holder identity of its Leases (leader and shard ring). */
+  identity: string;
   done: Promise<void>;
   metricsPort: number;
+}
+
+/** For embedders (tests): what a sharded process may touch besides its shard. */
+export interface EmbedOptions {
+  /** With --sharding: wraps the shard gate (e.g. to keep to some namespaces, or to watch it). */
+  shardGate?: (gate: ShardGate) => ShardGate;
+  /** false: the leader runs no cluster-wide work (store validation, ClusterExternalSecrets). */
+  clusterWide?: boolean;
 }
 
 export async function runController(
@@ -33,12 +48,31 @@ export async function runController(
    */
   onFatalStop: () => void = () => process.exit(1),
   metrics: Metrics = new Metrics(),
+  embed: EmbedOptions = {},
 ): Promise<RunningController> {
   const reach = await checkReachable(kc);
   logger.info(
     { server: reach.server, version: reach.version, namespace: cfg.namespace ?? '(all)' },
     'connected to the Kubernetes API',
   );
+  const identity = leaderIdentity(cfg.identity);
+  // --sharding: every replica runs the namespaced workers, each on its share (shard-ring.ts).
+  const shard = cfg.sharding.enabled
+    ? new ShardMember({
+        kc,
+        namespace: cfg.leaderElection.namespace,
+        ring: cfg.sharding.ring,
+        identity,
+        durations: cfg.leaderElection,
+        logger,
+        onViewChange: () => {
+          const mayAct = (ns: string) => gate?.mayAct(ns) ?? false;
+          externalSecrets.shardChanged(mayAct);
+          sync.rollout.shardChanged(mayAct);
+        },
+      })
+    : undefined;
+  const gate = shard && embed.shardGate ? embed.shardGate(shard) : shard;
   const externalSecrets = new ExternalSecretController({
     kc,
     logger,
@@ -48,6 +82,7 @@ export async function runController(
     concurrency: cfg.concurrency,
     fetchPlan: cfg.fetchPlan,
     refreshTimeHeartbeatMs: cfg.refreshTimeHeartbeatMs,
+    shard: gate,
   });
   const sync = withRollout(externalSecrets, {
     kc,
@@ -59,10 +94,14 @@ export async function runController(
     rolloutProgressTimeoutMs: cfg.rolloutProgressTimeoutMs,
     digestKey: cfg.digestKeySecret,
     selection: rolloutSelection(cfg.rolloutSelection),
+    shard: gate,
   });
   // ClusterExternalSecrets fan out to every namespace: served only when watching all of them (as
   // ESO, whose scoped installation turns its ClusterExternalSecret reconciler off).
-  const fanOut = cfg.namespace ? undefined : new ClusterExternalSecretController({ kc, logger, metrics });
+  const fanOut =
+    cfg.namespace || embed.clusterWide === false
+      ? undefined
+      : new ClusterExternalSecretController({ kc, logger, metrics });
   let leading = !cfg.leaderElection.enabled;
   const server: Server = await startHealthServer(
     cfg.metricsPort,
@@ -82,11 +121,12 @@ export async function runController(
     leading = true;
     metrics.leader.set(1);
     logger.info({ identity: elector?.identity }, 'leading: starting workers');
-    externalSecrets.secretStores.run();
-    sync.run().catch((err: unknown) => fatalStop('the workers failed', err));
+    if (embed.clusterWide !== false) externalSecrets.secretStores.run();
+    if (!shard) sync.run().catch((err: unknown) => fatalStop('the workers failed', err));
     fanOut?.run().catch((err: unknown) => fatalStop('the ClusterExternalSecret workers failed', err));
   };
   let stopping = false;
+  let releaseShard = true;
   const stop = async () => {
     if (stopping) return done;
     stopping = true;
@@ -94,6 +134,8 @@ export async function runController(
     // The store side first: no rotation event or store validation starts while the workers stop.
     await externalSecrets.secretStores.stop();
     await Promise.all([sync.stop(), fanOut?.stop()]);
+    // Its workers stopped: leaving the ring hands its share over without waiting for expiry.
+    await shard?.stop(releaseShard);
     await elector?.stop();
     await new Promise<void>((r) => server.close(() => r()));
     resolveDone();
@@ -109,12 +151,16 @@ export async function runController(
       onFatalStop();
     });
   };
+  if (shard) {
+    shard.run().catch((err: unknown) => fatalStop('the shard ring failed', err));
+    sync.run().catch((err: unknown) => fatalStop('the workers failed', err));
+  }
   if (cfg.leaderElection.enabled) {
     elector = new LeaderElector({
       kc,
       namespace: cfg.leaderElection.namespace,
       name: cfg.leaderElection.name,
-      identity: leaderIdentity(cfg.identity),
+      identity,
       durations: {
         leaseDurationMs: cfg.leaderElection.leaseDurationMs,
         renewDeadlineMs: cfg.leaderElection.renewDeadlineMs,
@@ -132,5 +178,9 @@ export async function runController(
   } else {
     startWork();
   }
-  return { stop, done, metricsPort };
+  const crash = () => {
+    releaseShard = false;
+    return stop();
+  };
+  return { stop, crash, identity, done, metricsPort };
 }

@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics';
 import type { TimerHandle } from './clock';
 import { applyDecision, type Decision, retry } from './decision';
 import type { Key, WorkQueue } from './workqueue';
+import { NOT_OURS } from './shard-member';
 
 export type Handler<K> = (key: K) => Decision | Promise<Decision>;
 
@@ -106,6 +107,8 @@ export function runReconcileWorkers<K extends Key>(opts: RunnerOptions<K>): Prom
   reportDepth();
   return runWorkers(queue, opts.workers, opts.reconcile, {
     onResult: (key, decision, elapsedMs) => {
+      // Another replica's (--sharding): nothing was reconciled here.
+      if (decision === NOT_OURS) return;
       metrics.reconcileSeconds.observe({ controller }, elapsedMs / 1000);
       logResult(opts.logger, opts.results, key, decision);
       opts.onResult?.(key, decision, elapsedMs);

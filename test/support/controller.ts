@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { buildConfig, type RawFlags } from '../../src/config';
-import { runController, type RunningController } from '../../src/controllers/run';
+import { type EmbedOptions, runController, type RunningController } from '../../src/controllers/run';
 import { applyFile } from './apply';
 import { adminConfig, clients } from './kube';
 import { newKubeConfig } from '../../src/kube/kubeconfig';
@@ -59,11 +59,13 @@ export interface TestController extends RunningController {
 /**
  * Starts a controller scoped to `namespace` with its own lease; stop it in afterAll/afterEach.
  * `kubeConfig` replaces the `secretsync` ServiceAccount's (e.g. one with reduced RBAC).
+ * `embed` (sharding tests): the controller watches every namespace and `namespace` only names
+ * its leases; `embed.shardGate` must keep it to the test's own namespaces.
  */
 export async function startController(
   namespace: string,
   flags: RawFlags = {},
-  opts: { kubeConfig?: k8s.KubeConfig } = {},
+  opts: { kubeConfig?: k8s.KubeConfig; embed?: EmbedOptions } = {},
 ): Promise<TestController> {
   await installDeploy();
   const kc = opts.kubeConfig ?? (await controllerKubeConfig());
@@ -76,7 +78,7 @@ export async function startController(
   });
   const logger = pino({ level: 'debug' }, sink);
   const cfg = buildConfig({
-    namespace,
+    namespace: opts.embed ? undefined : namespace,
     metricsPort: '0',
     bindAddress: '127.0.0.1',
     leaderElectionNamespace: 'secretsync-system',
@@ -89,8 +91,13 @@ export async function startController(
     ...flags,
   });
   // Losing the lease must not end the jest worker: the controller stops and the test sees it.
-  const running = await runController(kc, cfg, logger, () =>
-    logs.push('{"msg":"stopped after losing the lease"}\n'),
+  const running = await runController(
+    kc,
+    cfg,
+    logger,
+    () => logs.push('{"msg":"stopped after losing the lease"}\n'),
+    undefined,
+    opts.embed,
   );
   return { ...running, logs };
 }

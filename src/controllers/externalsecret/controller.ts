@@ -15,6 +15,7 @@ import { runReconcileWorkers } from '../../runtime/runner';
 import { systemClock, type Clock } from '../../runtime/clock';
 import { contentHash } from '../../api/hash';
 import { ManyToMany } from '../../runtime/many-to-many';
+import { gated, type ShardGate } from '../../runtime/shard-member';
 import { normalizeRemoteName } from '../../events/parse';
 import { ProviderClients } from '../secretstore/client-cache';
 import { SecretStoreController } from '../secretstore/controller';
@@ -42,6 +43,8 @@ export interface SyncControllerOptions {
   fetchPlan?: FetchPlanMode;
   /** status.refreshTime moves at least this often when nothing changes; unset/0: every refresh. */
   refreshTimeHeartbeatMs?: number;
+  /** --sharding: reconcile only the namespaces this replica may act on (runtime/shard-ring.ts). */
+  shard?: ShardGate;
 }
 
 type Lean = LeanSecret & { namespace: string; name: string };
@@ -410,7 +413,7 @@ export class ExternalSecretController {
       workers: this.opts.concurrency,
       reconcile: (key) => {
         const [n, name] = key.split('/') as [string, string];
-        return reconcileExternalSecret(deps, n, name);
+        return gated(this.opts.shard, n, () => reconcileExternalSecret(deps, n, name));
       },
       metrics: this.opts.metrics,
       onResult: (key, decision, elapsedMs) =>
@@ -424,6 +427,23 @@ export class ExternalSecretController {
       },
     });
     return this.workers;
+  }
+
+  /**
+   * The shard ring changed (--sharding): what this replica may act on now is enqueued; the
+   * per-object series and memory of the rest go, so that one replica reports each object.
+   */
+  shardChanged(mayAct: (namespace: string) => boolean): void {
+    for (const k of this.es.keysView()) {
+      if (mayAct(k.slice(0, k.indexOf('/')))) {
+        this.queue.add(k);
+        continue;
+      }
+      this.memory.forget(k);
+      this.ready.delete(k);
+      this.lastCheck.delete(k);
+      this.eso.forget(k);
+    }
   }
 
   /** Stops the workers, then the informers; the clients close once no reconcile can ask again. */

@@ -27,6 +27,7 @@ import { matchesSelector } from '../secretstore/store-access';
 import { changedKeys, rolloutMessage, rolloutReason, type SeenChange } from './describe';
 import { rollTiming } from './cooldown';
 import { ManyToMany } from '../../runtime/many-to-many';
+import { gated, type ShardGate } from '../../runtime/shard-member';
 import { digestKey, shortHash, type DigestKey } from './digest-format';
 import { loadDigestKey, type DigestKeySecret } from './digest-key';
 import { holdMessage, holdRestart, type Hold } from './hold';
@@ -74,6 +75,8 @@ export interface RolloutControllerOptions {
   maxConcurrentRollouts?: number;
   /** How long a rollout counts at most without completing; default 10 min. */
   rolloutProgressTimeoutMs?: number;
+  /** --sharding: decide only the workloads of namespaces this replica may act on. */
+  shard?: ShardGate;
 }
 
 /** Reloader's command-line filters, as secretsync flags (config/index.ts parses them). */
@@ -781,7 +784,7 @@ export class RolloutController {
       controller: 'rollout',
       queue: this.queue,
       workers: this.opts.workers ?? 2,
-      reconcile: (wk) => this.reconcile(wk),
+      reconcile: (wk) => gated(this.opts.shard, split(wk).namespace, () => this.reconcile(wk)),
       metrics: this.opts.metrics,
       logger: this.log,
       // A conflict is decided again at once; terminal results are logged where they are decided.
@@ -792,6 +795,15 @@ export class RolloutController {
       },
     });
     return this.workers;
+  }
+
+  /** The shard ring changed (--sharding): enqueue what this replica may act on, unreport the rest. */
+  shardChanged(mayAct: (namespace: string) => boolean): void {
+    for (const kind of this.kinds)
+      for (const k of this.workloads[kind]?.keysView() ?? []) {
+        if (mayAct(k.slice(0, k.indexOf('/')))) this.queue.add(`${kind}/${k}`);
+        else this.waiting.delete(`${kind}/${k}`);
+      }
   }
 
   async stop(): Promise<void> {

@@ -8,6 +8,7 @@ import type { AppLogger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import { RolloutController, type RolloutSelection } from './controller';
 import type { DigestKeySecret } from './digest-key';
+import type { ShardGate } from '../../runtime/shard-member';
 
 /** What run.ts drives: the shape both controllers share. */
 export interface ControllerLike {
@@ -27,6 +28,7 @@ export interface RolloutWiring {
   rolloutProgressTimeoutMs?: number;
   digestKey: DigestKeySecret;
   selection?: RolloutSelection;
+  shard?: ShardGate;
 }
 
 /** The flags as the rollout controller takes them (kind names checked against kinds.ts). */

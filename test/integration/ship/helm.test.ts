@@ -16,7 +16,7 @@ import * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { kubectl } from '../../support/apply';
@@ -219,6 +219,31 @@ cloudIdentity: {gke: {serviceAccount: secretsync@my-project.iam.gserviceaccount.
     const kustomized = (await kustomize(`overlays/${env}`)).filter((o) => o.kind !== 'Namespace');
     const rendered = withoutKeep(parse(await template('-f', valuesFile(`${env}.yaml`, overlays[env]!))));
     expect(compare(kustomized, rendered)).toEqual([]);
+  });
+
+  test('sharding on renders the objects of deploy/ with overlays/components/sharding', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sharding-'));
+    let deploy: Obj[];
+    try {
+      const rel = (p: string) => relative(dir, join(repo, p));
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        `resources: [${rel('deploy')}]\ncomponents: [${rel('overlays/components/sharding')}]\n`,
+      );
+      deploy = parse(await kubectl(['kustomize', dir]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const chartObjs = withoutKeep(parse(await template('--set', 'controller.sharding.enabled=true')));
+    expect(
+      compare(
+        deploy.filter((o) => o.kind !== 'Namespace'),
+        chartObjs,
+      ),
+    ).toEqual([]);
+    expect(chartObjs.some((o) => o.kind === 'Role' && o.metadata.name === 'secretsync-shard-ring')).toBe(
+      true,
+    );
   });
 
   test('values for the other cloud identities and the controller flags', async () => {

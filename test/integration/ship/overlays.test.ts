@@ -138,6 +138,7 @@ describe('overlays/', () => {
     ['gke-workload-identity', 'iam.gke.io/gcp-service-account', '169.254.169.254/32'],
     ['eks-irsa', 'eks.amazonaws.com/role-arn', undefined],
     ['eks-pod-identity', undefined, '169.254.170.23/32'],
+    ['sharding', undefined, undefined],
   ])('component %s renders over deploy/ and is accepted', async (component, annotation, egressTo) => {
     const yaml = await renderWithComponents([`overlays/components/${component}`]);
     await expectValid(component, yaml);

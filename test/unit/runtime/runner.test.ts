@@ -4,6 +4,7 @@ import { ManualClock } from '../../../src/runtime/clock';
 import { done, retry, terminal, type Decision } from '../../../src/runtime/decision';
 import { QUEUE_DEPTH_PERIOD_MS, runReconcileWorkers, type ResultLog } from '../../../src/runtime/runner';
 import { WorkQueue } from '../../../src/runtime/workqueue';
+import { NOT_OURS } from '../../../src/runtime/shard-member';
 import { Metrics } from '../../../src/observability/metrics';
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -134,6 +135,17 @@ test('a reconcile that throws is a retry, logged and timed like any other', asyn
   expect(lines).toEqual([{ level: 'warn', fields: { thing: 'x', err: 'bug' }, msg: 'failed' }]);
   expect((await histogram(metrics)).count).toBe(1);
   expect(queue.delayedLen()).toBe(1); // requeued with backoff
+  await queue.shutdown();
+  await running;
+});
+
+test('a reconcile skipped for another replica’s namespace (--sharding) is neither measured nor logged', async () => {
+  const { queue, metrics, lines, running } = setup(WORDS, (key) => (key === 'theirs' ? NOT_OURS : done()), 1);
+  queue.add('theirs');
+  queue.add('ours');
+  await flush();
+  expect(await histogram(metrics)).toEqual({ count: 1, sum: 0 });
+  expect(lines.map((l) => l.fields.thing)).toEqual(['ours']);
   await queue.shutdown();
   await running;
 });
