@@ -14,6 +14,10 @@ import { Metrics } from './observability/metrics';
 import { installUnexpectedFailurePolicy, summarizeError } from './observability/unexpected';
 import { VERSION } from './version';
 
+/**
+ * The controller's flags. No commander defaults: buildConfig applies them after the environment
+ * variable, which a default filled in here would always hide.
+ */
 export function controllerOptions(cmd: Command): Command {
   return (
     cmd
@@ -23,25 +27,24 @@ export function controllerOptions(cmd: Command): Command {
         '--controller-class <name>',
         'handle only stores whose spec.controller is this (and unset ones)',
       )
-      .option('--concurrency <n>', 'reconcile workers', '16')
-      .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '8080')
-      .option('--bind-address <addr>', 'address for the metrics/health server', '0.0.0.0')
-      .option('--log-level <level>', 'pino log level', 'info')
+      .option('--concurrency <n>', 'reconcile workers (default 16)')
+      .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz (default 8080)')
+      .option('--bind-address <addr>', 'address for the metrics/health server (default 0.0.0.0)')
+      .option('--log-level <level>', 'pino log level (default info)')
       .addOption(new Option('--no-leader-elect', 'run without leader election (single replica only)'))
       .option('--leader-election-namespace <ns>', 'namespace of the Lease (default: $POD_NAMESPACE)')
-      .option('--leader-election-id <name>', 'name of the Lease', 'secretsync-leader')
-      .option('--lease-duration <d>', 'leader lease duration', '15s')
-      .option('--renew-deadline <d>', 'leader renew deadline', '10s')
-      .option('--retry-period <d>', 'leader retry period', '2s')
+      .option('--leader-election-id <name>', 'name of the Lease (default secretsync-leader)')
+      .option('--lease-duration <d>', 'leader lease duration (default 15s)')
+      .option('--renew-deadline <d>', 'leader renew deadline (default 10s)')
+      .option('--retry-period <d>', 'leader retry period (default 2s)')
       .option(
         '--sharding',
         'active-active: every replica reconciles its share of namespaces (a hash ring over one Lease per replica); the leader keeps the cluster-wide work',
       )
-      .option('--shard-ring <name>', 'name of the shard ring (label of its Leases)', 'secretsync')
+      .option('--shard-ring <name>', 'name of the shard ring (label of its Leases; default secretsync)')
       .option(
         '--rollout-debounce <d>',
-        'minimum time between two rollouts of one workload (unless its pause-period says otherwise): the first change rolls at once, later ones within the window make one rollout at its end',
-        '1s',
+        'minimum time between two rollouts of one workload (unless its pause-period says otherwise): the first change rolls at once, later ones within the window make one rollout at its end (default 1s)',
       )
       .option(
         '--max-concurrent-rollouts <n>',
@@ -57,13 +60,11 @@ export function controllerOptions(cmd: Command): Command {
       )
       .option(
         '--fetch-plan <mode>',
-        'planned (shared fetches, batching, version tags) or naive (one call per entry)',
-        'planned',
+        'planned (shared fetches, batching, version tags) or naive (one call per entry) (default planned)',
       )
       .option(
         '--refresh-time-heartbeat <d>',
-        'write status.refreshTime at least this often when a refresh changes nothing (0: every refresh, as ESO)',
-        '1h',
+        'write status.refreshTime at least this often when a refresh changes nothing (0: every refresh, as ESO) (default 1h)',
       )
       // Reloader's flags, same names and spellings (--flag or --flag=true|false): docs/reference.md.
       .option(
