@@ -5,6 +5,7 @@ import { eventually } from '../../support/eventually';
 import { clients, createNamespace, deleteNamespace } from '../../support/kube';
 import { installDeploy, startController, type TestController } from '../../support/controller';
 import { createObject, readEs, ready } from '../../support/es';
+import { lastCheckMs } from '../../support/last-check';
 
 const { core } = clients();
 let ns: string;
@@ -26,19 +27,6 @@ afterAll(async () => {
   await ctl?.stop();
   await deleteNamespace(ns);
 });
-
-async function lastCheckSeconds(name: string): Promise<number | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${ctl!.metricsPort}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find(
-      (l) =>
-        l.startsWith('secretsync_externalsecret_last_check_timestamp_seconds{') &&
-        l.includes(`externalsecret_namespace="${ns}"`) &&
-        l.includes(`externalsecret="${name}"`),
-    );
-  return line ? Number(line.split(' ').at(-1)) : undefined;
-}
 
 function es(name: string) {
   return {
@@ -68,13 +56,15 @@ test('with the default heartbeat, refreshes that find nothing changed leave the 
   ctl = await startController(ns);
   await createObject(es('quiet'));
   const rv = await syncedResourceVersion('quiet');
-  const firstCheck = (await lastCheckSeconds('quiet'))!;
+  const firstCheck = (await lastCheckMs(ctl.metricsPort, ns, 'quiet'))!;
   const secretRv = (await core.readNamespacedSecret({ name: 'quiet', namespace: ns })).metadata!
     .resourceVersion;
   // Three further checks (each within one interval, jitter only makes them earlier).
   await eventually(
     async () =>
-      expect(await lastCheckSeconds('quiet')).toBeGreaterThanOrEqual(firstCheck + 3 * REFRESH_S * 0.9),
+      expect(await lastCheckMs(ctl!.metricsPort, ns, 'quiet')).toBeGreaterThanOrEqual(
+        firstCheck + 3 * REFRESH_S * 900,
+      ),
     { timeoutMs: 6 * REFRESH_S * 1000 + 10_000, what: 'three more checks' },
   );
   expect((await readEs(ns, 'quiet')).metadata!.resourceVersion).toBe(rv);
