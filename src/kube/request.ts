@@ -109,3 +109,13 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   }
   return parsed as T;
 }
+
+/** A GET of one object whose 404 means "absent": undefined instead of an error. */
+export async function kubeGetIfExists<T>(kc: KubeConfig, req: KubeRequest): Promise<T | undefined> {
+  try {
+    return await kubeRequest<T>(kc, req);
+  } catch (err) {
+    if (isApiError(err, 404)) return undefined;
+    throw err;
+  }
+}

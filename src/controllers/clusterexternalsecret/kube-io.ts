@@ -3,7 +3,7 @@
 // ClusterExternalSecret's status.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterExternalSecret, ClusterExternalSecretStatus, ExternalSecret } from '../../api/generated';
-import { isApiError, kubeRequest } from '../../kube/request';
+import { isApiError, kubeGetIfExists, kubeRequest } from '../../kube/request';
 import { resourcePath } from '../../kube/resources';
 
 const TIMEOUT = { timeoutMs: 30_000 };
@@ -12,15 +12,10 @@ export class FanOutIO {
   constructor(private readonly kc: KubeConfig) {}
 
   async read(namespace: string, name: string): Promise<ExternalSecret | undefined> {
-    try {
-      return await kubeRequest<ExternalSecret>(this.kc, {
-        path: resourcePath('ExternalSecret', { namespace, name }),
-        ...TIMEOUT,
-      });
-    } catch (err) {
-      if (isApiError(err, 404)) return undefined;
-      throw err;
-    }
+    return kubeGetIfExists<ExternalSecret>(this.kc, {
+      path: resourcePath('ExternalSecret', { namespace, name }),
+      ...TIMEOUT,
+    });
   }
 
   async create(es: ExternalSecret): Promise<void> {

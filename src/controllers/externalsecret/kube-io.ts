@@ -2,7 +2,7 @@
 // Writes carry resourceVersion (optimistic concurrency) or a uid precondition.
 import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret } from '../../api/generated';
-import { isApiError, kubeRequest } from '../../kube/request';
+import { isApiError, kubeGetIfExists, kubeRequest } from '../../kube/request';
 import { resourcePath } from '../../kube/resources';
 import type { WritePlan } from './write-plan';
 
@@ -13,27 +13,17 @@ export class KubeIO {
   constructor(private readonly kc: KubeConfig) {}
 
   async readSecret(ns: string, name: string): Promise<V1Secret | undefined> {
-    try {
-      return await kubeRequest<V1Secret>(this.kc, {
-        path: `${secretsPath(ns)}/${encodeURIComponent(name)}`,
-        ...TIMEOUT,
-      });
-    } catch (err) {
-      if (isApiError(err, 404)) return undefined;
-      throw err;
-    }
+    return kubeGetIfExists<V1Secret>(this.kc, {
+      path: `${secretsPath(ns)}/${encodeURIComponent(name)}`,
+      ...TIMEOUT,
+    });
   }
 
   async readConfigMap(ns: string, name: string): Promise<V1ConfigMap | undefined> {
-    try {
-      return await kubeRequest<V1ConfigMap>(this.kc, {
-        path: resourcePath('ConfigMap', { namespace: ns, name }),
-        ...TIMEOUT,
-      });
-    } catch (err) {
-      if (isApiError(err, 404)) return undefined;
-      throw err;
-    }
+    return kubeGetIfExists<V1ConfigMap>(this.kc, {
+      path: resourcePath('ConfigMap', { namespace: ns, name }),
+      ...TIMEOUT,
+    });
   }
 
   async writeSecret(ns: string, plan: Extract<WritePlan, { kind: 'create' | 'update' }>): Promise<void> {

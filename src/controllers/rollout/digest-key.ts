@@ -7,7 +7,7 @@
 import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { errorText } from '../../observability/log';
-import { isApiError, kubeRequest } from '../../kube/request';
+import { isApiError, kubeGetIfExists, kubeRequest } from '../../kube/request';
 import { resourcePath } from '../../kube/resources';
 import type { AppLogger } from '../../observability/logger';
 import { digestKey, type DigestKey } from './digest-format';
@@ -117,10 +117,5 @@ export async function loadDigestKey(
 }
 
 async function readKey(kc: KubeConfig, path: string, signal: AbortSignal): Promise<V1Secret | undefined> {
-  try {
-    return await kubeRequest<V1Secret>(kc, { path, signal, timeoutMs: 30_000 });
-  } catch (err) {
-    if (isApiError(err, 404)) return undefined;
-    throw err;
-  }
+  return kubeGetIfExists<V1Secret>(kc, { path, signal, timeoutMs: 30_000 });
 }
