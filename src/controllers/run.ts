@@ -70,6 +70,10 @@ export async function runController(
           externalSecrets.shardChanged(mayAct);
           sync.rollout.shardChanged(mayAct);
         },
+        // Rotation events the leader received, for the ExternalSecrets of this replica's share.
+        onMessages: (messages) => {
+          for (const m of messages) externalSecrets.refreshRemote(m.topic, m.items);
+        },
       })
     : undefined;
   const gate = shard && embed.shardGate ? embed.shardGate(shard) : shard;
@@ -83,6 +87,7 @@ export async function runController(
     fetchPlan: cfg.fetchPlan,
     refreshTimeHeartbeatMs: cfg.refreshTimeHeartbeatMs,
     shard: gate,
+    ...(shard && { relayRotation: (storeId: string, names: string[]) => shard.post(storeId, names) }),
   });
   const sync = withRollout(externalSecrets, {
     kc,

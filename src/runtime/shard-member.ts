@@ -23,6 +23,16 @@ import {
   type ShardView,
   viewId,
 } from './shard-ring';
+import {
+  emptyOutbox,
+  expire,
+  type Outbox,
+  post,
+  type RelayMessage,
+  type Seen,
+  SHARD_RELAY_ANNOTATION,
+  takeNew,
+} from './shard-relay';
 
 /** What the controllers ask before (and tell after) reconciling an object of a namespace. */
 export interface ShardGate {
@@ -43,7 +53,12 @@ export interface ShardMemberOptions {
   clock?: Clock;
   /** The view changed: namespaces may have been gained (re-enqueue what they hold). */
   onViewChange?: () => void;
+  /** Messages other members posted (shard-relay.ts), new since the last round. */
+  onMessages?: (messages: RelayMessage[]) => void;
 }
+
+/** Messages stay in the outbox this many lease durations (a member listing late still sees them). */
+const RELAY_KEEP_ROUNDS = 2;
 
 /** A Lease name from an identity (pod_suffix): lower-case DNS subdomain characters only. */
 export function shardLeaseName(ring: string, identity: string): string {
@@ -59,6 +74,11 @@ export class ShardMember implements ShardGate {
   private running?: Promise<void>;
   private timer?: TimerHandle;
   private wake?: () => void;
+  private outbox: Outbox;
+  /** Posted since the last renewal: the next round starts without waiting a retry period. */
+  private posted = false;
+  private seen: Seen = new Map();
+  private firstRound = true;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly collection: string;
@@ -69,6 +89,15 @@ export class ShardMember implements ShardGate {
     this.log = opts.logger ?? noopLogger;
     this.collection = resourcePath('Lease', { namespace: opts.namespace });
     this.leaseName = shardLeaseName(opts.ring, opts.identity);
+    this.outbox = emptyOutbox(`${opts.identity}@${this.clock.now()}`);
+  }
+
+  /** Posts a message to the other members: written in this replica's Lease at once. */
+  post(topic: string, items: readonly string[]): void {
+    if (this.stopped) return;
+    this.outbox = post(this.outbox, topic, items, this.clock.now());
+    this.posted = true;
+    this.wake?.();
   }
 
   tryEnter(namespace: string): boolean {
@@ -130,12 +159,15 @@ export class ShardMember implements ShardGate {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      let failed = false;
       try {
         await this.round();
       } catch (err) {
+        failed = true;
         this.log.warn({ ring: this.opts.ring, err: errorText(err) }, 'shard ring round failed; retrying');
       }
-      await this.sleep(this.opts.durations.retryPeriodMs);
+      // A message posted during the round goes out at once (a failed round waits as usual).
+      if (failed || !this.posted) await this.sleep(this.opts.durations.retryPeriodMs);
     }
   }
 
@@ -159,8 +191,15 @@ export class ShardMember implements ShardGate {
     );
     this.view = observeMembers(this.view, members);
     if (this.drained()) this.ack = viewId(this.view.current.members);
+    const taken = takeNew(this.seen, leases, this.leaseName, this.firstRound);
+    this.seen = taken.seen;
+    this.firstRound = false;
+    if (taken.messages.length > 0) this.opts.onMessages?.(taken.messages);
     const own = leases.find((l) => l.metadata?.name === this.leaseName);
     const sentAt = this.clock.now();
+    this.posted = false;
+    // Kept long enough for every live member to list it a few times.
+    this.outbox = expire(this.outbox, sentAt, RELAY_KEEP_ROUNDS * this.opts.durations.leaseDurationMs);
     await this.renew(own);
     this.lastRenewMs = sentAt;
     if (this.signature() !== before || wasStale) {
@@ -194,6 +233,7 @@ export class ShardMember implements ShardGate {
       annotations: {
         ...(own?.metadata?.annotations as Record<string, string> | undefined),
         [SHARD_ACK_ANNOTATION]: this.ack,
+        [SHARD_RELAY_ANNOTATION]: JSON.stringify(this.outbox),
       },
     };
     const body = {

@@ -45,6 +45,11 @@ export interface SyncControllerOptions {
   refreshTimeHeartbeatMs?: number;
   /** --sharding: reconcile only the namespaces this replica may act on (runtime/shard-ring.ts). */
   shard?: ShardGate;
+  /**
+   * --sharding: tells the other replicas of a rotation event received here (they own other
+   * namespaces' ExternalSecrets of the store); they pass it to refreshRemote().
+   */
+  relayRotation?: (storeId: string, names: string[]) => void;
 }
 
 type Lean = LeanSecret & { namespace: string; name: string };
@@ -214,7 +219,10 @@ export class ExternalSecretController {
       controllerClass: opts.controllerClass,
       stores: this.stores,
       clients: this.clients,
-      refresh: (id, names) => this.refreshRemote(id, names),
+      refresh: (id, names) => {
+        this.opts.relayRotation?.(id, names);
+        return this.refreshRemote(id, names);
+      },
     });
     this.wire();
   }
