@@ -545,6 +545,10 @@ spec: {provider: {fake: {data: [{key: rot, value: "${fakeStoreValue}"}]}}}
     name: `soak-${run}`,
     kubeconfig,
     leaseId: `rs-soak-${run}`,
+    // The production lease timing: the harness's 3 s lease is for takeover tests, and on a loaded
+    // machine a 2 s renew deadline can lapse (the process then exits by design), which is not what
+    // this soak is about.
+    flags: ['--lease-duration', '15s', '--renew-deadline', '10s', '--retry-period', '2s'],
     env: {
       SECRETSYNC_GCP_ENDPOINT: proxies.gcp.url,
       SECRETSYNC_GCP_ADMIN_TOKEN: '',
