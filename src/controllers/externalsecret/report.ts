@@ -64,7 +64,10 @@ export async function reportSynced(
     secretWritten,
     heartbeatMs: deps.refreshTimeHeartbeatMs ?? 0,
   });
-  deps.memory.rememberCheck(key, now);
+  // The check ends now, not at `now` (when it started): version tags it fetched itself are then
+  // older than it, so its next refresh asks the provider again instead of reusing them (only a
+  // sibling's later check may answer for it).
+  deps.memory.rememberCheck(key, deps.clock.now());
   deps.onChecked?.(es, now);
   await setStatus(ctx, ready, { ...synced, refreshTime });
   return untilNextRefresh(ctx, spec);

@@ -13,6 +13,8 @@ import { createNamespace, deleteNamespace } from '../../support/kube';
 import { lastCheckMs } from '../../support/last-check';
 
 const project = `plan-${randomBytes(3).toString('hex')}`;
+/** A key read by one ExternalSecret only, in a project of its own (its calls counted alone). */
+const soloProject = `plan-solo-${randomBytes(3).toString('hex')}`;
 const keys = ['alpha', 'beta', 'gamma'];
 const perKey = 4;
 const intervalMs = 2000;
@@ -27,16 +29,28 @@ beforeAll(async () => {
   await installDeploy();
   // Viewer too: what is counted is GetSecretVersion (versions.get) instead of payload reads.
   await grantGcp(project, ['roles/secretmanager.viewer', 'roles/secretmanager.secretAccessor']);
+  // Accessor only, the least-privilege setup: each version check is an AccessSecretVersion.
+  await grantGcp(soloProject, 'roles/secretmanager.secretAccessor');
   for (const k of keys) await putGcpVersion(sm, project, k, `${k}-v1`);
+  await putGcpVersion(sm, soloProject, 'solo', 'solo-v1');
   await applyYaml(`
 apiVersion: external-secrets.io/v1
 kind: SecretStore
 metadata: {name: gcp, namespace: ${ns}}
 spec: {provider: {gcpsm: {projectID: ${project}}}}
+---
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: gcp-solo, namespace: ${ns}}
+spec: {provider: {gcpsm: {projectID: ${soloProject}}}}
 `);
   ctl = await startController(ns);
   await applyYaml(
-    readersYaml(ns, names, (n) => n.split('-')[0]!, { refreshInterval: `${intervalMs / 1000}s` }),
+    readersYaml(ns, names, (n) => n.split('-')[0]!, { refreshInterval: `${intervalMs / 1000}s` }) +
+      readersYaml(ns, ['solo'], () => 'solo', {
+        refreshInterval: `${intervalMs / 1000}s`,
+        store: 'gcp-solo',
+      }),
   );
 });
 
@@ -77,4 +91,22 @@ test('unchanged secrets are re-checked by version metadata only; a rotation stil
     { timeoutMs: intervalMs + 5000, what: 'rotation' },
   );
   expect(decoded(await readSecret(ns, 'alpha-0')).v).toBe('alpha-v1');
+});
+
+test('a lone reader checks its secret again at every refresh: its own last check never answers the next', async () => {
+  await allSynced(ns, ['solo'], 30_000);
+  // Count the refreshes (each moves the last-check metric) and the version checks they made.
+  const before = (await gcpCalls(soloProject)).AccessSecretVersion ?? 0;
+  const seen = new Set<number>();
+  const until = Date.now() + 8 * intervalMs;
+  while (Date.now() < until) {
+    const t = await lastCheckMs(ctl!.metricsPort, ns, 'solo');
+    if (t !== undefined) seen.add(t);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const checks = (await gcpCalls(soloProject)).AccessSecretVersion ?? 0;
+  const refreshes = seen.size - 1; // the first value seen was the check before the window
+  expect(refreshes).toBeGreaterThanOrEqual(3);
+  // With a tag fetched during its own previous check reused, only every other refresh asked.
+  expect(checks - before).toBeGreaterThanOrEqual(refreshes);
 });
