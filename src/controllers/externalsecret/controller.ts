@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../../runtime/clock';
 import { contentHash } from '../../api/hash';
 import { ManyToMany } from '../../runtime/many-to-many';
 import { gated, type ShardGate } from '../../runtime/shard-member';
+import { movedAway } from '../../runtime/shard-labels';
 import { normalizeRemoteName } from '../../events/parse';
 import { ProviderClients } from '../secretstore/client-cache';
 import { SecretStoreController } from '../secretstore/controller';
@@ -45,6 +46,12 @@ export interface SyncControllerOptions {
   refreshTimeHeartbeatMs?: number;
   /** --sharding: reconcile only the namespaces this replica may act on (runtime/shard-ring.ts). */
   shard?: ShardGate;
+  /**
+   * --sharding: this replica's shard label (runtime/shard-labels.ts). Its ExternalSecret and
+   * managed-Secret watches select it, so the apiserver sends only this replica's share, and the
+   * Secrets it writes carry it.
+   */
+  shardLabel?: { key: string; value: string };
 }
 
 type Lean = LeanSecret & { namespace: string; name: string };
@@ -175,8 +182,10 @@ export class ExternalSecretController {
     this.recorder = new EventRecorder(opts.kc, opts);
     const namespace = opts.namespace || undefined;
     const log = opts.logger;
+    const shard = opts.shardLabel && `${opts.shardLabel.key}=${opts.shardLabel.value}`;
     this.es = new Informer<ExternalSecret>(opts.kc, {
       path: resourcePath('ExternalSecret', { namespace }),
+      labelSelector: shard,
       project: (o) => o as unknown as ExternalSecret,
       logger: log,
       clock: this.clock,
@@ -184,7 +193,7 @@ export class ExternalSecretController {
     this.stores = new StoreInformers(opts.kc, { logger: log, namespace, clock: this.clock });
     this.secrets = new Informer<Lean>(opts.kc, {
       path: resourcePath('Secret', { namespace }),
-      labelSelector: `${LABEL.managed}=true`,
+      labelSelector: [`${LABEL.managed}=true`, shard].filter(Boolean).join(','),
       project: projectSecret,
       logger: log,
       clock: this.clock,
@@ -216,6 +225,8 @@ export class ExternalSecretController {
       clients: this.clients,
       refresh: (id, names) => this.refreshRemote(id, names),
     });
+    opts.metrics.countObjects('externalsecrets', () => this.es.size);
+    opts.metrics.countObjects('managed-secrets', () => this.secrets.size);
     this.wire();
   }
 
@@ -272,6 +283,8 @@ export class ExternalSecretController {
     };
     this.es.on('add', onEs);
     this.es.on('update', onEs);
+    // A deletion, or (--sharding) a move to another replica's watch: either way only what this
+    // replica keeps of it goes. Nothing is written: the Secret goes by its owner reference.
     this.es.on('delete', (key) => {
       this.memory.forget(key);
       this.ready.delete(key);
@@ -294,7 +307,11 @@ export class ExternalSecretController {
       for (const k of this.targetIndex.keysFor(key)) this.queue.add(k);
     };
     this.secrets.on('update', onSecret);
-    this.secrets.on('delete', (key, s) => onSecret(key, s));
+    this.secrets.on('delete', (key, s) => {
+      // Relabelled to another replica (--sharding): its ExternalSecret moves too; nothing to redo.
+      if (this.opts.shardLabel && movedAway(s.labels, this.opts.shardLabel)) return;
+      onSecret(key, s);
+    });
   }
 
   /**
@@ -391,6 +408,7 @@ export class ExternalSecretController {
           atMs / 1000,
         ),
       refreshTimeHeartbeatMs: this.opts.refreshTimeHeartbeatMs,
+      secretLabels: this.opts.shardLabel && { [this.opts.shardLabel.key]: this.opts.shardLabel.value },
     };
   }
 
