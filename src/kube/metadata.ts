@@ -6,8 +6,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 
 /** Accept header of a metadata-only list. */
 export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
-/** Accept header of a metadata-only watch (each event's object is one PartialObjectMetadata). */
-export const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+/** Accept header of a metadata-only GET, and of a watch (each event's object is one). */
+export const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 /**
  * The same KubeConfig, whose requests also carry this Accept header: for client-node's Watch,

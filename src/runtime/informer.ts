@@ -7,7 +7,7 @@ import { type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/clien
 import { diffCaches } from './cache-diff';
 import { errorName, errorText, type Logger, noopLogger } from '../observability/log';
 import { isApiError, kubeRequest } from '../kube/request';
-import { acceptingConfig, METADATA_LIST_ACCEPT, METADATA_WATCH_ACCEPT } from '../kube/metadata';
+import { acceptingConfig, METADATA_LIST_ACCEPT, METADATA_ACCEPT } from '../kube/metadata';
 import { systemClock, type Clock } from './clock';
 import type { ManyToMany } from './many-to-many';
 
@@ -115,7 +115,7 @@ export class Informer<T> {
     this.log = opts.logger ?? noopLogger;
     this.keyOf = opts.key ?? objectKey;
     this.what = { path: opts.path };
-    this.watchConfig = opts.metadataOnly ? acceptingConfig(kc, METADATA_WATCH_ACCEPT) : kc;
+    this.watchConfig = opts.metadataOnly ? acceptingConfig(kc, METADATA_ACCEPT) : kc;
     if (opts.labelSelector) this.what.labelSelector = opts.labelSelector;
     if (opts.fieldSelector) this.what.fieldSelector = opts.fieldSelector;
   }

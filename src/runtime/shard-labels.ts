@@ -43,15 +43,16 @@ export function relabel(ring: Ring, namespace: string, current: string | undefin
 }
 
 /**
- * A delete from a label-filtered watch whose object still exists but was relabelled to another
- * replica (the apiserver sends the new state): a move, not a deletion. After a relist the
- * informer passes the cached state, which still carries our label: treated as a deletion.
+ * Whether an object that left a replica's label-filtered watch was moved to another replica:
+ * `live` are the labels it has now (undefined: it is gone). The watch cannot tell: the apiserver
+ * reports an object that stopped matching the selector as DELETED, with its previous state (our
+ * label still on it), exactly as a deletion.
  */
 export function movedAway(
-  labels: Readonly<Record<string, string>> | undefined,
+  live: Readonly<Record<string, string>> | undefined,
   label: { key: string; value: string },
 ): boolean {
-  return labels?.[label.key] !== label.value;
+  return live !== undefined && live[label.key] !== label.value;
 }
 
 /** Labels of an ExternalSecret that are part of what it asks for: all but shard labels. */

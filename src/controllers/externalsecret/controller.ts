@@ -308,9 +308,17 @@ export class ExternalSecretController {
     };
     this.secrets.on('update', onSecret);
     this.secrets.on('delete', (key, s) => {
-      // Relabelled to another replica (--sharding): its ExternalSecret moves too; nothing to redo.
-      if (this.opts.shardLabel && movedAway(s.labels, this.opts.shardLabel)) return;
-      onSecret(key, s);
+      const shard = this.opts.shardLabel;
+      if (!shard || !this.targetIndex.has(key)) return onSecret(key, s);
+      // --sharding: a Secret relabelled to another replica leaves this watch as a deletion does;
+      // its ExternalSecret moves too, so nothing is to be redone here. A metadata GET tells.
+      const slash = key.indexOf('/');
+      this.io.secretLabels(key.slice(0, slash), key.slice(slash + 1)).then(
+        (live) => {
+          if (!movedAway(live, shard)) onSecret(key, s);
+        },
+        () => onSecret(key, s),
+      );
     });
   }
 

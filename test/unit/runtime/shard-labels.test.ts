@@ -90,9 +90,13 @@ describe('which label an object wants', () => {
 describe('what leaving a filtered watch means', () => {
   const me = { key: shardLabelKey('secretsync'), value: shardLabelValue(members[0]!) };
 
-  test('relabelled to another member, or unlabelled: moved away; still ours: a deletion', () => {
+  test('still there, relabelled to another member or unlabelled: moved away', () => {
     expect(movedAway({ [me.key]: shardLabelValue(members[1]!) }, me)).toBe(true);
     expect(movedAway({ app: 'x' }, me)).toBe(true);
+  });
+
+  test('gone, or still ours (it left for another reason, e.g. its managed label was removed): not a move', () => {
+    expect(movedAway(undefined, me)).toBe(false);
     expect(movedAway({ [me.key]: me.value, app: 'x' }, me)).toBe(false);
   });
 });
