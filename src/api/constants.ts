@@ -85,6 +85,11 @@ export const LABEL = {
   managedValue: 'true',
   /** On Secrets created with creationPolicy Owner: the owning ExternalSecret. */
   createdBy: 'reconcile.external-secrets.io/created-by',
+  /**
+   * --sharding: `<prefix><ring>` = the replica whose watches hold the object (runtime/shard-labels.ts);
+   * a cache filter, never part of what an ExternalSecret asks for.
+   */
+  shardPrefix: 'shard.secretsync.io/',
 } as const;
 
 /** Finalizers ESO may have left on objects; recognised so that they can be released. */

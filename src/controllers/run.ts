@@ -2,7 +2,8 @@
 // one when watching every namespace): informers on every replica (warm standby), workers only on
 // the leader, health and metrics, graceful stop on SIGTERM (the lease is released so another replica takes
 // over at once). With --sharding every replica runs the namespaced workers on its share of a ring
-// of Leases (runtime/shard-ring.ts) and the leader keeps only the cluster-wide work.
+// of Leases (runtime/shard-ring.ts), and the leader keeps only the cluster-wide work and the
+// sharder, which labels objects so that each replica's watches carry only its share.
 // Losing the lease ends the process, as controller-runtime does; so do workers or
 // a leader election that end with an error (a leader that no longer works, or no longer knows
 // whether it leads, must give the lease up).
@@ -16,6 +17,9 @@ import { Metrics } from '../observability/metrics';
 import { summarizeError } from '../observability/unexpected';
 import { LeaderElector, leaderIdentity } from '../runtime/leader';
 import { type ShardGate, ShardMember } from '../runtime/shard-member';
+import { Sharder } from '../runtime/sharder';
+import { shardLabelKey, shardLabelValue } from '../runtime/shard-labels';
+import { LABEL } from '../api/constants';
 import { ClusterExternalSecretController } from './clusterexternalsecret/controller';
 import { ExternalSecretController } from './externalsecret/controller';
 import { rolloutSelection, withRollout } from './rollout/wire';
@@ -36,6 +40,8 @@ export interface EmbedOptions {
   shardGate?: (gate: ShardGate) => ShardGate;
   /** false: the leader runs no cluster-wide work (store validation, ClusterExternalSecrets). */
   clusterWide?: boolean;
+  /** With --sharding: the namespaces whose objects the leader's sharder labels (default all). */
+  shardScope?: (namespace: string) => boolean;
 }
 
 export async function runController(
@@ -69,11 +75,26 @@ export async function runController(
           const mayAct = (ns: string) => gate?.mayAct(ns) ?? false;
           externalSecrets.shardChanged(mayAct);
           sync.rollout.shardChanged(mayAct);
+          sharder?.viewChanged();
         },
         // Rotation events the leader received, for the ExternalSecrets of this replica's share.
         onMessages: (messages) => {
           for (const m of messages) externalSecrets.refreshRemote(m.topic, m.items);
         },
+      })
+    : undefined;
+  // The leader labels every ExternalSecret and managed Secret with its owner's shard label; each
+  // replica's sync-side watches select its own (runtime/sharder.ts, shard-labels.ts).
+  const sharder = shard
+    ? new Sharder({
+        kc,
+        ring: cfg.sharding.ring,
+        namespace: cfg.namespace,
+        kinds: [{ kind: 'Secret', labelSelector: `${LABEL.managed}=true` }, { kind: 'ExternalSecret' }],
+        view: () => shard.ring(),
+        metrics,
+        logger,
+        scope: embed.shardScope,
       })
     : undefined;
   const gate = shard && embed.shardGate ? embed.shardGate(shard) : shard;
@@ -88,6 +109,7 @@ export async function runController(
     refreshTimeHeartbeatMs: cfg.refreshTimeHeartbeatMs,
     shard: gate,
     ...(shard && { relayRotation: (storeId: string, names: string[]) => shard.post(storeId, names) }),
+    shardLabel: shard && { key: shardLabelKey(cfg.sharding.ring), value: shardLabelValue(identity) },
   });
   const sync = withRollout(externalSecrets, {
     kc,
@@ -128,6 +150,7 @@ export async function runController(
     logger.info({ identity: elector?.identity }, 'leading: starting workers');
     if (embed.clusterWide !== false) externalSecrets.secretStores.run();
     if (!shard) sync.run().catch((err: unknown) => fatalStop('the workers failed', err));
+    sharder?.run().catch((err: unknown) => fatalStop('the sharder failed', err));
     fanOut?.run().catch((err: unknown) => fatalStop('the ClusterExternalSecret workers failed', err));
   };
   let stopping = false;
@@ -138,7 +161,7 @@ export async function runController(
     logger.info('stopping');
     // The store side first: no rotation event or store validation starts while the workers stop.
     await externalSecrets.secretStores.stop();
-    await Promise.all([sync.stop(), fanOut?.stop()]);
+    await Promise.all([sync.stop(), fanOut?.stop(), sharder?.stop()]);
     // Its workers stopped: leaving the ring hands its share over without waiting for expiry.
     await shard?.stop(releaseShard);
     await elector?.stop();

@@ -32,6 +32,8 @@ export interface KubeRequest {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** The Accept header; default application/json (kube/metadata.ts asks for metadata only). */
+  accept?: string;
   signal?: AbortSignal;
   /** Abort the request (connect + response) after this long. */
   timeoutMs?: number;
@@ -78,7 +80,7 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   await kc.applySecurityAuthentication(ctx);
   const dispatcher = sharedDispatcher(kc, ctx.getDispatcher());
   if (dispatcher) ctx.setDispatcher(dispatcher);
-  ctx.setHeaderParam('Accept', 'application/json');
+  ctx.setHeaderParam('Accept', req.accept ?? 'application/json');
   if (req.body !== undefined) {
     ctx.setHeaderParam('Content-Type', req.contentType ?? 'application/json');
     ctx.setBody(JSON.stringify(req.body));

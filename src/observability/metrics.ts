@@ -84,6 +84,16 @@ export class Metrics {
     help: 'Rollouts counting against --max-concurrent-rollouts: restarted by secretsync, new pods not yet available, younger than --rollout-progress-timeout. 0 when unlimited.',
     registers: [this.registry],
   });
+  private readonly informerSizes = new Map<string, () => number>();
+  readonly informerObjects = new Gauge({
+    name: 'secretsync_informer_objects',
+    help: "Objects held in this replica's informer caches, by informer (with --sharding the sync side's hold only this replica's share).",
+    labelNames: ['informer'],
+    registers: [this.registry],
+    collect: () => {
+      for (const [informer, size] of this.informerSizes) this.informerObjects.set({ informer }, size());
+    },
+  });
   readonly leader = new Gauge({
     name: 'secretsync_leader',
     help: '1 while this replica holds the leader lease.',
@@ -153,6 +163,17 @@ export class Metrics {
     if (withDefaults) collectDefaultMetrics({ register: this.registry });
     // Reloader shows both outcomes from the start, so that rate() and absent() work before the first.
     for (const success of ['true', 'false']) this.reloaderReloads.inc({ success }, 0);
+  }
+
+  /** Reports an informer's cache size under `informer` at each scrape (the last one registered wins). */
+  countObjects(informer: string, size: () => number): void {
+    this.informerSizes.set(informer, size);
+  }
+
+  /** Stops reporting an informer (it stopped). */
+  uncountObjects(informer: string): void {
+    this.informerSizes.delete(informer);
+    this.informerObjects.remove({ informer });
   }
 
   /** One workload restart (Reloader's reload_executed counters). */

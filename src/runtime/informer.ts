@@ -7,6 +7,7 @@ import { type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/clien
 import { diffCaches } from './cache-diff';
 import { errorName, errorText, type Logger, noopLogger } from '../observability/log';
 import { isApiError, kubeRequest } from '../kube/request';
+import { acceptingConfig, METADATA_LIST_ACCEPT, METADATA_ACCEPT } from '../kube/metadata';
 import { systemClock, type Clock } from './clock';
 import type { ManyToMany } from './many-to-many';
 
@@ -23,6 +24,11 @@ export interface InformerOptions<T> {
   path: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * List and watch metadata only (PartialObjectMetadata: no spec, status or data); the projection
+   * then sees objects of kind PartialObjectMetadata.
+   */
+  metadataOnly?: boolean;
   /** Keep only what the caller needs of an object. Lists' items get the list's apiVersion/kind. */
   project: (obj: KubernetesObject) => T;
   /** Cache key; default namespace/name (name alone for cluster-scoped objects), as client-go. */
@@ -86,6 +92,7 @@ export class Informer<T> {
   private readonly log: Logger;
   private readonly keyOf: (obj: KubernetesObject) => string;
   private readonly what: Record<string, string>;
+  private readonly watchConfig: KubeConfig;
   private resourceVersion = '';
   private synced = false;
   private stopped = false;
@@ -108,6 +115,7 @@ export class Informer<T> {
     this.log = opts.logger ?? noopLogger;
     this.keyOf = opts.key ?? objectKey;
     this.what = { path: opts.path };
+    this.watchConfig = opts.metadataOnly ? acceptingConfig(kc, METADATA_ACCEPT) : kc;
     if (opts.labelSelector) this.what.labelSelector = opts.labelSelector;
     if (opts.fieldSelector) this.what.fieldSelector = opts.fieldSelector;
   }
@@ -171,6 +179,11 @@ export class Informer<T> {
 
   list(): T[] {
     return [...this.cache.values()].map((e) => e.item);
+  }
+
+  /** How many objects the cache holds. */
+  get size(): number {
+    return this.cache.size;
   }
 
   keys(): string[] {
@@ -300,6 +313,7 @@ export class Informer<T> {
             limit: this.opts.pageSize ?? 500,
             continue: cont,
           },
+          accept: this.opts.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
           signal: this.listAbort.signal,
           timeoutMs: this.opts.listTimeoutMs ?? 60_000,
         });
@@ -375,7 +389,7 @@ export class Informer<T> {
         fieldSelector: this.opts.fieldSelector,
         timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
       };
-      new Watch(this.kc)
+      new Watch(this.watchConfig)
         .watch(
           this.opts.path,
           query,

@@ -18,6 +18,7 @@ import {
   liveMembers,
   mayAct,
   observeMembers,
+  type Ring,
   SHARD_ACK_ANNOTATION,
   SHARD_RING_LABEL,
   type ShardView,
@@ -115,6 +116,11 @@ export class ShardMember implements ShardGate {
   mayAct(namespace: string): boolean {
     const fresh = this.clock.now() - this.lastRenewMs < this.opts.durations.renewDeadlineMs;
     return fresh && !this.stopped && mayAct(this.view, this.opts.identity, namespace);
+  }
+
+  /** The current ring view (what the sharder labels by). */
+  ring(): Ring {
+    return this.view.current;
   }
 
   /** The members of the current view (for logs and tests). */

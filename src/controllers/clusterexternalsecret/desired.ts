@@ -2,11 +2,13 @@
 // owns differs from it. As ESO: labels and annotations are externalSecretMetadata's exactly (plus
 // the ClusterExternalSecret's force-sync annotation, so that forcing it forces them all), the spec
 // is externalSecretSpec, and the ClusterExternalSecret is the controller owner (the garbage
-// collector deletes the ExternalSecrets with it).
+// collector deletes the ExternalSecrets with it). The shard label the sharder writes (--sharding) is
+// no drift: it is neither compared nor removed.
 import { isDeepStrictEqual } from 'node:util';
 import type { V1OwnerReference } from '@kubernetes/client-node';
 import { ANNOTATION, API_GROUP, API_GROUP_VERSION, KIND } from '../../api/constants';
 import type { ClusterExternalSecret, ExternalSecret } from '../../api/generated';
+import { shardLabelsOf, withoutShardLabels } from '../../runtime/shard-labels';
 
 /** The name of the ExternalSecrets: externalSecretName, else the ClusterExternalSecret's name. */
 export function externalSecretName(ces: ClusterExternalSecret): string {
@@ -68,7 +70,10 @@ const orEmpty = (m: Record<string, string> | undefined) => m ?? {};
 /** Whether `current` (owned) must be updated to show `desired`'s labels, annotations and spec. */
 export function differs(current: ExternalSecret, desired: ExternalSecret): boolean {
   return (
-    !isDeepStrictEqual(orEmpty(current.metadata?.labels), orEmpty(desired.metadata?.labels)) ||
+    !isDeepStrictEqual(
+      orEmpty(withoutShardLabels(current.metadata?.labels)),
+      orEmpty(desired.metadata?.labels),
+    ) ||
     !isDeepStrictEqual(orEmpty(current.metadata?.annotations), orEmpty(desired.metadata?.annotations)) ||
     !isDeepStrictEqual(JSON.parse(JSON.stringify(current.spec)), JSON.parse(JSON.stringify(desired.spec)))
   );
@@ -84,7 +89,7 @@ export function updated(current: ExternalSecret, desired: ExternalSecret): Exter
     ...current,
     metadata: {
       ...current.metadata,
-      labels: desired.metadata?.labels,
+      labels: { ...desired.metadata?.labels, ...shardLabelsOf(current.metadata?.labels) },
       annotations: desired.metadata?.annotations,
       ownerReferences: [...owners, ...(desired.metadata?.ownerReferences ?? [])],
     },

@@ -16,6 +16,7 @@ import { systemClock, type Clock } from '../../runtime/clock';
 import { contentHash } from '../../api/hash';
 import { ManyToMany } from '../../runtime/many-to-many';
 import { gated, type ShardGate } from '../../runtime/shard-member';
+import { movedAway } from '../../runtime/shard-labels';
 import { normalizeRemoteName } from '../../events/parse';
 import { ProviderClients } from '../secretstore/client-cache';
 import { SecretStoreController } from '../secretstore/controller';
@@ -50,6 +51,12 @@ export interface SyncControllerOptions {
    * namespaces' ExternalSecrets of the store); they pass it to refreshRemote().
    */
   relayRotation?: (storeId: string, names: string[]) => void;
+  /**
+   * --sharding: this replica's shard label (runtime/shard-labels.ts). Its ExternalSecret and
+   * managed-Secret watches select it, so the apiserver sends only this replica's share, and the
+   * Secrets it writes carry it.
+   */
+  shardLabel?: { key: string; value: string };
 }
 
 type Lean = LeanSecret & { namespace: string; name: string };
@@ -180,8 +187,10 @@ export class ExternalSecretController {
     this.recorder = new EventRecorder(opts.kc, opts);
     const namespace = opts.namespace || undefined;
     const log = opts.logger;
+    const shard = opts.shardLabel && `${opts.shardLabel.key}=${opts.shardLabel.value}`;
     this.es = new Informer<ExternalSecret>(opts.kc, {
       path: resourcePath('ExternalSecret', { namespace }),
+      labelSelector: shard,
       project: (o) => o as unknown as ExternalSecret,
       logger: log,
       clock: this.clock,
@@ -189,7 +198,7 @@ export class ExternalSecretController {
     this.stores = new StoreInformers(opts.kc, { logger: log, namespace, clock: this.clock });
     this.secrets = new Informer<Lean>(opts.kc, {
       path: resourcePath('Secret', { namespace }),
-      labelSelector: `${LABEL.managed}=true`,
+      labelSelector: [`${LABEL.managed}=true`, shard].filter(Boolean).join(','),
       project: projectSecret,
       logger: log,
       clock: this.clock,
@@ -224,6 +233,8 @@ export class ExternalSecretController {
         return this.refreshRemote(id, names);
       },
     });
+    opts.metrics.countObjects('externalsecrets', () => this.es.size);
+    opts.metrics.countObjects('managed-secrets', () => this.secrets.size);
     this.wire();
   }
 
@@ -280,6 +291,8 @@ export class ExternalSecretController {
     };
     this.es.on('add', onEs);
     this.es.on('update', onEs);
+    // A deletion, or (--sharding) a move to another replica's watch: either way only what this
+    // replica keeps of it goes. Nothing is written: the Secret goes by its owner reference.
     this.es.on('delete', (key) => {
       this.memory.forget(key);
       this.ready.delete(key);
@@ -302,7 +315,19 @@ export class ExternalSecretController {
       for (const k of this.targetIndex.keysFor(key)) this.queue.add(k);
     };
     this.secrets.on('update', onSecret);
-    this.secrets.on('delete', (key, s) => onSecret(key, s));
+    this.secrets.on('delete', (key, s) => {
+      const shard = this.opts.shardLabel;
+      if (!shard || !this.targetIndex.has(key)) return onSecret(key, s);
+      // --sharding: a Secret relabelled to another replica leaves this watch as a deletion does;
+      // its ExternalSecret moves too, so nothing is to be redone here. A metadata GET tells.
+      const slash = key.indexOf('/');
+      this.io.secretLabels(key.slice(0, slash), key.slice(slash + 1)).then(
+        (live) => {
+          if (!movedAway(live, shard)) onSecret(key, s);
+        },
+        () => onSecret(key, s),
+      );
+    });
   }
 
   /**
@@ -399,6 +424,7 @@ export class ExternalSecretController {
           atMs / 1000,
         ),
       refreshTimeHeartbeatMs: this.opts.refreshTimeHeartbeatMs,
+      secretLabels: this.opts.shardLabel && { [this.opts.shardLabel.key]: this.opts.shardLabel.value },
     };
   }
 

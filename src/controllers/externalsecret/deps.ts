@@ -51,4 +51,9 @@ export interface ReconcileDeps {
    * refresh, as ESO does.
    */
   refreshTimeHeartbeatMs?: number;
+  /**
+   * Labels put on every Secret this replica writes (--sharding: its shard label, so its filtered
+   * watch sees the Secret at once); never by themselves a reason to write.
+   */
+  secretLabels?: Readonly<Record<string, string>>;
 }

@@ -3,6 +3,7 @@
 import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { ExternalSecret } from '../../api/generated';
 import { isApiError, kubeGetIfExists, kubeRequest } from '../../kube/request';
+import { METADATA_ACCEPT } from '../../kube/metadata';
 import { resourcePath } from '../../kube/resources';
 import type { WritePlan } from './write-plan';
 
@@ -17,6 +18,16 @@ export class KubeIO {
       path: `${secretsPath(ns)}/${encodeURIComponent(name)}`,
       ...TIMEOUT,
     });
+  }
+
+  /** A Secret's labels, read metadata-only (never its data); undefined when it does not exist. */
+  async secretLabels(ns: string, name: string): Promise<Record<string, string> | undefined> {
+    const meta = await kubeGetIfExists<KubernetesObject>(this.kc, {
+      path: `${secretsPath(ns)}/${encodeURIComponent(name)}`,
+      accept: METADATA_ACCEPT,
+      ...TIMEOUT,
+    });
+    return meta && (meta.metadata?.labels ?? {});
   }
 
   async readConfigMap(ns: string, name: string): Promise<V1ConfigMap | undefined> {

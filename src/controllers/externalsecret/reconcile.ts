@@ -26,7 +26,7 @@ import { normalize, type Normalized } from './spec';
 import { unsupportedFields } from '../../api/unsupported-fields';
 import { clusterStoreAllows, storeHandledBy } from '../secretstore/store-access';
 import type { StoreObject } from '../secretstore/store';
-import { planRemoveMergedKeys, planWrite, type WritePlan } from './write-plan';
+import { planRemoveMergedKeys, planWrite, withWriteLabels, type WritePlan } from './write-plan';
 import { SHARE_HOLD_MS } from './plan';
 import {
   Blocked,
@@ -396,18 +396,21 @@ async function planWriteAgainstLive(
   try {
     const desired = buildDesired(es, spec.targetName, values, sources);
     const planAgainst = (live: V1Secret | undefined) =>
-      planWrite({
-        policy: spec.creationPolicy,
-        desired,
-        live,
-        namespace: ns,
-        owner: {
-          apiVersion: es.apiVersion ?? 'external-secrets.io/v1',
-          kind: 'ExternalSecret',
-          name,
-          uid: es.metadata?.uid ?? '',
-        },
-      });
+      withWriteLabels(
+        planWrite({
+          policy: spec.creationPolicy,
+          desired,
+          live,
+          namespace: ns,
+          owner: {
+            apiVersion: es.apiVersion ?? 'external-secrets.io/v1',
+            kind: 'ExternalSecret',
+            name,
+            uid: es.metadata?.uid ?? '',
+          },
+        }),
+        deps.secretLabels,
+      );
     // Creating policies skip the read when no managed Secret of that name is cached: a create never
     // overwrites, and one that already exists (unmanaged, or not yet seen) answers 409, re-planned
     // below against what is there.

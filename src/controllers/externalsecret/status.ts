@@ -2,6 +2,7 @@
 // that nothing is written when nothing changed (lastTransitionTime moves only on a transition).
 import { createHash } from 'node:crypto';
 import type { ExternalSecretStatus, ExternalSecretStatusCondition } from '../../api/generated';
+import { withoutShardLabels } from '../../runtime/shard-labels';
 
 export interface ReadyState {
   status: 'True' | 'False';
@@ -12,7 +13,8 @@ export interface ReadyState {
 /**
  * ESO's `<generation>-<hash>` over labels and annotations, so that a metadata change (force-sync)
  * forces a refresh. secretsync also hashes the generations of the stores used (`stores`), so that
- * a store change refreshes too, even one made while the controller was down.
+ * a store change refreshes too, even one made while the controller was down. The shard label
+ * (--sharding) is left out: moving an object between replicas is no change to it.
  */
 export function syncedResourceVersion(
   meta: {
@@ -25,7 +27,9 @@ export function syncedResourceVersion(
   const h = createHash('sha256');
   const sorted = (o: Record<string, string> | undefined) =>
     Object.entries(o ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  h.update(JSON.stringify([sorted(meta.labels), sorted(meta.annotations), [...stores].sort()]));
+  h.update(
+    JSON.stringify([sorted(withoutShardLabels(meta.labels)), sorted(meta.annotations), [...stores].sort()]),
+  );
   return `${meta.generation ?? 0}-${h.digest('hex').slice(0, 32)}`;
 }
 

@@ -164,6 +164,19 @@ export function planWrite(args: {
   return { kind: 'update', secret: next, recreate: false };
 }
 
+/**
+ * A create or update with these labels added (--sharding: the writer's shard label). They are not
+ * part of the desired Secret, so a Secret that lacks them is not rewritten for them alone.
+ */
+export function withWriteLabels(
+  plan: WritePlan,
+  labels: Readonly<Record<string, string>> | undefined,
+): WritePlan {
+  if (!labels || (plan.kind !== 'create' && plan.kind !== 'update')) return plan;
+  const metadata = { ...plan.secret.metadata, labels: { ...plan.secret.metadata?.labels, ...labels } };
+  return { ...plan, secret: { ...plan.secret, metadata } };
+}
+
 function mergedKeys(d: DesiredSecret): string {
   return [...d.data.keys()].sort().join(',');
 }

@@ -86,6 +86,20 @@ describe('planFanOut', () => {
     });
   });
 
+  it('takes the shard label (--sharding) for no drift, and keeps it when it puts the rest back', () => {
+    const c = ces({ externalSecretMetadata: { labels: { app: 'x' } } });
+    const shard = { 'shard.secretsync.io/secretsync': 'pod-a_1f2e' };
+    const labelled = ownedBy(c, 'a');
+    labelled.metadata = { ...labelled.metadata, labels: { app: 'x', ...shard } };
+    expect(plan(c, ['a'], [labelled])).toEqual({ actions: [], unchanged: ['a'], clashes: [] });
+    labelled.metadata.labels = { ...labelled.metadata.labels, extra: '1' };
+    const p = plan(c, ['a'], [labelled]);
+    expect((p.actions[0] as { object: ExternalSecret }).object.metadata?.labels).toEqual({
+      app: 'x',
+      ...shard,
+    });
+  });
+
   it('copies the force-sync annotation of the ClusterExternalSecret to its ExternalSecrets', () => {
     const before = ces();
     const after = ces({}, { annotations: { 'external-secrets.io/force-sync': '1700000000' } });

@@ -182,6 +182,13 @@ describe('syncedResourceVersion', () => {
     expect(syncedResourceVersion({ ...base, generation: 5 }, stores)).not.toBe(v);
   });
 
+  test('not with a shard label (--sharding): moving an object between replicas is no change to it', () => {
+    const labelled = { ...base, labels: { ...base.labels, 'shard.secretsync.io/secretsync': 'pod-a_1f2e' } };
+    expect(syncedResourceVersion(labelled, stores)).toBe(v);
+    const moved = { ...base, labels: { ...base.labels, 'shard.secretsync.io/secretsync': 'pod-b_9c8d' } };
+    expect(syncedResourceVersion(moved, stores)).toBe(v);
+  });
+
   test('changes with labels (added, removed, value)', () => {
     expect(syncedResourceVersion({ ...base, labels: { ...base.labels, new: '1' } }, stores)).not.toBe(v);
     expect(syncedResourceVersion({ ...base, labels: { app: 'shop' } }, stores)).not.toBe(v);

@@ -9,6 +9,7 @@ import type { CreationPolicy } from '../../../src/controllers/externalsecret/spe
 import {
   planRemoveMergedKeys,
   planWrite,
+  withWriteLabels,
   type Owner,
   type WritePlan,
 } from '../../../src/controllers/externalsecret/write-plan';
@@ -497,5 +498,34 @@ describe('template.metadata.finalizers (added as ESO does, never removed)', () =
   test('Merge adds them to a Secret it does not own', () => {
     const p = plan('Merge', withFinalizer(), foreignLive({ other: 'x' }));
     expect(p.kind === 'update' && p.secret.metadata?.finalizers).toEqual([KEEP]);
+  });
+});
+
+describe('withWriteLabels (--sharding: the writer’s shard label)', () => {
+  const SHARD = { 'shard.secretsync.io/secretsync': 'pod-a_1f2e' };
+
+  test('a create and an update carry the label, beside the desired ones', () => {
+    const created = withWriteLabels(plan('Owner', desired(), undefined), SHARD);
+    expect(created.kind === 'create' && created.secret.metadata?.labels).toEqual({
+      [LABEL.managed]: 'true',
+      ...SHARD,
+    });
+    const updated = withWriteLabels(plan('Owner', desired({ username: 'bob' }), ownedLive()), SHARD);
+    expect(updated.kind === 'update' && updated.secret.metadata?.labels).toEqual({
+      [LABEL.managed]: 'true',
+      ...SHARD,
+    });
+  });
+
+  test('is never a reason to write: a Secret without it (or with another replica’s) stays as it is', () => {
+    expect(withWriteLabels(plan('Owner', desired(), ownedLive()), SHARD)).toEqual({ kind: 'none' });
+    const other = ownedLive();
+    other.metadata!.labels = { ...other.metadata!.labels, 'shard.secretsync.io/secretsync': 'pod-b_9c8d' };
+    expect(withWriteLabels(plan('Owner', desired(), other), SHARD)).toEqual({ kind: 'none' });
+  });
+
+  test('without sharding: the plan as it was', () => {
+    const p = plan('Owner', desired(), undefined);
+    expect(withWriteLabels(p, undefined)).toBe(p);
   });
 });
