@@ -18,6 +18,10 @@ export function shardTables(s: ShardResult): string {
     ['Ready at the end', (r) => fmt(r.ready)],
     ['Secrets present after the run', (r) => fmt(r.secrets)],
     [
+      'replica processes that exited on their own (restarted after 10 s, as a pod)',
+      (r) => fmt(r.replicaResults.reduce((a, x) => a + (x.restarts ?? 0), 0)),
+    ],
+    [
       'replica start → informers synced (s, slowest replica)',
       (r) => fmt(Math.max(...r.replicaResults.map((x) => x.syncedS ?? NaN))),
     ],
@@ -73,13 +77,13 @@ export function shardTables(s: ShardResult): string {
     ...rows.map(([label, get]) => `| ${label} | ${s.runs.map(get).join(' | ')} |`),
   ];
   const per = [
-    '| run | replica | leader | ExternalSecrets synced (Secrets it wrote) | share of N | namespaces written in | informers synced (s) | peak RSS (MB) | CPU s to converge | CPU s to the end | Secret / status / Event writes | refused | writes elsewhere |',
-    '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| run | replica | leader | restarts | ExternalSecrets synced (Secrets it wrote) | share of N | namespaces written in | informers synced (s) | peak RSS (MB) | CPU s to converge | CPU s to the end | Secret / status / Event writes | refused | writes elsewhere |',
+    '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const r of s.runs)
     for (const x of r.replicaResults)
       per.push(
-        `| ${r.label} | ${x.identity} | ${x.leader ? 'yes' : 'no'} | ${x.secretObjects} | ${fmt((100 * x.secretObjects) / s.n, 1)} % | ${x.namespaces} | ${fmt(x.syncedS)} | ${fmt(x.peakRss / MB, 0)} | ${fmt(x.cpuS)} | ${fmt(x.cpuEndS)} | ${x.writes.secrets} / ${x.writes.status} / ${x.writes.events} | ${x.writes.failed} | ${x.outside} |`,
+        `| ${r.label} | ${x.identity} | ${x.leader ? 'yes' : 'no'} | ${x.restarts ?? 0} | ${x.secretObjects} | ${fmt((100 * x.secretObjects) / s.n, 1)} % | ${x.namespaces} | ${fmt(x.syncedS)} | ${fmt(x.peakRss / MB, 0)} | ${fmt(x.cpuS)} | ${fmt(x.cpuEndS)} | ${x.writes.secrets} / ${x.writes.status} / ${x.writes.events} | ${x.writes.failed} | ${x.outside} |`,
       );
   const notReady = s.runs.flatMap((r) =>
     Object.entries(r.notReady).map(([reason, c]) => `- ${r.label}: ${c} not Ready at the end (${reason})`),

@@ -37,6 +37,8 @@ export interface ShardOptions {
 export interface ReplicaResult {
   identity: string;
   leader: boolean;
+  /** Times its process exited on its own and was started again (as a pod would be). */
+  restarts: number;
   /** Process start → 'informers synced' (s). */
   syncedS?: number;
   /** VmHWM at the end of the run (bytes). */
@@ -104,6 +106,88 @@ export function runLabel(kind: ShardRunKind): string {
   return kind === 'plain'
     ? '1 replica, no --sharding'
     : `${kind} replica${kind === 1 ? '' : 's'}, --sharding`;
+}
+
+/** kubelet's first crash-loop back-off: a replica that exits is started again after this, as in a Deployment. */
+const RESTART_DELAY_MS = 10_000;
+
+/**
+ * One replica, restarted like a pod (restartPolicy Always) when its process exits on its own (e.g.
+ * it lost its Lease and stops to start afresh, as it is designed to). CPU and peak RSS are sampled
+ * every second, so that a process that exited still counts.
+ */
+class Replica {
+  readonly procs: ControllerProcess[] = [];
+  private cpuDone = 0;
+  private lastCpu = 0;
+  private peak = 0;
+  private stopping = false;
+  private sampler?: NodeJS.Timeout;
+  readonly exits: { at: number; code: number | null }[] = [];
+
+  constructor(
+    readonly index: number,
+    private readonly start: (attempt: number) => Promise<ControllerProcess>,
+    private readonly note: (s: string) => void,
+  ) {}
+
+  get current(): ControllerProcess {
+    return this.procs[this.procs.length - 1]!;
+  }
+
+  async launch(): Promise<void> {
+    const c = await this.start(this.procs.length);
+    this.procs.push(c);
+    this.lastCpu = 0;
+    void c.proc.exited.then((code) => this.exited(c, code));
+    this.sampler ??= setInterval(() => this.sample(), 1000);
+  }
+
+  private sample(): void {
+    try {
+      this.lastCpu = this.current.cpuSeconds();
+      this.peak = Math.max(this.peak, this.current.rss().peak);
+    } catch {
+      /* exited between two samples */
+    }
+  }
+
+  private exited(c: ControllerProcess, code: number | null): void {
+    if (this.stopping || c !== this.current) return;
+    this.cpuDone += this.lastCpu;
+    this.exits.push({ at: Date.now(), code });
+    this.note(
+      `r${this.index} exited (code ${code}; log ${c.opts.logFile}); started again after ${RESTART_DELAY_MS / 1000} s`,
+    );
+    setTimeout(() => {
+      if (!this.stopping) this.launch().catch((err: Error) => this.note(`r${this.index}: ${err.message}`));
+    }, RESTART_DELAY_MS);
+  }
+
+  /** CPU seconds of all its processes so far. */
+  cpuSeconds(): number {
+    this.sample();
+    return this.cpuDone + this.lastCpu;
+  }
+
+  peakRss(): number {
+    this.sample();
+    return this.peak;
+  }
+
+  leader(): boolean {
+    return this.procs.some((c) => c.logIncludes('leading: starting workers'));
+  }
+
+  problems(): string[] {
+    return this.procs.flatMap((c) => c.problems());
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.sampler);
+    for (const c of this.procs) await c.stop().catch(() => undefined);
+  }
 }
 
 export class ShardBench {
@@ -178,7 +262,7 @@ export class ShardBench {
   /** Deletes the previous run's ExternalSecrets and Secrets (the stores stay). */
   private async reset(): Promise<void> {
     const { kube } = this.env;
-    await pool(this.nsNames, 4, async (ns) => {
+    await pool(this.nsNames, 16, async (ns) => {
       await kube.deleteCollection(`/api/v1/namespaces/${ns}/secrets`, MANAGED);
       await kube.deleteCollection(`${ES_GROUP}/namespaces/${ns}/externalsecrets`);
     });
@@ -293,7 +377,7 @@ export class ShardBench {
     es.on('update', onEs);
     await es.start();
 
-    const ctls: ControllerProcess[] = [];
+    const ctls: Replica[] = [];
     const users = this.accounts.slice(0, replicas).map(SA_USER);
     let result: ShardRunResult | undefined;
     try {
@@ -304,26 +388,31 @@ export class ShardBench {
         const sa = this.accounts[i]!;
         const identity = `bench-${runTag}-r${i}`;
         const kubeconfig = join(this.env.root, `kubeconfig-${sa}`);
-        ctls.push(
-          ControllerProcess.start({
-            name: `controller-${identity}`,
-            metricsPort: await freePort(),
-            kubeconfig,
-            fetchPlan: 'planned',
-            concurrency: this.opts.concurrency,
-            logFile: join(this.env.logs, `controller-${identity}.log`),
-            env: { ...this.env.controllerEnv, KUBECONFIG: kubeconfig, POD_NAME: identity },
-            leaderElect: true,
-            args: [
-              '--leader-election-id',
-              `bench-${runTag}`,
-              ...(sharding ? ['--sharding', '--shard-ring', `bench-${runTag}`] : []),
-            ],
-          }),
+        const r = new Replica(
+          i,
+          async (attempt) =>
+            ControllerProcess.start({
+              name: `controller-${identity}`,
+              metricsPort: await freePort(),
+              kubeconfig,
+              fetchPlan: 'planned',
+              concurrency: this.opts.concurrency,
+              logFile: join(this.env.logs, `controller-${identity}${attempt ? `-${attempt}` : ''}.log`),
+              env: { ...this.env.controllerEnv, KUBECONFIG: kubeconfig, POD_NAME: identity },
+              leaderElect: true,
+              args: [
+                '--leader-election-id',
+                `bench-${runTag}`,
+                ...(sharding ? ['--sharding', '--shard-ring', `bench-${runTag}`] : []),
+              ],
+            }),
+          note,
         );
+        await r.launch();
+        ctls.push(r);
       }
       const synced = await Promise.all(
-        ctls.map((c) => c.ready(300_000, 'informers synced').then((at) => (at - t0) / 1000)),
+        ctls.map((c) => c.current.ready(300_000, 'informers synced').then((at) => (at - t0) / 1000)),
       );
       progress(
         `  ${replicas} replica(s) synced their informers after ${synced.map((s) => s.toFixed(1)).join(', ')} s`,
@@ -344,7 +433,7 @@ export class ShardBench {
       const cpuAtConverge = ctls.map((c) => c.cpuSeconds());
       const labels = testbedLabels({
         [process.pid]: 'benchmark (informer)',
-        ...Object.fromEntries(ctls.map((c, i) => [c.pid, `controller r${i}`])),
+        ...Object.fromEntries(ctls.flatMap((c, i) => c.procs.map((p) => [p.pid, `controller r${i}`]))),
       });
       const machine = cpuBetween(machine0, snapshotCpu(labels));
       progress(
@@ -352,7 +441,7 @@ export class ShardBench {
       );
       await sleep(this.opts.quietMs);
       const to = Date.now();
-      const rss = ctls.map((c) => c.rss());
+      const rss = ctls.map((c) => c.peakRss());
       const cpuEnd = ctls.map((c) => c.cpuSeconds());
       await this.env.audit.settle();
       const w = writesByReplica(this.env.audit.entries, users, (ns) => this.nsSet.has(ns), t0, to);
@@ -370,9 +459,10 @@ export class ShardBench {
         for (const k of Object.keys(total) as (keyof WriteCounts)[]) total[k] += rw[k];
         return {
           identity: `r${i}`,
-          leader: c.logIncludes('leading: starting workers'),
+          leader: c.leader(),
+          restarts: c.exits.length,
           syncedS: synced[i],
-          peakRss: rss[i]!.peak,
+          peakRss: rss[i]!,
           cpuS: cpuAtConverge[i]!,
           cpuEndS: cpuEnd[i]!,
           writes: {
