@@ -139,6 +139,7 @@ class Replica {
     const c = await this.start(this.procs.length);
     this.procs.push(c);
     this.lastCpu = 0;
+    // eslint-disable-next-line @typescript-eslint/no-floating-promises -- exited never rejects (it resolves on 'exit')
     void c.proc.exited.then((code) => this.exited(c, code));
     this.sampler ??= setInterval(() => this.sample(), 1000);
   }
