@@ -13,11 +13,16 @@ export interface ControllerOptions {
   /** Port for its /metrics (a free one, picked by the caller). */
   metricsPort: number;
   kubeconfig: string;
-  namespace: string;
+  /** Watch one namespace (the variants); absent: every namespace (the shard scenario). */
+  namespace?: string;
   fetchPlan: 'planned' | 'naive';
   concurrency: number;
   logFile: string;
   env: Record<string, string>;
+  /** Leader election (default off: --no-leader-elect, one process per variant). */
+  leaderElect?: boolean;
+  /** More flags (e.g. --sharding, --shard-ring). */
+  args?: string[];
 }
 
 /**
@@ -62,19 +67,19 @@ export class ControllerProcess {
       'controller',
       '--kubeconfig',
       opts.kubeconfig,
-      '--namespace',
-      opts.namespace,
+      ...(opts.namespace ? ['--namespace', opts.namespace] : []),
       '--metrics-port',
       String(opts.metricsPort),
       '--bind-address',
       '127.0.0.1',
-      '--no-leader-elect',
+      ...(opts.leaderElect ? [] : ['--no-leader-elect']),
       '--fetch-plan',
       opts.fetchPlan,
       '--concurrency',
       String(opts.concurrency),
       '--log-level',
       'info',
+      ...(opts.args ?? []),
     ];
     const startedAt = Date.now();
     const proc = spawnManaged({
@@ -93,8 +98,11 @@ export class ControllerProcess {
     return this.proc.pid;
   }
 
-  /** Resolves when the process logs that its workers started (informers listed); returns the time. */
-  async ready(timeoutMs = 120_000): Promise<number> {
+  /**
+   * Resolves when the process logs `line` (by default: its workers started, informers listed; a
+   * sharded replica that does not lead logs only 'informers synced'); returns the time.
+   */
+  async ready(timeoutMs = 120_000, line = 'starting workers'): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     let exited: number | null | undefined;
     // eslint-disable-next-line @typescript-eslint/no-floating-promises -- exited never rejects (it resolves on 'exit')
@@ -108,7 +116,7 @@ export class ControllerProcess {
       } catch {
         /* not yet */
       }
-      if (log.includes('starting workers')) return Date.now();
+      if (log.includes(line)) return Date.now();
       await sleep(50);
     }
     throw new Error(`${this.opts.name} not ready within ${timeoutMs / 1000}s; log: ${this.opts.logFile}`);
@@ -178,6 +186,15 @@ export class ControllerProcess {
       r = this.rss();
     }
     return r;
+  }
+
+  /** Whether its log has `text` (e.g. that it led). */
+  logIncludes(text: string): boolean {
+    try {
+      return readFileSync(this.opts.logFile, 'utf8').includes(text);
+    } catch {
+      return false;
+    }
   }
 
   /** Lines of its log at warn level or above (for the report's notes). */

@@ -92,10 +92,10 @@ export class Kube {
   }
 
   /** Writes a kubeconfig authenticating as the secretsync ServiceAccount (TokenRequest, 12 h). */
-  async controllerKubeconfig(file: string): Promise<void> {
+  async controllerKubeconfig(file: string, serviceAccount = 'secretsync'): Promise<void> {
     const tr = await this.request<{ status?: { token?: string } }>({
       method: 'POST',
-      path: '/api/v1/namespaces/secretsync-system/serviceaccounts/secretsync/token',
+      path: `/api/v1/namespaces/secretsync-system/serviceaccounts/${serviceAccount}/token`,
       body: {
         apiVersion: 'authentication.k8s.io/v1',
         kind: 'TokenRequest',
@@ -103,8 +103,55 @@ export class Kube {
       },
     });
     const token = tr.status?.token;
-    if (!token) throw new Error('TokenRequest for secretsync-system/secretsync returned no token');
-    writeKubeconfig(file, this.kc.getCurrentCluster()!.server, token, 'secretsync');
+    if (!token) throw new Error(`TokenRequest for secretsync-system/${serviceAccount} returned no token`);
+    writeKubeconfig(file, this.kc.getCurrentCluster()!.server, token, serviceAccount);
+  }
+
+  /**
+   * A ServiceAccount `name` in secretsync-system bound to exactly the roles the secretsync one is
+   * bound to (a copy of each of its bindings): the same rights under another audit-log user.
+   */
+  async serviceAccountLikeController(name: string): Promise<void> {
+    await this.create('/api/v1/namespaces/secretsync-system/serviceaccounts', {
+      metadata: { name, namespace: 'secretsync-system' },
+    });
+    interface Binding {
+      metadata: { name: string; namespace?: string };
+      roleRef: unknown;
+      subjects?: { kind: string; name: string; namespace?: string }[];
+    }
+    const ours = (b: Binding) =>
+      b.subjects?.some(
+        (s) => s.kind === 'ServiceAccount' && s.name === 'secretsync' && s.namespace === 'secretsync-system',
+      );
+    const copy = (b: Binding) => ({
+      metadata: {
+        name: `${b.metadata.name}-${name}`,
+        ...(b.metadata.namespace && { namespace: b.metadata.namespace }),
+      },
+      roleRef: b.roleRef,
+      subjects: [{ kind: 'ServiceAccount', name, namespace: 'secretsync-system' }],
+    });
+    const rbac = '/apis/rbac.authorization.k8s.io/v1';
+    const cluster = await this.request<{ items: Binding[] }>({ path: `${rbac}/clusterrolebindings` });
+    for (const b of cluster.items.filter(ours)) await this.create(`${rbac}/clusterrolebindings`, copy(b));
+    const roles = await this.request<{ items: Binding[] }>({ path: `${rbac}/rolebindings` });
+    for (const b of roles.items.filter(ours))
+      await this.create(`${rbac}/namespaces/${b.metadata.namespace}/rolebindings`, copy(b));
+  }
+
+  /** DELETE on a collection (the apiserver deletes every match), with create()'s retries. */
+  async deleteCollection(path: string, labelSelector?: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.request({ method: 'DELETE', path, query: { labelSelector }, timeoutMs: 300_000 });
+        return;
+      } catch (err) {
+        const transient = !isApiError(err) || err.code === 429 || err.code >= 500;
+        if (!transient || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      }
+    }
   }
 
   async createNamespace(name: string): Promise<void> {

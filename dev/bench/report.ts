@@ -3,6 +3,8 @@
 import { availableParallelism } from 'node:os';
 import type { WriteCounts } from './audit';
 import { fmt, percentile, ratio, MB } from './util';
+import { shardMethod, shardTables } from './report-shard';
+import type { ShardResult } from './shard';
 import type { BenchOptions, Mode, Provider, Shape, VariantResult } from './variant';
 
 type Getter = (r: VariantResult) => number | undefined;
@@ -475,8 +477,18 @@ export function targets(
   return lines.join('\n') + '\n';
 }
 
-export function document(meta: Meta, results: VariantResult[], shapes: Shape[], opts: BenchOptions): string {
-  const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.id}: ${n}`));
+export function document(
+  meta: Meta,
+  results: VariantResult[],
+  shapes: Shape[],
+  opts: BenchOptions,
+  shard?: ShardResult,
+): string {
+  const notes = [
+    ...results.flatMap((r) => r.notes.map((n) => `- ${r.id}: ${n}`)),
+    ...(shard?.runs.flatMap((r) => r.notes.map((n) => `- shard, ${r.label}: ${n}`)) ?? []),
+  ];
+  const variants = results.length > 0;
   return [
     '# secretsync benchmarks',
     '',
@@ -490,48 +502,52 @@ export function document(meta: Meta, results: VariantResult[], shapes: Shape[], 
     '',
     '## How it is measured',
     '',
-    '- Everything runs on the testbed (`dev/testbed/`): etcd, kube-apiserver and kube-controller-manager built from',
-    "  Kubernetes' Go modules, the in-repo Secret Manager emulator, moto, the Pub/Sub emulator. The controller under",
-    '  test is a separate process running what the image runs (`node dist/bundle/main.js controller --namespace <ns>',
-    '  --no-leader-elect`; "Code under test" above names the exact command) using the',
-    '  `secretsync` ServiceAccount with deploy/ RBAC; sync and rollout controllers are both on. Each variant has its',
-    '  own namespace, cloud project or name prefix, and controller process; variants run one after another.',
-    '- Provider calls are counted server-side: at the Secret Manager emulator (every call it serves, per project)',
-    '  and at a counting HTTP proxy in front of moto (by `X-Amz-Target`); the benchmark’s own writes to the clouds',
-    '  (creating, rotating) are not counted. Apiserver writes come from the apiserver’s audit log (Metadata level,',
-    '  create/update/patch/delete of Secrets, `externalsecrets/status` and Deployments) filtered to the controller’s',
-    '  ServiceAccount and the variant’s namespace.',
-    '- Every ExternalSecret has one `data` entry; ExternalSecret i reads remote secret i mod M. They are created with',
-    '  `refreshInterval: 1h` (ESO’s default), so cold converge, rotation, memory and startup run with a quiet queue as',
-    `  in production. The idle cycle comes last: it patches all N to \`refreshInterval: ${opts.refreshMs / 1000}s\` (shortened so that`,
-    '  cycles can be observed in a short run; jitter is up to 10% of it), waits until each has re-synced (not counted),',
-    `  then watches ${opts.idleCycles} intervals. A "cycle" is N observed \`status.refreshTime\` changes; per-cycle figures are`,
-    '  window totals divided by the cycles observed, so they stay valid when the controller cannot keep up.',
-    '- "planned" is `--fetch-plan=planned` (ours), "naive" is `--fetch-plan=naive` (one provider call per data entry',
-    '  and refresh, as ESO does); ours/naive is the ratio in the same run. N=10·M shows deduplication, N=M shows what',
-    '  is left without it.',
-    '- Rotation: a Deployment with `reloader.stakater.com/auto: "true"` consumes each rotated Secret (replicas 0: a',
-    '  new pod template still makes a new ReplicaSet, which the controller-manager creates). Event-driven: add a',
-    '  version, then publish the Secret Manager notification to the store’s Pub/Sub topic (both inside the measured',
-    '  time; the real service publishes on its own), one rotation after another. Polling: no notification; rotations at',
-    '  random moments within one refreshInterval, in parallel on separate ExternalSecrets.',
-    `- Memory: VmRSS of the controller process from /proc (peak = VmHWM), K=${opts.unrelated} unrelated Secrets of`,
-    `  ${opts.unrelatedBytes} bytes in the watched namespace (the issue asks for 50,000; \`--unrelated\` sets K). The`,
-    '  "idle process" has the variant’s stores and no ExternalSecret; with rotation on, one store carries a Pub/Sub',
-    '  subscription, so its subscriber (and SDK) is already loaded. Growth is measured over that.',
-    `- Startup: SIGTERM the controller, start a new one with the same flags and watch ${opts.startupWindowMs / 1000}s ("the first`,
-    '  minute"). Every object is unchanged and was last synced minutes earlier at `refreshInterval: 1h`, so a controller',
-    '  that schedules from `status.refreshTime` owes about N × window / 1h calls in the window; one that refreshes',
-    '  everything on start would make N or more. "First 10 s" counts from the moment its workers run.',
+    ...(variants
+      ? [
+          '- Everything runs on the testbed (`dev/testbed/`): etcd, kube-apiserver and kube-controller-manager built from',
+          "  Kubernetes' Go modules, the in-repo Secret Manager emulator, moto, the Pub/Sub emulator. The controller under",
+          '  test is a separate process running what the image runs (`node dist/bundle/main.js controller --namespace <ns>',
+          '  --no-leader-elect`; "Code under test" above names the exact command) using the',
+          '  `secretsync` ServiceAccount with deploy/ RBAC; sync and rollout controllers are both on. Each variant has its',
+          '  own namespace, cloud project or name prefix, and controller process; variants run one after another.',
+          '- Provider calls are counted server-side: at the Secret Manager emulator (every call it serves, per project)',
+          '  and at a counting HTTP proxy in front of moto (by `X-Amz-Target`); the benchmark’s own writes to the clouds',
+          '  (creating, rotating) are not counted. Apiserver writes come from the apiserver’s audit log (Metadata level,',
+          '  create/update/patch/delete of Secrets, `externalsecrets/status` and Deployments) filtered to the controller’s',
+          '  ServiceAccount and the variant’s namespace.',
+          '- Every ExternalSecret has one `data` entry; ExternalSecret i reads remote secret i mod M. They are created with',
+          '  `refreshInterval: 1h` (ESO’s default), so cold converge, rotation, memory and startup run with a quiet queue as',
+          `  in production. The idle cycle comes last: it patches all N to \`refreshInterval: ${opts.refreshMs / 1000}s\` (shortened so that`,
+          '  cycles can be observed in a short run; jitter is up to 10% of it), waits until each has re-synced (not counted),',
+          `  then watches ${opts.idleCycles} intervals. A "cycle" is N observed \`status.refreshTime\` changes; per-cycle figures are`,
+          '  window totals divided by the cycles observed, so they stay valid when the controller cannot keep up.',
+          '- "planned" is `--fetch-plan=planned` (ours), "naive" is `--fetch-plan=naive` (one provider call per data entry',
+          '  and refresh, as ESO does); ours/naive is the ratio in the same run. N=10·M shows deduplication, N=M shows what',
+          '  is left without it.',
+          '- Rotation: a Deployment with `reloader.stakater.com/auto: "true"` consumes each rotated Secret (replicas 0: a',
+          '  new pod template still makes a new ReplicaSet, which the controller-manager creates). Event-driven: add a',
+          '  version, then publish the Secret Manager notification to the store’s Pub/Sub topic (both inside the measured',
+          '  time; the real service publishes on its own), one rotation after another. Polling: no notification; rotations at',
+          '  random moments within one refreshInterval, in parallel on separate ExternalSecrets.',
+          `- Memory: VmRSS of the controller process from /proc (peak = VmHWM), K=${opts.unrelated} unrelated Secrets of`,
+          `  ${opts.unrelatedBytes} bytes in the watched namespace (the issue asks for 50,000; \`--unrelated\` sets K). The`,
+          '  "idle process" has the variant’s stores and no ExternalSecret; with rotation on, one store carries a Pub/Sub',
+          '  subscription, so its subscriber (and SDK) is already loaded. Growth is measured over that.',
+          `- Startup: SIGTERM the controller, start a new one with the same flags and watch ${opts.startupWindowMs / 1000}s ("the first`,
+          '  minute"). Every object is unchanged and was last synced minutes earlier at `refreshInterval: 1h`, so a controller',
+          '  that schedules from `status.refreshTime` owes about N × window / 1h calls in the window; one that refreshes',
+          '  everything on start would make N or more. "First 10 s" counts from the moment its workers run.',
+        ]
+      : []),
+    ...(shard ? shardMethod(shard) : []),
     '- The machine is shared with other engineers’ test runs (see the load averages): times are noisy and on the slow',
     '  side; counts are exact.',
     '',
     '## Results',
     '',
-    scenarioTables(results, shapes, opts, meta.floor),
-    '## Targets (issue 8)',
-    '',
-    targets(results, shapes, meta.floor, opts),
+    ...(variants ? [scenarioTables(results, shapes, opts, meta.floor)] : []),
+    ...(shard ? [shardTables(shard)] : []),
+    ...(variants ? ['## Targets (issue 8)', '', targets(results, shapes, meta.floor, opts)] : []),
     ...(notes.length ? ['## Notes from this run', '', ...notes, ''] : []),
   ].join('\n');
 }

@@ -15,6 +15,8 @@ import { controllerEntry, moduleFloor, nodeFlags, running } from './controller';
 import { Kube } from './kube';
 import { AwsBench, AwsCountingProxy, GcpBench } from './providers';
 import { document, scenarioTables, targets, type Meta } from './report';
+import { shardTables } from './report-shard';
+import { ShardBench, type ShardOptions, type ShardResult, type ShardRunKind } from './shard';
 import { durationMs } from './util';
 import {
   Variant,
@@ -33,7 +35,14 @@ const HELP = `npm run bench -- [flags]
   --shapes <list>          given (N over M) and/or equal (N over N, so that dedup cannot help); default given,equal
   --providers <list>       gcp and/or aws (default gcp,aws; aws runs cold and idle only)
   --modes <list>           fetch plans: planned and/or naive (default planned,naive)
-  --scenarios <list>       cold,idle,rotation,memory,startup (default all)
+  --scenarios <list>       cold,idle,rotation,memory,startup,shard (default all but shard); shard
+                           alone runs no provider variant
+  --shard-n <N>            shard: ExternalSecrets (default 2000; the issue's figure is 100000)
+  --shard-namespaces <k>   shard: namespaces they are spread over (default 300)
+  --shard-keys <k>         shard: keys in each namespace's fake store (default 100)
+  --replicas <list>        shard: runs, each from the same state: plain (1 replica, no --sharding)
+                           and/or replica counts with --sharding (default plain,1,3)
+  --shard-quiet <d>        shard: writes are still counted this long after all are Ready (default 10s)
   --refresh <d>            short refreshInterval for the idle cycle (default 20s; other scenarios use 1h)
   --idle-cycles <k>        idle window = k × refresh (default 2)
   --rotations <r>          event-driven and polled rotations each (default 20)
@@ -48,7 +57,8 @@ const HELP = `npm run bench -- [flags]
   --out <file>             default BENCHMARKS.md in the repository root
   --render <results.json>  write --out again from a saved run (each run saves one under the temp dir)
 
-  e.g. the issue's large size: npm run bench -- --n 10000 --m 1000 --scenarios cold,idle --providers gcp`;
+  e.g. the issue's large size: npm run bench -- --n 10000 --m 1000 --scenarios cold,idle --providers gcp
+       sharding at 100k: npm run bench -- --scenarios shard --shard-n 100000 --replicas 1,3 --converge-timeout 30m`;
 
 function list<T extends string>(v: string, allowed: readonly T[], flag: string): T[] {
   const items = v
@@ -77,6 +87,11 @@ function parse() {
       providers: { type: 'string', default: 'gcp,aws' },
       modes: { type: 'string', default: 'planned,naive' },
       scenarios: { type: 'string', default: 'cold,idle,rotation,memory,startup' },
+      'shard-n': { type: 'string', default: '2000' },
+      'shard-namespaces': { type: 'string', default: '300' },
+      'shard-keys': { type: 'string', default: '100' },
+      replicas: { type: 'string', default: 'plain,1,3' },
+      'shard-quiet': { type: 'string', default: '10s' },
       refresh: { type: 'string', default: '20s' },
       'idle-cycles': { type: 'string', default: '2' },
       rotations: { type: 'string', default: '20' },
@@ -116,9 +131,30 @@ function parse() {
     concurrency: positiveInt(values.concurrency, 'concurrency'),
     createWidth: positiveInt(values['create-concurrency'], 'create-concurrency'),
     scenarios: new Set(
-      list(values.scenarios, ['cold', 'idle', 'rotation', 'memory', 'startup'] as const, 'scenarios'),
+      list(
+        values.scenarios,
+        ['cold', 'idle', 'rotation', 'memory', 'startup', 'shard'] as const,
+        'scenarios',
+      ).filter((x): x is Scenario => x !== 'shard'),
     ),
   };
+  const shard: ShardOptions | undefined = values.scenarios.split(',').some((x) => x.trim() === 'shard')
+    ? {
+        n: positiveInt(values['shard-n'], 'shard-n'),
+        namespaces: positiveInt(values['shard-namespaces'], 'shard-namespaces'),
+        keys: positiveInt(values['shard-keys'], 'shard-keys'),
+        runs: values.replicas
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+          .map((x): ShardRunKind => (x === 'plain' ? 'plain' : positiveInt(x, 'replicas'))),
+        concurrency: opts.concurrency,
+        createWidth: opts.createWidth,
+        convergeTimeoutMs: opts.convergeTimeoutMs,
+        quietMs: durationMs(values['shard-quiet']),
+      }
+    : undefined;
+  if (shard && shard.namespaces > shard.n) shard.namespaces = shard.n;
   const providers = list(values.providers, ['gcp', 'aws'] as const, 'providers');
   const modes = list(values.modes, ['planned', 'naive'] as const, 'modes');
   const [storeAuth, ...more] = list(values['store-auth'], ['ambient', 'secretRef'] as const, 'store-auth');
@@ -126,7 +162,17 @@ function parse() {
   if (storeAuth === 'secretRef' && providers.includes('gcp'))
     throw new Error('--store-auth secretRef is for AWS stores: add --providers aws');
   opts.storeAuth = storeAuth;
-  return { opts, shapes, providers, modes, out: values.out, render: values.render };
+  // Only the shard scenario: no provider variant runs.
+  const variants = opts.scenarios.size > 0;
+  return {
+    opts,
+    shapes,
+    providers: variants ? providers : [],
+    modes,
+    shard,
+    out: values.out,
+    render: values.render,
+  };
 }
 
 function pkgVersion(name: string): string {
@@ -169,18 +215,22 @@ interface Saved {
   results: VariantResult[];
   shapes: Shape[];
   opts: Omit<BenchOptions, 'scenarios'> & { scenarios: Scenario[] };
+  shard?: ShardResult;
 }
 
 function publish(out: string, saved: Saved): void {
   const opts: BenchOptions = { ...saved.opts, scenarios: new Set(saved.opts.scenarios) };
-  writeFileSync(out, document(saved.meta, saved.results, saved.shapes, opts));
-  console.log(scenarioTables(saved.results, saved.shapes, opts, saved.meta.floor));
-  console.log('## Targets\n');
-  console.log(targets(saved.results, saved.shapes, saved.meta.floor, opts));
+  writeFileSync(out, document(saved.meta, saved.results, saved.shapes, opts, saved.shard));
+  if (saved.results.length > 0) {
+    console.log(scenarioTables(saved.results, saved.shapes, opts, saved.meta.floor));
+    console.log('## Targets\n');
+    console.log(targets(saved.results, saved.shapes, saved.meta.floor, opts));
+  }
+  if (saved.shard) console.log(shardTables(saved.shard));
 }
 
 async function main(): Promise<void> {
-  const { opts, shapes, providers, modes, out, render } = parse();
+  const { opts, shapes, providers, modes, shard, out, render } = parse();
   if (render) {
     publish(out, JSON.parse(readFileSync(render, 'utf8')) as Saved);
     console.error(`wrote ${out} from ${render}`);
@@ -271,6 +321,26 @@ async function main(): Promise<void> {
     const apiserverVersion = await kube.serverVersion();
     const logs = join(tb.root, 'logs');
 
+    let shardResult: ShardResult | undefined;
+    if (shard) {
+      try {
+        shardResult = await new ShardBench(
+          {
+            kube,
+            audit,
+            logs,
+            root: tb.root,
+            controllerEnv: { ...tb.env },
+            progress,
+          },
+          shard,
+        ).run();
+      } catch (err) {
+        progress(`shard scenario failed: ${(err as Error).stack ?? String(err)}`);
+      }
+      audit.forgetBefore(Date.now() - 1000);
+    }
+
     const results: VariantResult[] = [];
     const order: [Provider, Shape, Mode][] = [];
     for (const p of providers) for (const s of shapes) for (const mode of modes) order.push([p, s, mode]);
@@ -325,7 +395,13 @@ async function main(): Promise<void> {
       loadAfter: loadavg(),
       floor: opts.scenarios.has('memory') ? moduleFloor() : [],
     };
-    const saved: Saved = { meta, results, shapes, opts: { ...opts, scenarios: [...opts.scenarios] } };
+    const saved: Saved = {
+      meta,
+      results,
+      shapes,
+      opts: { ...opts, scenarios: [...opts.scenarios] },
+      ...(shardResult && { shard: shardResult }),
+    };
     const json = join(tmpdir(), `secretsync-bench-${meta.date.replace(/[:.]/g, '-')}.json`);
     writeFileSync(json, JSON.stringify(saved, null, 1));
     publish(out, saved);
