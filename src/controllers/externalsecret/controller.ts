@@ -45,6 +45,11 @@ export interface SyncControllerOptions {
   refreshTimeHeartbeatMs?: number;
   /** --sharding: reconcile only the namespaces this replica may act on (runtime/shard-ring.ts). */
   shard?: ShardGate;
+  /**
+   * The managed Secrets (label managed=true) from a watch another side already runs (the rollout
+   * side's, over every Secret): no second list and watch of them. Default: an informer of its own.
+   */
+  managedSecrets?: <U>(project: (obj: KubernetesObject) => U) => Informer<U>;
 }
 
 type Lean = LeanSecret & { namespace: string; name: string };
@@ -64,6 +69,16 @@ function projectSecret(obj: KubernetesObject): Lean {
     ),
     contentHash: contentHash(data, s.type ?? 'Opaque'),
   };
+}
+
+/**
+ * What is kept of an ExternalSecret: all but metadata.managedFields, the apiserver's record of
+ * field ownership, which nothing here reads and which is about half of a cached object.
+ */
+export function projectExternalSecret(o: KubernetesObject): ExternalSecret {
+  if (!o.metadata?.managedFields) return o as unknown as ExternalSecret;
+  const { managedFields: _dropped, ...metadata } = o.metadata;
+  return { ...o, metadata } as unknown as ExternalSecret;
 }
 
 /** Store names an ExternalSecret reads from: `kind/namespace/name` ids. */
@@ -177,18 +192,20 @@ export class ExternalSecretController {
     const log = opts.logger;
     this.es = new Informer<ExternalSecret>(opts.kc, {
       path: resourcePath('ExternalSecret', { namespace }),
-      project: (o) => o as unknown as ExternalSecret,
+      project: projectExternalSecret,
       logger: log,
       clock: this.clock,
     });
     this.stores = new StoreInformers(opts.kc, { logger: log, namespace, clock: this.clock });
-    this.secrets = new Informer<Lean>(opts.kc, {
-      path: resourcePath('Secret', { namespace }),
-      labelSelector: `${LABEL.managed}=true`,
-      project: projectSecret,
-      logger: log,
-      clock: this.clock,
-    });
+    this.secrets =
+      opts.managedSecrets?.(projectSecret) ??
+      new Informer<Lean>(opts.kc, {
+        path: resourcePath('Secret', { namespace }),
+        labelSelector: `${LABEL.managed}=true`,
+        project: projectSecret,
+        logger: log,
+        clock: this.clock,
+      });
     this.clients = new ProviderClients({
       kc: opts.kc,
       logger: log,
@@ -394,10 +411,9 @@ export class ExternalSecretController {
     };
   }
 
-  /** Starts the informers; resolves when all have listed once. */
+  /** Starts the informers; resolves when all have listed once (they list at the same time). */
   async start(): Promise<void> {
-    await Promise.all([this.secrets.start(), this.stores.start()]);
-    await this.es.start();
+    await Promise.all([this.secrets.start(), this.stores.start(), this.es.start()]);
   }
 
   synced(): boolean {
