@@ -486,7 +486,10 @@ export class Informer<T> {
       }
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       cont = page.metadata?.continue || undefined;
-      this.log.debug({ ...this.what, items: count, more: cont !== undefined }, 'listed a page');
+      this.log.debug(
+        { ...this.what, labelSelector: sel.labelSelector, items: count, more: cont !== undefined },
+        'listed a page',
+      );
     } while (cont !== undefined);
     return { items, parts, resourceVersion };
   }
