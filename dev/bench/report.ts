@@ -172,6 +172,11 @@ function startupRows(): Row[] {
       get: (r) => s(r)?.firstReconcileS,
       digits: 2,
     },
+    {
+      label: '… controller CPU seconds by then',
+      get: (r) => s(r)?.firstReconcileCpuS,
+      digits: 2,
+    },
     { label: 'window watched (s)', get: (r) => s(r)?.windowS, digits: 0 },
     { label: 'Secret writes (audit)', get: (r) => s(r)?.writes.secrets },
     { label: 'Deployment writes (audit; rollouts)', get: (r) => s(r)?.writes.deployments },
