@@ -51,6 +51,10 @@ export const running = new Set<ControllerProcess>();
 export interface Rss {
   rss: number;
   peak: number;
+  /** Where it goes, from the controller's own Node metrics (V8 heap used/total, external memory). */
+  heapUsed?: number;
+  heapTotal?: number;
+  external?: number;
 }
 
 export class ControllerProcess {
@@ -170,6 +174,47 @@ export class ControllerProcess {
     }
   }
 
+  /** The value of each unlabelled series of its /metrics (undefined if it does not answer). */
+  private async scrape(): Promise<Map<string, number> | undefined> {
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${this.opts.metricsPort}/metrics`)).text();
+      const out = new Map<string, number>();
+      for (const m of text.matchAll(/^([a-z_]+)(\{[^}]*\})? (\S+)$/gm))
+        out.set(m[1]! + (m[2] ?? ''), Number(m[3]));
+      return out;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Resolves with the time of its first ExternalSecret reconcile (the controller's reconcile
+   * histogram, polled every 20 ms: an unchanged restart makes no apiserver or provider call that
+   * could be seen server-side).
+   */
+  async firstReconcile(timeoutMs = 120_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    const series = 'secretsync_reconcile_duration_seconds_count{controller="externalsecret"}';
+    while (Date.now() < deadline) {
+      if ((await this.scrape())?.get(series)) return Date.now();
+      await sleep(20);
+    }
+    throw new Error(`${this.opts.name}: no reconcile within ${timeoutMs / 1000}s`);
+  }
+
+  /** rss() with the heap figures of its Node metrics. */
+  async memory(): Promise<Rss> {
+    const r = this.rss();
+    const m = await this.scrape();
+    if (!m) return r;
+    return {
+      ...r,
+      heapUsed: m.get('nodejs_heap_size_used_bytes'),
+      heapTotal: m.get('nodejs_heap_size_total_bytes'),
+      external: m.get('nodejs_external_memory_bytes'),
+    };
+  }
+
   /** Current and peak resident set size, in bytes. */
   rss(): Rss {
     const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
@@ -180,12 +225,8 @@ export class ControllerProcess {
   /** RSS after `settleMs`, sampled every second; the last sample (and the peak so far). */
   async settledRss(settleMs: number): Promise<Rss> {
     const end = Date.now() + settleMs;
-    let r = this.rss();
-    while (Date.now() < end) {
-      await sleep(1000);
-      r = this.rss();
-    }
-    return r;
+    while (Date.now() < end) await sleep(Math.min(1000, Math.max(0, end - Date.now())));
+    return this.memory();
   }
 
   /** Whether its log has `text` (e.g. that it led). */

@@ -157,6 +157,11 @@ function memoryRows(): Row[] {
     },
     { label: 'RSS of a fresh process with everything present (MB)', get: (r) => mbOf(r.startup?.rss?.rss) },
     { label: 'peak RSS of the fresh process (MB)', get: (r) => mbOf(r.startup?.rss?.peak) },
+    { label: 'with N + K: V8 heap used (MB)', get: (r) => mbOf(m(r)?.withUnrelated?.heapUsed) },
+    { label: 'with N + K: V8 heap total (MB)', get: (r) => mbOf(m(r)?.withUnrelated?.heapTotal) },
+    { label: 'with N + K: external memory (MB)', get: (r) => mbOf(m(r)?.withUnrelated?.external) },
+    { label: 'fresh process: V8 heap used (MB)', get: (r) => mbOf(r.startup?.rss?.heapUsed) },
+    { label: 'fresh process: V8 heap total (MB)', get: (r) => mbOf(r.startup?.rss?.heapTotal) },
   ];
 }
 
@@ -164,6 +169,16 @@ function startupRows(): Row[] {
   const s = (r: VariantResult) => r.startup;
   return [
     { label: 'process start → workers running (s)', get: (r) => s(r)?.readyS, digits: 2 },
+    {
+      label: 'process start → first ExternalSecret reconcile (s; controller metric)',
+      get: (r) => s(r)?.firstReconcileS,
+      digits: 2,
+    },
+    {
+      label: '… controller CPU seconds by then',
+      get: (r) => s(r)?.firstReconcileCpuS,
+      digits: 2,
+    },
     { label: 'window watched (s)', get: (r) => s(r)?.windowS, digits: 0 },
     { label: 'Secret writes (audit)', get: (r) => s(r)?.writes.secrets },
     { label: 'Deployment writes (audit; rollouts)', get: (r) => s(r)?.writes.deployments },

@@ -98,31 +98,36 @@ export async function runController(
       })
     : undefined;
   const gate = shard && embed.shardGate ? embed.shardGate(shard) : shard;
-  const externalSecrets = new ExternalSecretController({
-    kc,
-    logger,
-    metrics,
-    namespace: cfg.namespace,
-    controllerClass: cfg.controllerClass,
-    concurrency: cfg.concurrency,
-    fetchPlan: cfg.fetchPlan,
-    refreshTimeHeartbeatMs: cfg.refreshTimeHeartbeatMs,
-    shard: gate,
-    ...(shard && { relayRotation: (storeId: string, names: string[]) => shard.post(storeId, names) }),
-    shardLabel: shard && { key: shardLabelKey(cfg.sharding.ring), value: shardLabelValue(identity) },
-  });
-  const sync = withRollout(externalSecrets, {
-    kc,
-    logger,
-    metrics,
-    namespace: cfg.namespace,
-    debounceMs: cfg.rolloutDebounceMs,
-    maxConcurrentRollouts: cfg.maxConcurrentRollouts,
-    rolloutProgressTimeoutMs: cfg.rolloutProgressTimeoutMs,
-    digestKey: cfg.digestKeySecret,
-    selection: rolloutSelection(cfg.rolloutSelection),
-    shard: gate,
-  });
+  const sync = withRollout(
+    {
+      kc,
+      logger,
+      metrics,
+      namespace: cfg.namespace,
+      debounceMs: cfg.rolloutDebounceMs,
+      maxConcurrentRollouts: cfg.maxConcurrentRollouts,
+      rolloutProgressTimeoutMs: cfg.rolloutProgressTimeoutMs,
+      digestKey: cfg.digestKeySecret,
+      selection: rolloutSelection(cfg.rolloutSelection),
+      shard: gate,
+    },
+    (managedSecrets) =>
+      new ExternalSecretController({
+        kc,
+        logger,
+        metrics,
+        namespace: cfg.namespace,
+        controllerClass: cfg.controllerClass,
+        concurrency: cfg.concurrency,
+        fetchPlan: cfg.fetchPlan,
+        refreshTimeHeartbeatMs: cfg.refreshTimeHeartbeatMs,
+        shard: gate,
+        managedSecrets,
+        ...(shard && { relayRotation: (storeId: string, names: string[]) => shard.post(storeId, names) }),
+        shardLabel: shard && { key: shardLabelKey(cfg.sharding.ring), value: shardLabelValue(identity) },
+      }),
+  );
+  const externalSecrets = sync.sync;
   // ClusterExternalSecrets fan out to every namespace: served only when watching all of them (as
   // ESO, whose scoped installation turns its ClusterExternalSecret reconciler off).
   const fanOut =

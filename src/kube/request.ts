@@ -7,7 +7,9 @@ import {
   IsomorphicFetchHttpLibrary,
   type KubeConfig,
   RequestContext,
+  type ResponseContext,
 } from '@kubernetes/client-node';
+import { ListItemSplitter } from './list-items';
 
 /** A non-2xx answer from the apiserver; `code` is the HTTP status, `reason` the Status reason. */
 export class KubeApiError extends Error {
@@ -70,8 +72,7 @@ export function serverUrl(kc: KubeConfig): string {
   return cluster.server.replace(/\/+$/, '');
 }
 
-/** Sends the request and returns the parsed JSON body; non-2xx answers throw KubeApiError. */
-export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest): Promise<T> {
+async function send(kc: KubeConfig, req: KubeRequest): Promise<ResponseContext> {
   const url = new URL(serverUrl(kc) + req.path);
   for (const [k, v] of Object.entries(req.query ?? {})) {
     if (v !== undefined) url.searchParams.set(k, String(v));
@@ -88,28 +89,60 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   const signals = [req.signal, req.timeoutMs !== undefined ? AbortSignal.timeout(req.timeoutMs) : undefined];
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
   if (present.length > 0) ctx.setSignal(AbortSignal.any(present));
+  return http.send(ctx).toPromise();
+}
 
-  const res = await http.send(ctx).toPromise();
+function failure(req: KubeRequest, code: number, text: string): KubeApiError {
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const status = (parsed ?? {}) as { message?: unknown; reason?: unknown };
+  const message = typeof status.message === 'string' ? status.message : text.slice(0, 200);
+  const reason = typeof status.reason === 'string' ? status.reason : undefined;
+  return new KubeApiError(
+    code,
+    reason,
+    `${req.method ?? 'GET'} ${req.path}: ${code}${reason ? ` ${reason}` : ''}: ${message}`,
+  );
+}
+
+const ok = (code: number) => code >= 200 && code <= 299;
+
+/** Sends the request and returns the parsed JSON body; non-2xx answers throw KubeApiError. */
+export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest): Promise<T> {
+  const res = await send(kc, req);
   const text = await res.body.text();
-  let parsed: unknown = undefined;
-  if (text !== '') {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
+  if (!ok(res.httpStatusCode)) throw failure(req, res.httpStatusCode, text);
+  if (text === '') return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined as T;
   }
-  if (res.httpStatusCode < 200 || res.httpStatusCode > 299) {
-    const status = (parsed ?? {}) as { message?: unknown; reason?: unknown };
-    const message = typeof status.message === 'string' ? status.message : text.slice(0, 200);
-    const reason = typeof status.reason === 'string' ? status.reason : undefined;
-    throw new KubeApiError(
-      res.httpStatusCode,
-      reason,
-      `${req.method ?? 'GET'} ${req.path}: ${res.httpStatusCode}${reason ? ` ${reason}` : ''}: ${message}`,
-    );
-  }
-  return parsed as T;
+}
+
+/**
+ * A GET of a list whose items are handed to `onItem` one at a time as the body arrives, each
+ * parsed alone (list-items.ts), so that a page is never held whole; with it, what the list said
+ * before its items (kind, apiVersion). Returns the list without its items. Non-2xx answers throw
+ * KubeApiError.
+ */
+export async function kubeList<L>(
+  kc: KubeConfig,
+  req: KubeRequest,
+  onItem: (item: unknown, before: Partial<L> | undefined) => void,
+): Promise<L> {
+  const res = await send(kc, req);
+  if (!ok(res.httpStatusCode)) throw failure(req, res.httpStatusCode, await res.body.text());
+  const splitter = new ListItemSplitter((json, before) =>
+    onItem(JSON.parse(json.toString()), before as Partial<L> | undefined),
+  );
+  const stream = (res.body as unknown as { stream(): ReadableStream<Uint8Array> }).stream();
+  for await (const chunk of stream) splitter.push(chunk);
+  return splitter.end<L>();
 }
 
 /** A GET of one object whose 404 means "absent": undefined instead of an error. */

@@ -6,7 +6,7 @@
 import { type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/client-node';
 import { diffCaches } from './cache-diff';
 import { errorName, errorText, type Logger, noopLogger } from '../observability/log';
-import { isApiError, kubeRequest } from '../kube/request';
+import { isApiError, kubeList } from '../kube/request';
 import { acceptingConfig, METADATA_LIST_ACCEPT, METADATA_ACCEPT } from '../kube/metadata';
 import { systemClock, type Clock } from './clock';
 import type { ManyToMany } from './many-to-many';
@@ -44,6 +44,28 @@ export interface InformerOptions<T> {
   listTimeoutMs?: number;
   /** Backoff sleeps and watch durations; default the system clock. */
   clock?: Clock;
+  /**
+   * List the objects `labelSelector` selects first (what another consumer needs at once, see
+   * firstPart()), then, while already watching from that list's resourceVersion, the others
+   * (`restSelector`, its complement) as they were at that same resourceVersion. start() resolves
+   * once both are cached; firstPart() informers are ready after the first. Relists after a 410
+   * list everything at once.
+   */
+  listFirst?: ListFirst;
+}
+
+export interface ListFirst {
+  labelSelector: string;
+  restSelector: string;
+  /** Whether an object is selected by labelSelector (watch events are matched in-process). */
+  matches: (obj: KubernetesObject) => boolean;
+  /** Items per page of the first list; default the informer's pageSize. */
+  pageSize?: number;
+  /**
+   * The rest is listed once this settles (e.g. once the first part's consumer has listed all it
+   * needs, so that the two do not compete); the watch runs meanwhile. Default: at once.
+   */
+  restAfter?: Promise<unknown>;
 }
 
 /** namespace/name, or name for cluster-scoped objects (client-go's MetaNamespaceKeyFunc). */
@@ -52,16 +74,22 @@ export function objectKey(obj: KubernetesObject): string {
   return obj.metadata?.namespace ? `${obj.metadata.namespace}/${name}` : name;
 }
 
-/** A list response as it arrives in JSON (the typed V1ListMeta renames continue to _continue). */
+/** A list response without its items (the typed V1ListMeta renames continue to _continue). */
 interface ListPage {
   apiVersion?: string;
   kind?: string;
   metadata?: { resourceVersion?: string; continue?: string };
-  items?: KubernetesObject[];
 }
 
 interface Entry<T> {
   item: T;
+  resourceVersion: string;
+}
+
+/** One list request's outcome: this informer's entries and each firstPart() child's. */
+interface Listed<T> {
+  items: Map<string, Entry<T>>;
+  parts: Map<string, Entry<unknown>>[];
   resourceVersion: string;
 }
 
@@ -107,6 +135,14 @@ export class Informer<T> {
   private readonly listAbort = new AbortController();
   private wake?: () => void;
   private endWatch?: () => void;
+  /** firstPart() informers: fed from this one's lists and watch events, with no requests of their own. */
+  private readonly parts: Informer<unknown>[] = [];
+  private fedBy?: Informer<unknown>;
+  /** While the rest of a listFirst list is being read: keys deleted since the first list. */
+  private tombstones?: Set<string>;
+  /** Bumped by every full relist: a rest listing begun before one is dropped. */
+  private generation = 0;
+  private relistRequested = false;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -142,6 +178,27 @@ export class Informer<T> {
     for (const [key, entry] of this.cache) this.reindexOne(binding, 'add', key, entry.item);
   }
 
+  /**
+   * An informer of the objects listFirst selects, with its own projection, cache, handlers and
+   * indexes, fed by this informer's list and watch (one stream for both consumers). Its start()
+   * starts this informer and resolves once the first list is in; its stop() stops only itself.
+   */
+  firstPart<U>(project: (obj: KubernetesObject) => U): Informer<U> {
+    const first = this.opts.listFirst;
+    if (!first) throw new Error(`informer for ${this.opts.path} has no listFirst`);
+    const part = new Informer<U>(this.kc, {
+      path: this.opts.path,
+      labelSelector: first.labelSelector,
+      project,
+      key: this.opts.key,
+      logger: this.opts.logger,
+      clock: this.opts.clock,
+    });
+    part.fedBy = this as Informer<unknown>;
+    this.parts.push(part as Informer<unknown>);
+    return part;
+  }
+
   /** Starts list+watch; resolves once the first full list is cached and its adds emitted. */
   start(): Promise<void> {
     if (this.startPromise) return this.startPromise;
@@ -153,6 +210,12 @@ export class Informer<T> {
         else resolve();
       };
     });
+    if (this.fedBy) {
+      // Its source reports its own failures; this one settles when fed or stopped.
+      if (this.synced) this.settleStart?.();
+      else this.fedBy.start().catch(() => undefined);
+      return this.startPromise;
+    }
     this.loopDone = this.loop().catch((err: unknown) => {
       this.log.error({ ...this.what, err: errorText(err) }, 'informer loop crashed');
       this.settleStart?.(err instanceof Error ? err : new Error(String(err)));
@@ -170,6 +233,8 @@ export class Informer<T> {
     this.listAbort.abort();
     this.wake?.();
     this.settleStart?.(new Error(`informer for ${this.opts.path} stopped before it synced`));
+    // Parts cannot outlive their source.
+    await Promise.all(this.parts.map((part) => part.stop()));
     await this.loopDone;
   }
 
@@ -232,10 +297,13 @@ export class Informer<T> {
 
   private async loop(): Promise<void> {
     let needList = true;
+    let firstListed = false;
     while (!this.stopped) {
       if (needList) {
+        const split = !firstListed && !this.synced ? this.opts.listFirst : undefined;
         try {
-          await this.relist();
+          if (split) await this.listFirstPart(split);
+          else await this.relist();
           needList = false;
           this.failures = 0;
         } catch (err) {
@@ -244,14 +312,13 @@ export class Informer<T> {
           await this.backoff();
           continue;
         }
-        if (!this.synced) {
-          this.synced = true;
-          this.log.info(
-            { ...this.what, items: this.cache.size, resourceVersion: this.resourceVersion },
-            'informer synced',
-          );
-          this.settleStart?.();
-        }
+        if (split) {
+          firstListed = true;
+          const [rv, generation] = [this.resourceVersion, this.generation];
+          const go = () => this.listRest(split, rv, generation);
+          if (split.restAfter) void split.restAfter.then(go, go);
+          else go();
+        } else this.markSynced();
       }
       if (this.pendingGapMs > 0) {
         const gap = this.pendingGapMs;
@@ -279,6 +346,11 @@ export class Informer<T> {
           needList = true;
           break;
         case 'closed':
+          if (this.relistRequested) {
+            this.relistRequested = false;
+            needList = true;
+            break;
+          }
           this.log.debug(
             { ...this.what, resourceVersion: this.resourceVersion, restart: outcome.restart },
             'watch closed; resuming',
@@ -296,52 +368,155 @@ export class Informer<T> {
     }
   }
 
-  /** Lists every page, then replaces the cache, emitting the differences. */
+  private markSynced(): void {
+    if (this.synced) return;
+    this.synced = true;
+    this.log.info(
+      { ...this.what, items: this.cache.size, resourceVersion: this.resourceVersion },
+      'informer synced',
+    );
+    this.settleStart?.();
+  }
+
+  /** Lists every page, then replaces the cache (and its parts' caches), emitting the differences. */
   private async relist(): Promise<void> {
+    this.generation++;
+    this.tombstones = undefined;
+    const listed = await this.listPages({
+      labelSelector: this.opts.labelSelector,
+      pageSize: this.opts.pageSize ?? 500,
+    });
+    this.replace(listed.items, listed.resourceVersion);
+    this.parts.forEach((part, i) => part.replaceFed(listed.parts[i]!, listed.resourceVersion));
+  }
+
+  /** listFirst: the selected objects, whose parts are then ready; the rest follows (listRest). */
+  private async listFirstPart(first: ListFirst): Promise<void> {
+    const listed = await this.listPages({
+      labelSelector: first.labelSelector,
+      pageSize: first.pageSize ?? this.opts.pageSize ?? 500,
+    });
+    this.replace(listed.items, listed.resourceVersion);
+    this.parts.forEach((part, i) => part.replaceFed(listed.parts[i]!, listed.resourceVersion));
+    this.tombstones = new Set();
+    this.log.info(
+      { ...this.what, labelSelector: first.labelSelector, items: listed.items.size },
+      'informer listed its first part',
+    );
+  }
+
+  /**
+   * The rest, as it was at the first list's resourceVersion, while the watch from there runs:
+   * what the watch has brought (or deleted) since is newer and kept. If that resourceVersion is
+   * gone (or the list fails), everything is listed again.
+   */
+  private listRest(first: ListFirst, resourceVersion: string, generation: number): void {
+    this.listPages(
+      { labelSelector: first.restSelector, pageSize: this.opts.pageSize ?? 500 },
+      resourceVersion,
+    ).then(
+      (listed) => {
+        if (this.stopped || generation !== this.generation) return;
+        const deleted = this.tombstones ?? new Set<string>();
+        this.tombstones = undefined;
+        for (const [key, entry] of listed.items) {
+          if (this.cache.has(key) || deleted.has(key)) continue;
+          this.cache.set(key, entry);
+          this.emit('add', key, entry.item);
+        }
+        this.markSynced();
+      },
+      (err: unknown) => {
+        if (this.stopped || generation !== this.generation) return;
+        this.log.warn({ ...this.what, err: errorText(err) }, 'listing the rest failed; listing everything');
+        this.relistRequested = true;
+        this.abortReason = 'restart';
+        this.currentWatch?.abort();
+      },
+    );
+  }
+
+  /**
+   * Lists every page (at `exactVersion` when given), projecting each object as it comes: for this
+   * informer and for each part whose selection it is in.
+   */
+  private async listPages(
+    sel: { labelSelector?: string; pageSize: number },
+    exactVersion?: string,
+  ): Promise<Listed<T>> {
     const items = new Map<string, Entry<T>>();
+    const parts = this.parts.map(() => new Map<string, Entry<unknown>>());
+    const matches = this.opts.listFirst?.matches;
     let resourceVersion = '';
     let cont: string | undefined;
     let restarts = 0;
     do {
       let page: ListPage;
+      let count = 0;
+      // Each object is projected as it arrives and dropped; the page is never held whole.
+      const onObject = (obj: KubernetesObject, before: ListPage | undefined) => {
+        count++;
+        if (obj.apiVersion === undefined && before?.apiVersion) obj.apiVersion = before.apiVersion;
+        const kind = before?.kind?.replace(/List$/, '');
+        if (obj.kind === undefined && kind) obj.kind = kind;
+        const entry = this.projectEntry(obj);
+        if (entry) items.set(entry[0], entry[1]);
+        if (matches?.(obj))
+          this.parts.forEach((part, i) => {
+            const e = part.projectEntry(obj);
+            if (e) parts[i]!.set(e[0], e[1]);
+          });
+      };
       try {
-        page = await kubeRequest<ListPage>(this.kc, {
-          path: this.opts.path,
-          query: {
-            labelSelector: this.opts.labelSelector,
-            fieldSelector: this.opts.fieldSelector,
-            limit: this.opts.pageSize ?? 500,
-            continue: cont,
+        page = await kubeList<ListPage>(
+          this.kc,
+          {
+            path: this.opts.path,
+            query: {
+              labelSelector: sel.labelSelector,
+              fieldSelector: this.opts.fieldSelector,
+              limit: sel.pageSize,
+              continue: cont,
+              ...(exactVersion && cont === undefined
+                ? { resourceVersion: exactVersion, resourceVersionMatch: 'Exact' }
+                : {}),
+            },
+            accept: this.opts.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
+            signal: this.listAbort.signal,
+            timeoutMs: this.opts.listTimeoutMs ?? 60_000,
           },
-          accept: this.opts.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
-          signal: this.listAbort.signal,
-          timeoutMs: this.opts.listTimeoutMs ?? 60_000,
-        });
+          (obj, before) => onObject(obj as KubernetesObject, before),
+        );
       } catch (err) {
         // An expired continue token: start the list over (a few times) rather than back off.
-        if (cont !== undefined && isApiError(err, 410) && restarts++ < 3) {
+        if (cont !== undefined && exactVersion === undefined && isApiError(err, 410) && restarts++ < 3) {
           this.log.info({ ...this.what }, 'list continue token expired; listing again');
           items.clear();
+          for (const p of parts) p.clear();
           cont = undefined;
           continue;
         }
         throw err;
       }
-      const kind = page.kind?.replace(/List$/, '');
-      for (const obj of page.items ?? []) {
-        if (obj.apiVersion === undefined && page.apiVersion) obj.apiVersion = page.apiVersion;
-        if (obj.kind === undefined && kind) obj.kind = kind;
-        const entry = this.projectEntry(obj);
-        if (entry) items.set(entry[0], entry[1]);
-      }
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       cont = page.metadata?.continue || undefined;
       this.log.debug(
-        { ...this.what, items: page.items?.length ?? 0, more: cont !== undefined },
+        { ...this.what, labelSelector: sel.labelSelector, items: count, more: cont !== undefined },
         'listed a page',
       );
     } while (cont !== undefined);
+    return { items, parts, resourceVersion };
+  }
 
+  /** A part's cache replaced by what its source listed; the first one makes it synced. */
+  private replaceFed(items: Map<string, Entry<unknown>>, resourceVersion: string): void {
+    if (this.stopped) return;
+    this.replace(items as Map<string, Entry<T>>, resourceVersion);
+    this.markSynced();
+  }
+
+  /** Replaces the cache with `items`, emitting the differences. */
+  private replace(items: Map<string, Entry<T>>, resourceVersion: string): void {
     const old = new Map(this.cache);
     const diff = diffCaches(old, items);
     this.cache.clear();
@@ -397,6 +572,7 @@ export class Informer<T> {
             if (settled || terminal) return;
             events++;
             terminal = this.onWatchEvent(phase, obj as KubernetesObject);
+            if (!terminal) this.feedParts(phase, obj as KubernetesObject);
             if (terminal) controller?.abort();
           },
           (err: unknown) => finish(terminal ?? this.classify(err)),
@@ -442,6 +618,7 @@ export class Informer<T> {
       case 'DELETED': {
         if (rv) this.resourceVersion = rv;
         const key = this.keyOf(obj);
+        this.tombstones?.add(key);
         const before = this.cache.get(key);
         if (!before) return undefined; // never seen, or its deletion already handled (a replay)
         this.cache.delete(key);
@@ -463,6 +640,14 @@ export class Informer<T> {
         this.log.warn({ ...this.what, phase }, 'unknown watch event type');
         return undefined;
     }
+  }
+
+  /** A watch event, as each part sees it: leaving the selection is a delete. */
+  private feedParts(phase: string, obj: KubernetesObject): void {
+    if (this.parts.length === 0) return;
+    const inPart = (phase === 'ADDED' || phase === 'MODIFIED') && this.opts.listFirst?.matches(obj);
+    const partPhase = phase === 'ADDED' || phase === 'MODIFIED' ? (inPart ? phase : 'DELETED') : phase;
+    for (const part of this.parts) if (!part.stopped && part.synced) part.onWatchEvent(partPhase, obj);
   }
 
   private projectEntry(obj: KubernetesObject): [string, Entry<T>] | undefined {

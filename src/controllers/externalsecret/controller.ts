@@ -57,6 +57,11 @@ export interface SyncControllerOptions {
    * Secrets it writes carry it.
    */
   shardLabel?: { key: string; value: string };
+  /**
+   * The managed Secrets (label managed=true) from a watch another side already runs (the rollout
+   * side's, over every Secret): no second list and watch of them. Default: an informer of its own.
+   */
+  managedSecrets?: <U>(project: (obj: KubernetesObject) => U) => Informer<U>;
 }
 
 type Lean = LeanSecret & { namespace: string; name: string };
@@ -76,6 +81,16 @@ function projectSecret(obj: KubernetesObject): Lean {
     ),
     contentHash: contentHash(data, s.type ?? 'Opaque'),
   };
+}
+
+/**
+ * What is kept of an ExternalSecret: all but metadata.managedFields, the apiserver's record of
+ * field ownership, which nothing here reads and which is about half of a cached object.
+ */
+export function projectExternalSecret(o: KubernetesObject): ExternalSecret {
+  if (!o.metadata?.managedFields) return o as unknown as ExternalSecret;
+  const { managedFields: _dropped, ...metadata } = o.metadata;
+  return { ...o, metadata } as unknown as ExternalSecret;
 }
 
 /** Store names an ExternalSecret reads from: `kind/namespace/name` ids. */
@@ -191,18 +206,21 @@ export class ExternalSecretController {
     this.es = new Informer<ExternalSecret>(opts.kc, {
       path: resourcePath('ExternalSecret', { namespace }),
       labelSelector: shard,
-      project: (o) => o as unknown as ExternalSecret,
+      project: projectExternalSecret,
       logger: log,
       clock: this.clock,
     });
     this.stores = new StoreInformers(opts.kc, { logger: log, namespace, clock: this.clock });
-    this.secrets = new Informer<Lean>(opts.kc, {
-      path: resourcePath('Secret', { namespace }),
-      labelSelector: [`${LABEL.managed}=true`, shard].filter(Boolean).join(','),
-      project: projectSecret,
-      logger: log,
-      clock: this.clock,
-    });
+    // With --sharding a watch of its own share (the shared view would hold every replica's).
+    this.secrets =
+      (shard ? undefined : opts.managedSecrets?.(projectSecret)) ??
+      new Informer<Lean>(opts.kc, {
+        path: resourcePath('Secret', { namespace }),
+        labelSelector: [`${LABEL.managed}=true`, shard].filter(Boolean).join(','),
+        project: projectSecret,
+        logger: log,
+        clock: this.clock,
+      });
     this.clients = new ProviderClients({
       kc: opts.kc,
       logger: log,
@@ -428,10 +446,9 @@ export class ExternalSecretController {
     };
   }
 
-  /** Starts the informers; resolves when all have listed once. */
+  /** Starts the informers; resolves when all have listed once (they list at the same time). */
   async start(): Promise<void> {
-    await Promise.all([this.secrets.start(), this.stores.start()]);
-    await this.es.start();
+    await Promise.all([this.secrets.start(), this.stores.start(), this.es.start()]);
   }
 
   synced(): boolean {

@@ -7,7 +7,7 @@
 // leader only.
 // Same shape as ExternalSecretController: start() → synced() → run() (leader) → stop().
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { ROLLOUT_REASON } from '../../api/constants';
+import { LABEL, ROLLOUT_REASON } from '../../api/constants';
 import { Informer } from '../../runtime/informer';
 import { errorText } from '../../observability/log';
 import { isApiError } from '../../kube/request';
@@ -77,6 +77,11 @@ export interface RolloutControllerOptions {
   rolloutProgressTimeoutMs?: number;
   /** --sharding: decide only the workloads of namespaces this replica may act on. */
   shard?: ShardGate;
+  /**
+   * The Secrets not managed by the sync side are listed once this settles (the managed ones, and
+   * the watch, at once): see managedSecrets(). Default: at once.
+   */
+  secretsRestAfter?: Promise<unknown>;
 }
 
 /** Reloader's command-line filters, as secretsync flags (config/index.ts parses them). */
@@ -190,6 +195,14 @@ export class RolloutController {
         pageSize,
         logger: this.log,
         clock,
+        // The sync side's Secrets first (managedSecrets()): it starts on them while the rest is read.
+        listFirst: {
+          labelSelector: `${LABEL.managed}=true`,
+          restSelector: `${LABEL.managed}!=true`,
+          matches: (obj) => obj.metadata?.labels?.[LABEL.managed] === 'true',
+          pageSize: 500,
+          restAfter: opts.secretsRestAfter,
+        },
       }),
       ConfigMap: new Informer<CachedObject>(opts.kc, {
         path: resourcePath('ConfigMap', { namespace }),
@@ -222,6 +235,15 @@ export class RolloutController {
       count: (n) => opts.metrics.rolloutsInFlight.set(n),
     });
     this.wire();
+  }
+
+  /**
+   * The Secrets the sync side writes (label managed=true), with its own projection, fed by this
+   * side's Secret watch: one list and one watch of Secrets for both. Ready once they are listed,
+   * before the rest of the Secrets (which only this side needs).
+   */
+  managedSecrets<U>(project: (obj: KubernetesObject) => U): Informer<U> {
+    return this.objects.Secret.firstPart(project);
   }
 
   private wire(): void {

@@ -1,7 +1,8 @@
 // The one hook into the controller process (src/controllers/run.ts): wraps the sync controller so
 // that the rollout controller starts, syncs, runs (on the leader) and stops beside it under the
 // same leader election, without run.ts knowing about either's internals.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Informer } from '../../runtime/informer';
 import type { RolloutFlags } from '../../config';
 import { WORKLOAD_KINDS } from './kinds';
 import type { AppLogger } from '../../observability/logger';
@@ -45,12 +46,25 @@ export function rolloutSelection(f: RolloutFlags): RolloutSelection {
   };
 }
 
-/** Both controllers as one, the rollout side built from the wiring: see alongside(). */
+/**
+ * Both controllers as one, the rollout side built from the wiring: see alongside(). The sync side
+ * is built with the rollout side's view of the managed Secrets, so that one list and one watch of
+ * Secrets serve both (RolloutController.managedSecrets).
+ */
 export function withRollout<C extends ControllerLike>(
-  sync: C,
   w: RolloutWiring,
+  buildSync: (managedSecrets: <U>(project: (obj: KubernetesObject) => U) => Informer<U>) => C,
 ): ControllerLike & { sync: C; rollout: RolloutController } {
-  return alongside(sync, new RolloutController(w));
+  let syncListed!: () => void;
+  // The rollout side's other Secrets (tens of thousands) are listed after the sync side's lists,
+  // not competing with them for the apiserver and this process.
+  const secretsRestAfter = new Promise<void>((resolve) => (syncListed = resolve));
+  const rollout = new RolloutController({ ...w, secretsRestAfter });
+  return alongside(
+    buildSync((project) => rollout.managedSecrets(project)),
+    rollout,
+    syncListed,
+  );
 }
 
 /**
@@ -62,6 +76,8 @@ export function withRollout<C extends ControllerLike>(
 export function alongside<C extends ControllerLike, R extends ControllerLike>(
   sync: C,
   rollout: R,
+  /** Called once the sync side's start() has settled. */
+  onSyncListed: () => void = () => undefined,
 ): ControllerLike & { sync: C; rollout: R } {
   let rolloutListed: Promise<void> | undefined;
   return {
@@ -71,7 +87,11 @@ export function alongside<C extends ControllerLike, R extends ControllerLike>(
       rolloutListed = rollout.start();
       // Its failure is reported where it is awaited: run() on the leader.
       rolloutListed.catch(() => undefined);
-      await sync.start();
+      try {
+        await sync.start();
+      } finally {
+        onSyncListed();
+      }
     },
     synced: () => sync.synced() && rollout.synced(),
     run: async () => {

@@ -203,3 +203,64 @@ test('a cluster-scoped path is keyed by name', async () => {
     { timeoutMs: 10_000, what: 'namespace in cache' },
   );
 });
+
+test('listFirst: the part is ready on its own list; the rest is read as it was then, and what the watch saw meanwhile wins', async () => {
+  const ns2 = await createNamespace('informer-split');
+  try {
+    const make = (name: string, labels: Record<string, string>, value = 'v1') =>
+      core.createNamespacedSecret({ namespace: ns2, body: secret(name, labels, value) });
+    const put = (name: string, labels: Record<string, string>, value: string) =>
+      core.replaceNamespacedSecret({ name, namespace: ns2, body: secret(name, labels, value) });
+    const first = { pick: 'first' };
+    await Promise.all([
+      make('m-1', first),
+      make('m-2', first),
+      make('r-1', {}),
+      make('r-2', {}),
+      make('r-3', {}),
+    ]);
+    let release!: () => void;
+    const restAfter = new Promise<void>((r) => (release = r));
+    const { logger, lines } = capture();
+    const inf = new Informer<SecretView>(kc, {
+      path: `/api/v1/namespaces/${ns2}/secrets`,
+      project: projectSecret,
+      logger,
+      listFirst: {
+        labelSelector: 'pick=first',
+        restSelector: 'pick!=first',
+        matches: (o) => o.metadata?.labels?.pick === 'first',
+        restAfter,
+      },
+    });
+    informers.push(inf as Informer<unknown>);
+    const part = inf.firstPart((o) => projectSecret(o).digests.password ?? '');
+    const all = inf.start();
+    await part.start();
+    expect(part.keys().sort()).toEqual([`${ns2}/m-1`, `${ns2}/m-2`]);
+    expect(inf.hasSynced()).toBe(false);
+
+    // While the rest waits: a newer value, a delete, one joining and one leaving the selection.
+    await put('r-1', {}, 'newer');
+    await core.deleteNamespacedSecret({ name: 'r-2', namespace: ns2 });
+    await put('r-3', first, 'v1');
+    await put('m-2', {}, 'v1');
+    await eventually(() => expect(part.keys().sort()).toEqual([`${ns2}/m-1`, `${ns2}/r-3`]), {
+      timeoutMs: 10_000,
+      what: 'the part follows the watch',
+    });
+    await eventually(() => expect(inf.get(`${ns2}/r-1`)).toBeDefined(), {
+      timeoutMs: 10_000,
+      what: 'r-1 seen',
+    });
+    release();
+    await all;
+    expect(inf.keys().sort()).toEqual([`${ns2}/m-1`, `${ns2}/m-2`, `${ns2}/r-1`, `${ns2}/r-3`]);
+    expect(inf.get(`${ns2}/r-1`)?.digests.password).toBe(keyDigest(Buffer.from('newer')));
+    // The apiserver served the rest at the first list's resourceVersion (no fallback to a full list).
+    expect(lines.map((l) => l.msg)).not.toContain('listing the rest failed; listing everything');
+    expect(lines.filter((l) => l.msg === 'listed a page')).toHaveLength(2);
+  } finally {
+    await deleteNamespace(ns2);
+  }
+});

@@ -46,6 +46,8 @@ class FakeApi {
   readonly lists: Array<ReturnType<typeof list> | number> = [];
   readonly watches: WatchScript[] = [];
   readonly requests: URL[] = [];
+  /** Awaited before a list request is answered (to hold one back). */
+  beforeList?: (url: URL) => Promise<void>;
   private readonly open = new Set<ServerResponse>();
   private server?: Server;
   url = '';
@@ -77,9 +79,12 @@ class FakeApi {
       return;
     }
     const next = this.lists.length > 1 ? this.lists.shift()! : this.lists[0];
-    if (typeof next === 'number' || next === undefined) return status(next ?? 500)(res);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(next));
+    const answer = () => {
+      if (typeof next === 'number' || next === undefined) return status(next ?? 500)(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(next));
+    };
+    (this.beforeList?.(url) ?? Promise.resolve()).then(answer, answer);
   }
 
   async stop(): Promise<void> {
@@ -284,6 +289,159 @@ test('stop() before the first list succeeds rejects start()', async () => {
   api.lists.push(500);
   const { inf } = start();
   const started = inf.start();
+  await eventually(() => expect(api.requests.length).toBeGreaterThan(0), { timeoutMs: 5000 });
+  await inf.stop();
+  await expect(started).rejects.toThrow(/stopped before it synced/);
+});
+
+// listFirst: the selected objects first (their part informer ready at once), then the rest at the
+// same resourceVersion while the watch from there already runs.
+const MANAGED = 'managed';
+const labelled = (o: Obj, managed: boolean): KubernetesObject => ({
+  metadata: {
+    name: o.name,
+    namespace: 'ns',
+    resourceVersion: o.rv,
+    ...(managed ? { labels: { [MANAGED]: 'true' } } : {}),
+  },
+});
+const page = (rv: string, objs: KubernetesObject[]) => ({
+  apiVersion: 'v1',
+  kind: 'SecretList',
+  metadata: { resourceVersion: rv },
+  items: objs,
+});
+
+function startSplit(): {
+  inf: Informer<Obj>;
+  part: Informer<string>;
+  seen: string[];
+  partSeen: string[];
+  msgs: string[];
+} {
+  const { logger, msgs } = recorder();
+  const project = (o: KubernetesObject) => ({ name: o.metadata!.name!, rv: o.metadata!.resourceVersion! });
+  const inf = new Informer<Obj>(api.kubeConfig(), {
+    path: '/api/v1/namespaces/ns/secrets',
+    project,
+    logger,
+    backoff: { initialMs: 10, maxMs: 50 },
+    listFirst: {
+      labelSelector: `${MANAGED}=true`,
+      restSelector: `${MANAGED}!=true`,
+      matches: (o) => o.metadata?.labels?.[MANAGED] === 'true',
+    },
+  });
+  const part = inf.firstPart((o) => `part:${o.metadata!.resourceVersion}`);
+  const seen: string[] = [];
+  inf.on('add', (k, item) => seen.push(`add ${k} ${item.rv}`));
+  inf.on('update', (k, item, old) => seen.push(`update ${k} ${old?.rv}->${item.rv}`));
+  inf.on('delete', (k, item) => seen.push(`delete ${k} ${item.rv}`));
+  const partSeen: string[] = [];
+  part.on('add', (k, item) => partSeen.push(`add ${k} ${item}`));
+  part.on('update', (k, item, old) => partSeen.push(`update ${k} ${old}->${item}`));
+  part.on('delete', (k, item) => partSeen.push(`delete ${k} ${item}`));
+  informer = inf;
+  return { inf, part, seen, partSeen, msgs };
+}
+
+test('listFirst: the part is ready before the rest is listed; the rest is read at the first resourceVersion and newer watch events win', async () => {
+  let releaseRest!: () => void;
+  const rest = new Promise<void>((r) => (releaseRest = r));
+  api.beforeList = (url) =>
+    url.searchParams.get('labelSelector') === `${MANAGED}!=true` ? rest : Promise.resolve();
+  api.lists.push(
+    page('10', [labelled(a1, true)]),
+    // As the rest was at resourceVersion 10: b (since modified), c (since deleted), d (unchanged).
+    page('10', [labelled(b2, false), labelled(c3, false), labelled({ name: 'd', rv: '4' }, false)]),
+  );
+  api.watches.push(
+    events([
+      ['MODIFIED', labelled({ name: 'b', rv: '11' }, false)],
+      ['DELETED', labelled({ name: 'c', rv: '12' }, false)],
+      ['MODIFIED', labelled({ name: 'e', rv: '13' }, true)], // joined the selection after 10
+    ]),
+  );
+  const { inf, part, seen, partSeen } = startSplit();
+  const all = inf.start();
+  await part.start();
+  expect(partSeen).toEqual(['add ns/a part:1']);
+  expect(inf.hasSynced()).toBe(false);
+  await eventually(() => expect(partSeen).toHaveLength(2), { timeoutMs: 5000 });
+  expect(partSeen[1]).toBe('add ns/e part:13');
+  releaseRest();
+  await all;
+  expect(seen).toEqual(['add ns/a 1', 'add ns/b 11', 'add ns/e 13', 'add ns/d 4']);
+  expect(inf.get('ns/b')?.rv).toBe('11');
+  expect(inf.keys().sort()).toEqual(['ns/a', 'ns/b', 'ns/d', 'ns/e']);
+  const lists = api.requests.filter((u) => u.searchParams.get('watch') !== 'true');
+  expect(lists.map((u) => u.searchParams.get('labelSelector'))).toEqual([
+    `${MANAGED}=true`,
+    `${MANAGED}!=true`,
+  ]);
+  expect(lists[1]?.searchParams.get('resourceVersion')).toBe('10');
+  expect(lists[1]?.searchParams.get('resourceVersionMatch')).toBe('Exact');
+  const [watch] = api.watchRequests();
+  expect(watch?.searchParams.get('resourceVersion')).toBe('10');
+  expect(watch?.searchParams.get('labelSelector')).toBeNull();
+});
+
+test('listFirst: leaving the selection is a delete for the part and an update for the whole; joining it an add', async () => {
+  api.lists.push(page('10', [labelled(a1, true)]), page('10', [labelled(b2, false)]));
+  api.watches.push(
+    events([
+      ['MODIFIED', labelled({ name: 'a', rv: '11' }, false)],
+      ['MODIFIED', labelled({ name: 'b', rv: '12' }, true)],
+      ['DELETED', labelled({ name: 'b', rv: '13' }, true)],
+    ]),
+  );
+  const { inf, seen, partSeen } = startSplit();
+  await inf.start();
+  await eventually(() => expect(seen).toHaveLength(5), { timeoutMs: 5000 });
+  expect(seen).toEqual([
+    'add ns/a 1',
+    'add ns/b 2',
+    'update ns/a 1->11',
+    'update ns/b 2->12',
+    'delete ns/b 13',
+  ]);
+  expect(partSeen).toEqual([
+    'add ns/a part:1',
+    'delete ns/a part:11',
+    'add ns/b part:12',
+    'delete ns/b part:13',
+  ]);
+});
+
+test('listFirst: when the first resourceVersion is gone for the rest, everything is listed again', async () => {
+  api.lists.push(
+    page('10', [labelled(a1, true)]),
+    410,
+    page('20', [labelled(a1, true), labelled(b2, false)]),
+  );
+  const { inf, part, seen, msgs } = startSplit();
+  await inf.start();
+  expect(msgs).toContain('listing the rest failed; listing everything');
+  expect(seen).toEqual(['add ns/a 1', 'add ns/b 2']);
+  const lists = api.requests.filter((u) => u.searchParams.get('watch') !== 'true');
+  expect(lists[2]?.searchParams.get('labelSelector')).toBeNull();
+  expect(part.keys()).toEqual(['ns/a']);
+  expect(part.hasSynced()).toBe(true);
+});
+
+test('listFirst: stopping a part leaves its source running; stopping the source stops its parts', async () => {
+  api.lists.push(page('10', [labelled(a1, true)]), page('10', []));
+  const { inf, part } = startSplit();
+  await inf.start();
+  await part.stop();
+  expect(inf.hasSynced()).toBe(true);
+  expect(inf.keys()).toEqual(['ns/a']);
+});
+
+test('listFirst: a part whose source stops before listing rejects its start()', async () => {
+  api.lists.push(500);
+  const { inf, part } = startSplit();
+  const started = part.start();
   await eventually(() => expect(api.requests.length).toBeGreaterThan(0), { timeoutMs: 5000 });
   await inf.stop();
   await expect(started).rejects.toThrow(/stopped before it synced/);

@@ -69,3 +69,22 @@ test('a rollout listing that fails rejects run() (the leader stops), not start()
   await both.start();
   await expect(both.run()).rejects.toThrow('secrets is forbidden');
 });
+
+test('onSyncListed is called once the sync side has listed (or failed to), not before', async () => {
+  const sync = new Side('sync');
+  const rollout = new Side('rollout');
+  const calls: string[] = [];
+  const both = alongside(sync, rollout, () => calls.push('sync listed'));
+  const start = both.start();
+  await flush();
+  expect(calls).toEqual([]);
+  sync.list();
+  await start;
+  expect(calls).toEqual(['sync listed']);
+  const failing = new Side('sync');
+  const other = alongside(failing, new Side('rollout'), () => calls.push('sync failed'));
+  const failed = other.start();
+  failing.list(new Error('stopped'));
+  await expect(failed).rejects.toThrow('stopped');
+  expect(calls).toEqual(['sync listed', 'sync failed']);
+});
