@@ -150,6 +150,9 @@ export async function runController(
   const done = new Promise<void>((r) => (resolveDone = r));
   let elector: LeaderElector | undefined;
   const startWork = () => {
+    // The elector stays a candidate after losing the lease and may win it back while this process
+    // stops because it lost it: no workers then.
+    if (stopping) return;
     leading = true;
     metrics.leader.set(1);
     logger.info({ identity: elector?.identity }, 'leading: starting workers');
