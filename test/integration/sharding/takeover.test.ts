@@ -5,8 +5,8 @@
 // new ReplicaSet per Deployment, and no object (nor namespace) written by two replicas at once.
 // A replica joining takes its share over by the same rules.
 // Size: SHARD_TEST_NAMESPACES × SHARD_TEST_ES_PER_NAMESPACE, default 60 × 5 (300 ExternalSecrets +
-// 60 Deployments) in `npm test`; the issue's 3,000 + 300 is 300 × 10, too slow for CI on 2 CPUs
-// (first sync alone took 154 s on a loaded machine).
+// 60 Deployments) in `npm test` (45–125 s); the issue's 3,000 + 300 is 300 × 10: 211 s on a quiet
+// 2-CPU machine, 530–590 s (and failing on replica stalls) beside other load, too slow for CI.
 // Shares are checked exactly against the ring (each replica acts on, and writes, precisely the
 // namespaces the ring gives it) and printed; ±20 % of a third is not asserted: with namespaces as
 // the unit and random replica identities, a 300-namespace sample falls outside it in ~13 % of
