@@ -47,8 +47,10 @@ export interface TestbedOptions {
   /**
    * Enable the apiserver's audit log (Metadata level, writes to Secrets, ExternalSecret status and
    * Deployments only) at `Testbed.auditLog`, for counting writes server-side (npm run bench).
+   * `audited-accounts`: only writes by the ServiceAccounts of AUDITED_NAMESPACE (jest's shared
+   * testbed: tests that need to know who wrote what run their controllers as those accounts).
    */
-  audit?: boolean;
+  audit?: boolean | 'audited-accounts';
   /**
    * Start a node (containerd, kubelet, kube-scheduler: dev/testbed/node.ts) and wait until it is
    * Ready. Tests ask for it per file instead (test/support/node.ts), on the shared testbed.
@@ -74,6 +76,15 @@ rules:
         resources: [deployments]
   - level: None
 `;
+
+/** ServiceAccounts of this namespace are the only users `audit: 'audited-accounts'` records. */
+export const AUDITED_NAMESPACE = 'secretsync-audited';
+
+/** AUDIT_POLICY narrowed to the ServiceAccounts of AUDITED_NAMESPACE (other writes cost nothing). */
+export const AUDITED_ACCOUNTS_POLICY = AUDIT_POLICY.replace(
+  '  - level: Metadata\n',
+  `  - level: Metadata\n    userGroups: ['system:serviceaccounts:${AUDITED_NAMESPACE}']\n`,
+).replace('resources: [externalsecrets/status]', 'resources: [externalsecrets, externalsecrets/status]');
 
 export interface Testbed {
   name: string;
@@ -336,7 +347,7 @@ async function startTestbedOnce(opts: TestbedOptions): Promise<Testbed> {
     let audit: { auditPolicy: string; auditLog: string } | undefined;
     if (opts.audit) {
       audit = { auditPolicy: join(root, 'audit-policy.yaml'), auditLog: join(logs, 'audit.log') };
-      writeFileSync(audit.auditPolicy, AUDIT_POLICY);
+      writeFileSync(audit.auditPolicy, opts.audit === true ? AUDIT_POLICY : AUDITED_ACCOUNTS_POLICY);
     }
     const cp = await startControlPlane(cpBin, root, logs, track, audit, nodeAddress(root));
     supervise(apiserver(), 0);
@@ -380,6 +391,7 @@ async function startTestbedOnce(opts: TestbedOptions): Promise<Testbed> {
       SECRETSYNC_GCP_IAMCREDENTIALS_ENDPOINT: `http://127.0.0.1:${iamPort}`,
       SECRETSYNC_TESTBED_APISERVER: cp.apiserverUrl,
       SECRETSYNC_TESTBED_ROOT: root,
+      ...(audit ? { SECRETSYNC_TESTBED_AUDIT_LOG: audit.auditLog } : {}),
       ...(withPubSub
         ? { PUBSUB_EMULATOR_HOST: `127.0.0.1:${pubsubPort}`, PUBSUB_PROJECT_ID: TESTBED_PROJECT }
         : {}),
