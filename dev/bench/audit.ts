@@ -14,6 +14,8 @@ export interface AuditEntry {
   namespace: string;
   name: string;
   code: number;
+  /** The request's fieldManager query parameter, if any (e.g. the sharder's label patches). */
+  fieldManager?: string;
 }
 
 export interface WriteCounts {
@@ -35,6 +37,7 @@ interface RawEvent {
   objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
   responseStatus?: { code?: number };
   requestReceivedTimestamp?: string;
+  requestURI?: string;
 }
 
 export class AuditLog {
@@ -78,6 +81,8 @@ export class AuditLog {
       return;
     }
     const ref = e.objectRef ?? {};
+    const fieldManager =
+      new URL(e.requestURI ?? '/', 'http://x').searchParams.get('fieldManager') ?? undefined;
     this.entries.push({
       t: Date.parse(e.requestReceivedTimestamp ?? ''),
       user: e.user?.username ?? '',
@@ -86,6 +91,7 @@ export class AuditLog {
       namespace: ref.namespace ?? '',
       name: ref.name ?? '',
       code: e.responseStatus?.code ?? 0,
+      ...(fieldManager !== undefined && { fieldManager }),
     });
   }
 

@@ -31,6 +31,7 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: '${group}'}]
     await applyYaml(
       `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${AUDITED_NAMESPACE}}\n` +
         binding('ClusterRoleBinding', 'ClusterRole', 'secretsync-controller') +
+        binding('ClusterRoleBinding', 'ClusterRole', 'secretsync-sharder') +
         ['secretsync-leader-election', 'secretsync-digest-key', 'secretsync-shard-ring']
           .map((r) => binding('RoleBinding', 'Role', r, 'secretsync-system'))
           .join(''),

@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: 'info' }, pino.destination({ fd: 1, sync: true }));
   const running = await runController(kc, buildConfig(a.flags), logger, () => process.exit(1), undefined, {
     clusterWide: false,
+    // The leader labels only this test's objects (the shared testbed holds other files').
+    shardScope: (ns) => ns.startsWith(a.prefix),
     shardGate: (g) => ({
       mayAct: (ns) => ns.startsWith(a.prefix) && g.mayAct(ns),
       tryEnter: (ns) => {
