@@ -1,6 +1,7 @@
 // The store side of the controller, leader only: each store's Ready condition (validated when it
 // changes, every 5 minutes, and again as soon as its client answers after validation failed) and
 // its rotation-event source (src/events), whose health is the store's RotationEvents condition.
+// Validations run a few at a time (STORE_VALIDATIONS_AT_ONCE).
 // The store informers run on every replica; until run() this part only drops the clients of a
 // store that changed, and after stop() it is a follower again.
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -32,6 +33,14 @@ export interface SecretStoreControllerOptions {
 }
 
 const STORE_REVALIDATE_MS = 5 * 60_000;
+/**
+ * Store validations at once, each a provider call and a status write. A leader starting (and the
+ * 5-minute round) used to send them all together: with hundreds of stores that is a burst of
+ * provider calls (AWS ListSecrets is rate-limited) and of apiserver writes, and on a busy
+ * apiserver (429s) the leader's own Lease renewal missed its deadline and the process exited.
+ * Every step has a deadline (provider calls, token endpoints, apiserver), so no slot is held for good.
+ */
+export const STORE_VALIDATIONS_AT_ONCE = 8;
 
 function awsRegion(s: StoreObject): string | undefined {
   return (s.spec.provider as { aws?: { region?: string } } | undefined)?.aws?.region;
@@ -49,6 +58,9 @@ export class SecretStoreController {
   private readonly recorder: EventRecorder;
   /** The generation of each store whose ignored fields were told in an Event (once per generation). */
   private readonly warned = new Map<string, number>();
+  /** Stores waiting for a validation slot (the newest object of each), and the slots in use. */
+  private readonly waiting = new Map<string, CachedStore>();
+  private validating = 0;
 
   constructor(private readonly opts: SecretStoreControllerOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -95,6 +107,7 @@ export class SecretStoreController {
       this.events.remove(storeId(s));
       this.rechecked.delete(storeId(s));
       this.warned.delete(storeId(s));
+      this.waiting.delete(storeId(s));
       this.ready.delete(storeId(s));
       opts.clients.drop(storeId(s));
     });
@@ -113,6 +126,7 @@ export class SecretStoreController {
   /** Stops the event sources and the periodic validation. */
   async stop(): Promise<void> {
     this.leading = false;
+    this.waiting.clear();
     if (this.revalidate) this.clock.clearTimeout(this.revalidate);
     this.revalidate = undefined;
     await this.events.stopAll();
@@ -170,16 +184,30 @@ export class SecretStoreController {
       return;
     }
     this.warnIgnored(s);
-    inBackground(
-      this.opts,
-      'store-status',
-      validateStore(s, (st) => this.opts.clients.client(st, st.namespace ?? 'default')).then((cond) => {
-        // Unless the store was deleted while it was being validated.
-        if (this.opts.stores.byId(id))
-          this.ready.set(id, storeReadyLabels(s, cond.reason), cond.status === 'True' ? 1 : 0);
-        return writeStoreStatus(this.opts.kc, s, cond, this.clock);
-      }),
-      { store: storeId(s) },
-    );
+    this.waiting.set(id, s); // the newest object, in the place of the first wait
+    this.startValidations();
+  }
+
+  /** Starts waiting validations while fewer than STORE_VALIDATIONS_AT_ONCE run. */
+  private startValidations(): void {
+    for (const [id, s] of this.waiting) {
+      if (this.validating >= STORE_VALIDATIONS_AT_ONCE) return;
+      this.waiting.delete(id);
+      this.validating++;
+      const work = validateStore(s, (st) => this.opts.clients.client(st, st.namespace ?? 'default')).then(
+        (cond) => {
+          // Unless the store was deleted while it was being validated.
+          if (this.opts.stores.byId(id))
+            this.ready.set(id, storeReadyLabels(s, cond.reason), cond.status === 'True' ? 1 : 0);
+          return writeStoreStatus(this.opts.kc, s, cond, this.clock);
+        },
+      );
+      inBackground(this.opts, 'store-status', work, { store: id });
+      const free = () => {
+        this.validating--;
+        if (this.leading) this.startValidations();
+      };
+      work.then(free, free);
+    }
   }
 }

@@ -7,6 +7,7 @@ import { STORE_REASON } from '../../../src/api/constants';
 import {
   SecretStoreController,
   type SecretStoreControllerOptions,
+  STORE_VALIDATIONS_AT_ONCE,
 } from '../../../src/controllers/secretstore/controller';
 import type { CachedStore } from '../../../src/controllers/secretstore/store-informers';
 import { createLogger } from '../../../src/observability/logger';
@@ -27,7 +28,11 @@ const store = (name: string, generation = 1, extra: Partial<CachedStore> = {}): 
   ...extra,
 });
 
-function setup(initial: CachedStore[] = []) {
+function setup(
+  initial: CachedStore[] = [],
+  /** What the client cache answers (default: never). */
+  answer: () => Promise<SecretsClient> = () => new Promise<SecretsClient>(() => undefined),
+) {
   const clock = new ManualClock(0);
   const cached = new Map(initial.map((s) => [`SecretStore/team-a/${s.name}`, s]));
   const handlers: Record<InformerEvent, InformerHandler<CachedStore>[]> = { add: [], update: [], delete: [] };
@@ -47,7 +52,7 @@ function setup(initial: CachedStore[] = []) {
     clients: {
       client: (s) => {
         calls.push(`validate ${s.name}@${s.generation}`);
-        return new Promise<SecretsClient>(() => undefined);
+        return answer();
       },
       drop: (id) => void calls.push(`drop ${id}`),
       dropStale: (current) => void calls.push(`dropStale a@${current('SecretStore/team-a/a')}`),
@@ -118,5 +123,20 @@ test('a store whose validation failed is validated again when its client answers
   clock.advance(1);
   controller.recheck('SecretStore/team-a/a');
   expect(calls).toEqual(['validate a@1', 'validate a@1']);
+  await controller.stop();
+});
+
+test('the leader validates at most STORE_VALIDATIONS_AT_ONCE stores at once; each that ends starts the next', async () => {
+  const answers: Array<(c: SecretsClient) => void> = [];
+  const stores = Array.from({ length: 3 * STORE_VALIDATIONS_AT_ONCE }, (_, i) => store(`s${i}`));
+  const { controller, calls } = setup(stores, () => new Promise<SecretsClient>((r) => answers.push(r)));
+  controller.run();
+  expect(calls).toHaveLength(STORE_VALIDATIONS_AT_ONCE);
+  // Three end (their status write fails here: no apiserver; it is only logged): three more start.
+  const failing = { validate: () => Promise.reject(new Error('down')) } as unknown as SecretsClient;
+  for (const a of answers.slice(0, 3)) a(failing);
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+  expect(calls).toHaveLength(STORE_VALIDATIONS_AT_ONCE + 3);
+  expect(calls.at(-1)).toBe(`validate s${STORE_VALIDATIONS_AT_ONCE + 2}@1`);
   await controller.stop();
 });
