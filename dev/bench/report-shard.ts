@@ -51,6 +51,11 @@ export function shardTables(s: ShardResult): string {
     ['… Event writes', (r) => fmt(r.writes.events)],
     ['… refused (conflicts etc.)', (r) => fmt(r.writes.failed)],
     ['apiserver writes per ExternalSecret', (r) => fmt(all(r.writes) / s.n, 2)],
+    ['shard label patches by the sharder (not in the writes above)', (r) => fmt(r.labelPatches)],
+    [
+      '… writes per ExternalSecret with them',
+      (r) => fmt(r.labelPatches === undefined ? undefined : (all(r.writes) + r.labelPatches) / s.n, 2),
+    ],
     ['objects written by two replicas', (r) => fmt(r.shared.length)],
     ['objects two replicas tried to write (refused included)', (r) => fmt(r.sharedAttempts.length)],
     ['machine CPU busy, start → all Ready (cores)', (r) => fmt(r.machine?.busyCores, 2)],

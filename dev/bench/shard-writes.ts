@@ -1,6 +1,8 @@
 // Who wrote what during a shard run, from the audit log: writes per replica (each replica runs as
 // its own ServiceAccount, so the audit user names the replica) and the objects that more than one
-// replica wrote — with namespace sharding there must be none.
+// replica wrote — with namespace sharding there must be none. The sharder's label patches are
+// counted apart: they are writes, but to a cache label, not to what an owner decides.
+import { SHARDER_FIELD_MANAGER } from '../../src/runtime/sharder';
 import type { AuditEntry, WriteCounts } from './audit';
 
 export interface ReplicaWrites extends WriteCounts {
@@ -8,6 +10,8 @@ export interface ReplicaWrites extends WriteCounts {
   secretObjects: number;
   /** Distinct namespaces it wrote in. */
   namespaces: number;
+  /** Shard label patches it made as the sharder (successful ones). */
+  labels: number;
 }
 
 export interface WritesByReplica {
@@ -29,6 +33,7 @@ const empty = (): ReplicaWrites => ({
   failed: 0,
   secretObjects: 0,
   namespaces: 0,
+  labels: 0,
 });
 
 /** Status writes are writes to the ExternalSecret: one object. */
@@ -53,6 +58,10 @@ export function writesByReplica(
     if (!w) continue;
     if (!inRun(e.namespace)) {
       outside.set(e.user, (outside.get(e.user) ?? 0) + 1);
+      continue;
+    }
+    if (e.fieldManager === SHARDER_FIELD_MANAGER) {
+      if (e.code < 400) w.labels++;
       continue;
     }
     if (e.resource === 'secrets') w.secrets++;

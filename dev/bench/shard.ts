@@ -72,6 +72,8 @@ export interface ShardRunResult {
   windowS: number;
   replicaResults: ReplicaResult[];
   writes: WriteCounts;
+  /** The sharder's shard label patches (not in writes; absent in results saved before they were counted). */
+  labelPatches?: number;
   shared: string[];
   sharedAttempts: string[];
   machine?: CpuUse;
@@ -491,6 +493,7 @@ export class ShardBench {
         windowS: (to - t0) / 1000,
         replicaResults,
         writes: total,
+        labelPatches: [...w.perUser.values()].reduce((a, x) => a + x.labels, 0),
         shared: w.shared,
         sharedAttempts: w.sharedAttempts,
         machine,

@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../../../dev/bench/audit';
 import { writesByReplica } from '../../../dev/bench/shard-writes';
+import { SHARDER_FIELD_MANAGER } from '../../../src/runtime/sharder';
 
 const e = (
   user: string,
@@ -75,5 +76,30 @@ describe('writesByReplica', () => {
     expect(w.shared).toEqual([]);
     expect(w.sharedAttempts).toEqual(['secrets/run-1/es-1']);
     expect(w.perUser.get('b')).toMatchObject({ secrets: 1, failed: 1, secretObjects: 0 });
+  });
+
+  it('counts the sharder’s label patches apart, not as an owner’s writes', () => {
+    const label = (user: string, resource: string, name: string, code = 200): AuditEntry => ({
+      ...e(user, resource, 'run-1', name, code),
+      verb: 'patch',
+      fieldManager: SHARDER_FIELD_MANAGER,
+    });
+    const w = writesByReplica(
+      [
+        label('a', 'externalsecrets', 'es-1'),
+        label('a', 'secrets', 'es-1'),
+        label('a', 'externalsecrets', 'es-2', 409),
+        e('b', 'secrets', 'run-1', 'es-1'),
+        e('b', 'externalsecrets/status', 'run-1', 'es-1'),
+      ],
+      ['a', 'b'],
+      inRun,
+      0,
+      100,
+    );
+    expect(w.perUser.get('a')).toMatchObject({ labels: 2, secrets: 0, status: 0, failed: 0, namespaces: 0 });
+    expect(w.perUser.get('b')).toMatchObject({ labels: 0, secrets: 1, status: 1 });
+    expect(w.shared).toEqual([]);
+    expect(w.sharedAttempts).toEqual([]);
   });
 });
