@@ -11,6 +11,7 @@ import {
   type RingMember,
   SHARD_ACK_ANNOTATION,
   viewId,
+  VIRTUAL_NODES,
 } from '../../../src/runtime/shard-ring';
 
 // Namespace names as clusters have them: a few hundred teams × environments.
@@ -92,6 +93,24 @@ describe('move handshake (who may act while the ring changes)', () => {
   const acked = (ids: string[], ack = viewId(ids)): RingMember[] =>
     ids.map((identity) => ({ identity, ack }));
   const unacked = (ids: string[]): RingMember[] => ids.map((identity) => ({ identity, ack: '' }));
+
+  it('members built with another vnode count never settle a view together (a mixed rollout gains nothing)', () => {
+    const ab = observeMembers(INITIAL_VIEW, acked(['a', 'b']));
+    // b runs a build whose ring has another vnode count: it acknowledges its own id for {a, b}.
+    const mixed = observeMembers(ab, [
+      { identity: 'a', ack: viewId(['a', 'b']) },
+      { identity: 'b', ack: viewId(['a', 'b'], VIRTUAL_NODES / 2) },
+    ]);
+    expect(viewId(['a', 'b'], VIRTUAL_NODES / 2)).not.toBe(viewId(['a', 'b']));
+    const joined = observeMembers(mixed, [
+      { identity: 'a', ack: viewId(['a', 'b', 'c']) },
+      { identity: 'b', ack: viewId(['a', 'b', 'c'], VIRTUAL_NODES / 2) },
+      { identity: 'c', ack: viewId(['a', 'b', 'c']) },
+    ]);
+    const gained = unique.filter((ns) => ownerOf(buildRing(['a', 'b', 'c']), ns) === 'c');
+    expect(gained.length).toBeGreaterThan(0);
+    expect(gained.some((ns) => mayAct(joined, 'c', ns))).toBe(false);
+  });
 
   it('a new replica acts on nothing until every member acknowledged the view that includes it', () => {
     const v = observeMembers(INITIAL_VIEW, unacked(['a']));
