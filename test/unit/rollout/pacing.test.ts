@@ -136,6 +136,30 @@ test('a new leader counts the rollouts its predecessor started and does not exce
   expect(requeued).toEqual(['d']);
 });
 
+test('sharded replicas share one limit: each counts the rollouts the other started once its watch shows them', () => {
+  const clock = new ManualClock(T0);
+  const a = setup(2, clock);
+  const b = setup(2, clock);
+  a.pacing.start();
+  b.pacing.start();
+  const atA = stamp(clock);
+  expect(a.pacing.admit('ns1/w1', undefined, atA).action).toBe('roll');
+  // b's workload watch is cluster-wide: it sees a's restart rolling and counts it
+  b.pacing.observe('ns1/w1', { restartedAt: atA, progress: 'rolling' });
+  expect(b.pacing.admit('ns2/w2', undefined, stamp(clock)).action).toBe('roll');
+  a.pacing.observe('ns2/w2', { restartedAt: stamp(clock), progress: 'rolling' });
+  expect(a.pacing.admit('ns1/w3', undefined, stamp(clock)).action).toBe('wait');
+  expect(b.pacing.admit('ns2/w4', undefined, stamp(clock)).action).toBe('wait');
+  // w1 completes: both see it; each replica requeues its own waiting workload, and the first
+  // admitted takes the slot. Admissions closer together than a watch event can each take it
+  // (the cluster-wide overshoot is at most one restart per other replica).
+  for (const p of [a, b]) p.pacing.observe('ns1/w1', { restartedAt: atA, progress: 'settled' });
+  expect(a.requeued).toContain('ns1/w3');
+  expect(b.requeued).toContain('ns2/w4');
+  expect(a.pacing.admit('ns1/w3', undefined, stamp(clock)).action).toBe('roll');
+  expect(b.pacing.admit('ns2/w4', undefined, stamp(clock)).action).toBe('roll');
+});
+
 test('unlimited: nothing is counted, nothing waits (unless a window says so)', () => {
   const { pacing, clock, counts } = setup(Infinity);
   pacing.start();
