@@ -3,6 +3,8 @@
 // never values. Object labels are prefixed (`externalsecret_namespace`, `store_namespace`, …) so
 // that they do not collide with the `namespace` and `job` labels Prometheus gives the target.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ExternalSecretSeries } from './externalsecret-series';
+import { RenderedCounter, RenderedGauge } from './rendered-metrics';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -49,18 +51,26 @@ export class Metrics {
     labelNames: ['source', 'result'],
     registers: [this.registry],
   });
-  readonly externalSecretReady = new Gauge({
-    name: 'secretsync_externalsecret_ready',
-    help: "1 when an ExternalSecret's Ready condition is True, 0 when False; one series per ExternalSecret, with its store and the condition's reason.",
-    labelNames: ['externalsecret_namespace', 'externalsecret', 'store_kind', 'store', 'reason'],
-    registers: [this.registry],
-  });
-  readonly externalSecretLastCheck = new Gauge({
-    name: 'secretsync_externalsecret_last_check_timestamp_seconds',
-    help: "When this process last checked an ExternalSecret's sources successfully (Unix seconds); status.refreshTime moves only on a change or at the heartbeat, so it can be older.",
-    labelNames: ['externalsecret_namespace', 'externalsecret'],
-    registers: [this.registry],
-  });
+  /** The per-ExternalSecret series below, kept compactly and rendered at each scrape. */
+  readonly externalSecrets = new ExternalSecretSeries();
+  readonly externalSecretReady = new RenderedGauge(
+    {
+      name: 'secretsync_externalsecret_ready',
+      help: "1 when an ExternalSecret's Ready condition is True, 0 when False; one series per ExternalSecret, with its store and the condition's reason.",
+      labelNames: ['externalsecret_namespace', 'externalsecret', 'store_kind', 'store', 'reason'],
+      registers: [this.registry],
+    },
+    this.externalSecrets.ready,
+  );
+  readonly externalSecretLastCheck = new RenderedGauge(
+    {
+      name: 'secretsync_externalsecret_last_check_timestamp_seconds',
+      help: "When this process last checked an ExternalSecret's sources successfully (Unix seconds); status.refreshTime moves only on a change or at the heartbeat, so it can be older.",
+      labelNames: ['externalsecret_namespace', 'externalsecret'],
+      registers: [this.registry],
+    },
+    this.externalSecrets.lastCheck,
+  );
   readonly storeReady = new Gauge({
     name: 'secretsync_store_ready',
     help: "1 when a SecretStore's or ClusterSecretStore's Ready condition is True, 0 when False; one series per store this controller validates.",
@@ -104,30 +114,42 @@ export class Metrics {
   // Same names, types, labels and meanings as theirs (docs/reference.md, "ESO and Reloader
   // metrics"). Their per-object labels are `name` and `namespace`, as ESO's: under a scrape that
   // adds the target's own `namespace` (Prometheus operator) ESO's honor_labels caveat applies.
-  readonly esoStatusCondition = new Gauge({
-    name: 'externalsecret_status_condition',
-    help: "ESO's: an ExternalSecret's condition, one series per condition and status (1 the current status, 0 the other).",
-    labelNames: ['name', 'namespace', 'condition', 'status'],
-    registers: [this.registry],
-  });
-  readonly esoSyncCalls = new Counter({
-    name: 'externalsecret_sync_calls_total',
-    help: "ESO's: reconciles of an ExternalSecret.",
-    labelNames: ['name', 'namespace'],
-    registers: [this.registry],
-  });
-  readonly esoSyncErrors = new Counter({
-    name: 'externalsecret_sync_calls_error',
-    help: "ESO's: reconciles of an ExternalSecret that failed.",
-    labelNames: ['name', 'namespace'],
-    registers: [this.registry],
-  });
-  readonly esoReconcileDuration = new Gauge({
-    name: 'externalsecret_reconcile_duration',
-    help: "ESO's: duration of an ExternalSecret's last reconcile, in nanoseconds (a Go time.Duration, as ESO reports it).",
-    labelNames: ['name', 'namespace'],
-    registers: [this.registry],
-  });
+  readonly esoStatusCondition = new RenderedGauge(
+    {
+      name: 'externalsecret_status_condition',
+      help: "ESO's: an ExternalSecret's condition, one series per condition and status (1 the current status, 0 the other).",
+      labelNames: ['name', 'namespace', 'condition', 'status'],
+      registers: [this.registry],
+    },
+    this.externalSecrets.condition,
+  );
+  readonly esoSyncCalls = new RenderedCounter(
+    {
+      name: 'externalsecret_sync_calls_total',
+      help: "ESO's: reconciles of an ExternalSecret.",
+      labelNames: ['name', 'namespace'],
+      registers: [this.registry],
+    },
+    this.externalSecrets.syncCalls,
+  );
+  readonly esoSyncErrors = new RenderedCounter(
+    {
+      name: 'externalsecret_sync_calls_error',
+      help: "ESO's: reconciles of an ExternalSecret that failed.",
+      labelNames: ['name', 'namespace'],
+      registers: [this.registry],
+    },
+    this.externalSecrets.syncErrors,
+  );
+  readonly esoReconcileDuration = new RenderedGauge(
+    {
+      name: 'externalsecret_reconcile_duration',
+      help: "ESO's: duration of an ExternalSecret's last reconcile, in nanoseconds (a Go time.Duration, as ESO reports it).",
+      labelNames: ['name', 'namespace'],
+      registers: [this.registry],
+    },
+    this.externalSecrets.reconcileDuration,
+  );
   readonly esoProviderApiCalls = new Counter({
     name: 'externalsecret_provider_api_calls_count',
     help: "ESO's: calls to a provider's API, by provider (e.g. GCP/SecretManager), call (e.g. AccessSecretVersion) and status (success, error).",

@@ -6,7 +6,8 @@ import type { KubeConfig, KubernetesObject, V1ConfigMap, V1Secret } from '@kuber
 import type { ExternalSecret } from '../../api/generated';
 import { API_GROUP, API_VERSION, LABEL } from '../../api/constants';
 import { Informer } from '../../runtime/informer';
-import { ObjectGauge, type Metrics } from '../../observability/metrics';
+import type { ExternalSecretSeries } from '../../observability/externalsecret-series';
+import type { Metrics } from '../../observability/metrics';
 import type { AppLogger } from '../../observability/logger';
 import { EventRecorder } from '../../kube/events';
 import { resourcePath } from '../../kube/resources';
@@ -180,12 +181,11 @@ export class ExternalSecretController {
   /** Store validation, status and rotation events: leader only, started and stopped by run.ts. */
   readonly secretStores: SecretStoreController;
   private readonly memory: SyncMemory;
-  /** secretsync_externalsecret_ready: one series per ExternalSecret, kept from its Ready decisions. */
-  private readonly ready: ObjectGauge<
-    'externalsecret_namespace' | 'externalsecret' | 'store_kind' | 'store' | 'reason'
-  >;
-  /** secretsync_externalsecret_last_check_timestamp_seconds: status.refreshTime may be older. */
-  private readonly lastCheck: ObjectGauge<'externalsecret_namespace' | 'externalsecret'>;
+  /**
+   * The per-ExternalSecret series: secretsync_externalsecret_ready (one per ExternalSecret, from
+   * its Ready decisions), _last_check_timestamp_seconds (status.refreshTime may be older), ESO's.
+   */
+  private readonly series: ExternalSecretSeries;
   /** ESO's per-object series (externalsecret_*). */
   private readonly eso: EsoObjectMetrics;
   private readonly clock: Clock;
@@ -194,9 +194,8 @@ export class ExternalSecretController {
   constructor(private readonly opts: SyncControllerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.memory = new SyncMemory((opts.fetchPlan ?? 'planned') === 'planned', this.clock.now());
-    this.ready = new ObjectGauge(opts.metrics.externalSecretReady);
-    this.lastCheck = new ObjectGauge(opts.metrics.externalSecretLastCheck);
-    this.eso = new EsoObjectMetrics(opts.metrics);
+    this.series = opts.metrics.externalSecrets;
+    this.eso = new EsoObjectMetrics(this.series);
     this.queue = new WorkQueue<string>({ clock: this.clock });
     this.io = new KubeIO(opts.kc);
     this.recorder = new EventRecorder(opts.kc, opts);
@@ -313,9 +312,8 @@ export class ExternalSecretController {
     // replica keeps of it goes. Nothing is written: the Secret goes by its owner reference.
     this.es.on('delete', (key) => {
       this.memory.forget(key);
-      this.ready.delete(key);
-      this.lastCheck.delete(key);
       this.eso.forget(key);
+      this.series.forget(key);
       this.queue.forget(key);
     });
     // A store's new version or deletion (its clients dropped, see secretStores) reaches its
@@ -431,16 +429,12 @@ export class ExternalSecretController {
         // A reconcile that outlived its object must not bring its series back.
         if (!this.es.get(key)) return;
         this.eso.condition(key, ready);
-        if (!ready) this.ready.delete(key);
-        else this.ready.set(key, readyLabels(es, ready.reason), ready.status === 'True' ? 1 : 0);
+        if (!ready) this.series.deleteReady(key);
+        else this.series.setReady(key, readyLabels(es, ready.reason), ready.status === 'True' ? 1 : 0);
       },
       onRotationSynced: (ms) => this.opts.metrics.rotationLatency.observe(ms / 1000),
       onChecked: (es, atMs) =>
-        this.lastCheck.set(
-          `${es.metadata?.namespace}/${es.metadata?.name}`,
-          { externalsecret_namespace: es.metadata?.namespace ?? '', externalsecret: es.metadata?.name ?? '' },
-          atMs / 1000,
-        ),
+        this.series.setLastCheck(`${es.metadata?.namespace}/${es.metadata?.name}`, atMs / 1000),
       refreshTimeHeartbeatMs: this.opts.refreshTimeHeartbeatMs,
       secretLabels: this.opts.shardLabel && { [this.opts.shardLabel.key]: this.opts.shardLabel.value },
     };
@@ -491,9 +485,8 @@ export class ExternalSecretController {
         continue;
       }
       this.memory.forget(k);
-      this.ready.delete(k);
-      this.lastCheck.delete(k);
       this.eso.forget(k);
+      this.series.forget(k);
     }
   }
 

@@ -15,7 +15,7 @@ const bad = { status: 'False' as const, reason: 'StoreNotFound', message: '' };
 describe('EsoObjectMetrics (ESO externalsecret_* series)', () => {
   test('status_condition: the current status 1, the other 0, as ESO', async () => {
     const m = new Metrics(false);
-    const eso = new EsoObjectMetrics(m);
+    const eso = new EsoObjectMetrics(m.externalSecrets);
     eso.condition('ns/app', ok);
     expect(await series(m, 'externalsecret_status_condition')).toEqual([
       'externalsecret_status_condition{name="app",namespace="ns",condition="Ready",status="False"} 0',
@@ -30,7 +30,7 @@ describe('EsoObjectMetrics (ESO externalsecret_* series)', () => {
 
   test('sync_calls_total counts reconciles, sync_calls_error the failed ones, duration in nanoseconds', async () => {
     const m = new Metrics(false);
-    const eso = new EsoObjectMetrics(m);
+    const eso = new EsoObjectMetrics(m.externalSecrets);
     eso.reconciled('ns/app', true, false, 12.5);
     eso.failed('ns/app');
     eso.reconciled('ns/app', true, false, 3);
@@ -48,7 +48,7 @@ describe('EsoObjectMetrics (ESO externalsecret_* series)', () => {
 
   test('an ExternalSecret gone or another controller’s has no series left', async () => {
     const m = new Metrics(false);
-    const eso = new EsoObjectMetrics(m);
+    const eso = new EsoObjectMetrics(m.externalSecrets);
     eso.condition('ns/a', ok);
     eso.reconciled('ns/a', true, false, 1);
     eso.condition('ns/b', ok);
