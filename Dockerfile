@@ -20,7 +20,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY crds ./crds
-COPY scripts/bundle.mjs ./scripts/bundle.mjs
+COPY scripts/bundle.mjs scripts/undici-entry.cjs ./scripts/
 RUN npm run build && npm run build:bundle
 
 FROM ${BASE} AS runtime
