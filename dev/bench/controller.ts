@@ -265,41 +265,70 @@ export class ControllerProcess {
   }
 }
 
+/** One step of the module floor: RSS and V8 heap in use after it (bytes; medians over the runs). */
+export interface FloorStep {
+  step: string;
+  rss: number;
+  heapUsed?: number;
+}
+
 /**
  * RSS of a fresh Node process after requiring, in order, what the controller loads: the floor
  * under every memory figure, measured rather than assumed. Two processes: what ships (the bundle,
- * then the provider SDKs it loads lazily), and the tsc output with client-node whole, to compare.
+ * then the provider SDKs it loads lazily, by the paths src/ requires), and the tsc output with
+ * client-node whole, to compare. Each runs `runs` times with the Dockerfile's node flags; a fresh
+ * process's RSS varies by a few MB from run to run (V8's background threads), so each figure is
+ * the median. `npm run -s bench:floor` prints this table alone.
  */
-export function moduleFloor(): { step: string; rss: number }[] {
+export function moduleFloor(runs = 5): FloorStep[] {
   const shipped = [
     [
       'the controller as shipped (dist/bundle/main.js: CLI, sync + rollout controllers, client-node tree-shaken)',
       './dist/bundle/main.js',
     ],
     ['+ @google-cloud/pubsub (a store with a Pub/Sub subscription)', '@google-cloud/pubsub'],
-    ['+ @google-cloud/secret-manager (first gcpsm store)', '@google-cloud/secret-manager'],
+    [
+      '+ @google-cloud/secret-manager (first gcpsm store; its v1 entry)',
+      '@google-cloud/secret-manager/build/src/v1',
+    ],
     ['+ @aws-sdk/client-secrets-manager (first aws store)', '@aws-sdk/client-secrets-manager'],
   ];
   const unbundled = [
     ['unbundled: @kubernetes/client-node alone', '@kubernetes/client-node'],
     ['unbundled: + the tsc output (dist/src/main.js)', './dist/src/main.js'],
   ];
-  return [...requireSteps(shipped, true), ...requireSteps(unbundled, false)];
+  return [...medianSteps(shipped, true, runs), ...medianSteps(unbundled, false, runs)];
 }
 
-function requireSteps(steps: string[][], bare: boolean): { step: string; rss: number }[] {
+function medianSteps(steps: string[][], bare: boolean, runs: number): FloorStep[] {
+  const all = Array.from({ length: runs }, () => requireSteps(steps, bare)).filter((r) => r.length > 0);
+  if (all.length === 0) return [];
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  return all[0]!.map((row, i) => ({
+    step: row.step,
+    rss: median(all.map((r) => r[i]!.rss)),
+    heapUsed: median(all.map((r) => r[i]!.heapUsed ?? 0)),
+  }));
+}
+
+function requireSteps(steps: string[][], bare: boolean): FloorStep[] {
   const script = `
     const path = require('node:path');
-    const out = ${bare} ? [['bare node', process.memoryUsage().rss]] : [];
+    const at = (label) => { const m = process.memoryUsage(); return [label, m.rss, m.heapUsed]; };
+    const out = ${bare} ? [at('bare node')] : [];
     for (const [label, mod] of ${JSON.stringify(steps)}) {
       require(mod.startsWith('.') ? path.resolve(mod) : mod);
-      out.push([label, process.memoryUsage().rss]);
+      out.push(at(label));
     }
     console.log(JSON.stringify(out));`;
-  const r = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...nodeFlags(), '-e', script], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 0) return [];
-  const rows = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as [string, number][];
-  return rows.map(([step, rss]) => ({ step, rss }));
+  const rows = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as [string, number, number][];
+  return rows.map(([step, rss, heapUsed]) => ({ step, rss, heapUsed }));
 }
 
 export const mb = (bytes: number | undefined) => (bytes === undefined ? undefined : bytes / MB);
