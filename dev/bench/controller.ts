@@ -53,8 +53,10 @@ let compileCache: string | undefined;
  * once per benchmark run by `version` with the same node flags (Node keys the cache by flags and
  * uid). Each process gets its own copy of it, as each container starts from the image's: what one
  * process adds (the provider SDKs it loaded) does not help the next, as it does not in a pod.
+ * SECRETSYNC_BENCH_COMPILE_CACHE=0 measures without one.
  */
 export function compileCacheEnv(): NodeJS.ProcessEnv {
+  if (process.env.SECRETSYNC_BENCH_COMPILE_CACHE === '0') return {};
   if (compileCache === undefined) {
     compileCache = join(repoRoot, 'dist', 'compile-cache');
     rmSync(compileCache, { recursive: true, force: true });
