@@ -20,7 +20,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY crds ./crds
-COPY scripts/bundle.mjs ./scripts/bundle.mjs
+COPY scripts/bundle.mjs scripts/undici-entry.cjs ./scripts/
 RUN npm run build && npm run build:bundle
 
 FROM ${BASE} AS runtime
@@ -31,8 +31,16 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force
 COPY --from=build /app/dist/bundle ./dist/bundle
 COPY crds ./crds
+# V8's compile cache for the bundle, made here by the user and with the node flags the container
+# runs with (Node keys the cache by both: another uid or other flags miss it and compile as without
+# it; the read-only root filesystem only keeps Node from writing a new one). A process that finds it
+# skips parsing the 2 MB bundle: measured 86.6 -> 76.9 MB RSS after loading the bundle (median of 7
+# fresh processes, uid 65532, cache directory read-only), V8 heap 15.2 -> 14.7 MB.
+ENV NODE_COMPILE_CACHE=/app/.compile-cache
+RUN mkdir .compile-cache && chown 65532:65532 .compile-cache
 # 65532: the conventional "nonroot" uid/gid; deploy/deployment.yaml runs as this user and group.
 USER 65532:65532
+RUN node --max-semi-space-size=2 --optimize-for-size dist/bundle/main.js version
 # /metrics, /healthz and /readyz (--metrics-port, default 8080).
 EXPOSE 8080
 # --max-semi-space-size=2 (MB; V8's default is up to 16): the young generation stays small, so the

@@ -2,7 +2,8 @@
 // the artefact the image runs), authenticated as the secretsync ServiceAccount, so that its RSS is
 // its own and a restart is a real restart. RSS comes from /proc/<pid>/status (VmRSS, VmHWM = peak).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killGroup, spawnManaged, type Managed } from '../testbed/process';
 import { repoRoot } from '../testbed/paths';
@@ -45,6 +46,28 @@ export function nodeFlags(): string[] {
   return entry.slice(1).filter((a) => a.startsWith('--'));
 }
 
+let compileCache: string | undefined;
+
+/**
+ * NODE_COMPILE_CACHE as the image sets it (Dockerfile): a V8 compile cache for the bundle, made
+ * once per benchmark run by `version` with the same node flags (Node keys the cache by flags and
+ * uid). Each process gets its own copy of it, as each container starts from the image's: what one
+ * process adds (the provider SDKs it loaded) does not help the next, as it does not in a pod.
+ * SECRETSYNC_BENCH_COMPILE_CACHE=0 measures without one.
+ */
+export function compileCacheEnv(): NodeJS.ProcessEnv {
+  if (process.env.SECRETSYNC_BENCH_COMPILE_CACHE === '0') return {};
+  if (compileCache === undefined) {
+    compileCache = join(repoRoot, 'dist', 'compile-cache');
+    rmSync(compileCache, { recursive: true, force: true });
+    const env = { ...process.env, NODE_COMPILE_CACHE: compileCache };
+    spawnSync(process.execPath, [...nodeFlags(), controllerEntry(), 'version'], { env, timeout: 60_000 });
+  }
+  const copy = mkdtempSync(join(tmpdir(), 'secretsync-compile-cache-'));
+  cpSync(compileCache, copy, { recursive: true });
+  return { NODE_COMPILE_CACHE: copy };
+}
+
 /** Every controller process started and not yet stopped, for cleanup on exit or Ctrl-C. */
 export const running = new Set<ControllerProcess>();
 
@@ -62,6 +85,7 @@ export class ControllerProcess {
     readonly opts: ControllerOptions,
     readonly proc: Managed,
     readonly startedAt: number,
+    private readonly compileCache: string | undefined,
   ) {}
 
   static start(opts: ControllerOptions): ControllerProcess {
@@ -86,14 +110,15 @@ export class ControllerProcess {
       ...(opts.args ?? []),
     ];
     const startedAt = Date.now();
+    const cache = compileCacheEnv();
     const proc = spawnManaged({
       name: opts.name,
       command: process.execPath,
       args,
       logFile: opts.logFile,
-      env: opts.env,
+      env: { ...cache, ...opts.env },
     });
-    const c = new ControllerProcess(opts, proc, startedAt);
+    const c = new ControllerProcess(opts, proc, startedAt, cache.NODE_COMPILE_CACHE);
     running.add(c);
     return c;
   }
@@ -262,44 +287,88 @@ export class ControllerProcess {
   async stop(): Promise<void> {
     running.delete(this);
     await killGroup(this.pid, 10_000);
+    if (this.compileCache) rmSync(this.compileCache, { recursive: true, force: true });
   }
+}
+
+/** One step of the module floor: RSS and V8 heap in use after it (bytes; medians over the runs). */
+export interface FloorStep {
+  step: string;
+  rss: number;
+  heapUsed?: number;
 }
 
 /**
  * RSS of a fresh Node process after requiring, in order, what the controller loads: the floor
  * under every memory figure, measured rather than assumed. Two processes: what ships (the bundle,
- * then the provider SDKs it loads lazily), and the tsc output with client-node whole, to compare.
+ * then the provider SDKs it loads lazily, by the paths src/ requires), and the tsc output with
+ * client-node whole, to compare. Each runs `runs` times with the Dockerfile's node flags; a fresh
+ * process's RSS varies by a few MB from run to run (V8's background threads), so each figure is
+ * the median. `npm run -s bench:floor` prints this table alone.
  */
-export function moduleFloor(): { step: string; rss: number }[] {
+export function moduleFloor(runs = 5): FloorStep[] {
   const shipped = [
     [
-      'the controller as shipped (dist/bundle/main.js: CLI, sync + rollout controllers, client-node tree-shaken)',
+      'the controller as shipped (dist/bundle/main.js: CLI, sync + rollout controllers, client-node tree-shaken; with the compile cache the image ships)',
       './dist/bundle/main.js',
     ],
     ['+ @google-cloud/pubsub (a store with a Pub/Sub subscription)', '@google-cloud/pubsub'],
-    ['+ @google-cloud/secret-manager (first gcpsm store)', '@google-cloud/secret-manager'],
+    [
+      '+ @google-cloud/secret-manager (first gcpsm store; its v1 entry)',
+      '@google-cloud/secret-manager/build/src/v1',
+    ],
     ['+ @aws-sdk/client-secrets-manager (first aws store)', '@aws-sdk/client-secrets-manager'],
   ];
   const unbundled = [
     ['unbundled: @kubernetes/client-node alone', '@kubernetes/client-node'],
     ['unbundled: + the tsc output (dist/src/main.js)', './dist/src/main.js'],
   ];
-  return [...requireSteps(shipped, true), ...requireSteps(unbundled, false)];
+  const uncached = [['the bundle without a compile cache (parsed at start)', './dist/bundle/main.js']];
+  return [
+    ...medianSteps(shipped, true, runs, true),
+    ...medianSteps(uncached, false, runs),
+    ...medianSteps(unbundled, false, runs),
+  ];
 }
 
-function requireSteps(steps: string[][], bare: boolean): { step: string; rss: number }[] {
+function medianSteps(steps: string[][], bare: boolean, runs: number, cached = false): FloorStep[] {
+  const run = () => {
+    const env = cached ? compileCacheEnv() : {};
+    try {
+      return requireSteps(steps, bare, env);
+    } finally {
+      if (env.NODE_COMPILE_CACHE) rmSync(env.NODE_COMPILE_CACHE, { recursive: true, force: true });
+    }
+  };
+  const all = Array.from({ length: runs }, run).filter((r) => r.length > 0);
+  if (all.length === 0) return [];
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  return all[0]!.map((row, i) => ({
+    step: row.step,
+    rss: median(all.map((r) => r[i]!.rss)),
+    heapUsed: median(all.map((r) => r[i]!.heapUsed ?? 0)),
+  }));
+}
+
+function requireSteps(steps: string[][], bare: boolean, env: NodeJS.ProcessEnv): FloorStep[] {
   const script = `
     const path = require('node:path');
-    const out = ${bare} ? [['bare node', process.memoryUsage().rss]] : [];
+    const at = (label) => { const m = process.memoryUsage(); return [label, m.rss, m.heapUsed]; };
+    const out = ${bare} ? [at('bare node')] : [];
     for (const [label, mod] of ${JSON.stringify(steps)}) {
       require(mod.startsWith('.') ? path.resolve(mod) : mod);
-      out.push([label, process.memoryUsage().rss]);
+      out.push(at(label));
     }
     console.log(JSON.stringify(out));`;
-  const r = spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...nodeFlags(), '-e', script], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NODE_COMPILE_CACHE: undefined, ...env },
+  });
   if (r.status !== 0) return [];
-  const rows = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as [string, number][];
-  return rows.map(([step, rss]) => ({ step, rss }));
+  const rows = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as [string, number, number][];
+  return rows.map(([step, rss, heapUsed]) => ({ step, rss, heapUsed }));
 }
 
 export const mb = (bytes: number | undefined) => (bytes === undefined ? undefined : bytes / MB);

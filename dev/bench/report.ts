@@ -1,6 +1,7 @@
 // Renders the results as Markdown: one table per scenario (rows = figures, columns = shape ×
 // {planned, naive, ours/naive}), and the issue's targets with how far each one is from being met.
 import { availableParallelism } from 'node:os';
+import type { FloorStep } from './controller';
 import type { WriteCounts } from './audit';
 import { fmt, percentile, ratio, MB } from './util';
 import { shardMethod, shardTables } from './report-shard';
@@ -200,17 +201,20 @@ export interface Meta {
   durationS: number;
   loadBefore: number[];
   loadAfter: number[];
-  /** RSS after requiring what the controller loads, step by step (bytes). */
-  floor: { step: string; rss: number }[];
+  /** RSS (and V8 heap in use) after requiring what the controller loads, step by step (bytes). */
+  floor: FloorStep[];
 }
 
 export function floorTable(floor: Meta['floor']): string {
   if (floor.length === 0) return '_not measured_\n';
   return (
     [
-      '| fresh Node process, after requiring … | RSS (MB) |',
-      '|---|--:|',
-      ...floor.map((f) => `| ${f.step} | ${fmt(f.rss / MB)} |`),
+      '| fresh Node process, after requiring … | RSS (MB) | V8 heap used (MB) |',
+      '|---|--:|--:|',
+      ...floor.map(
+        (f) =>
+          `| ${f.step} | ${fmt(f.rss / MB)} | ${f.heapUsed === undefined ? '—' : fmt(f.heapUsed / MB)} |`,
+      ),
     ].join('\n') + '\n'
   );
 }

@@ -151,6 +151,7 @@ const IMAGE_INPUTS = [
   'tsconfig.json',
   'tsconfig.build.json',
   'scripts/bundle.mjs',
+  'scripts/undici-entry.cjs',
   'src',
   'crds',
 ];

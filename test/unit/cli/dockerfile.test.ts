@@ -85,9 +85,36 @@ test('the user is the numeric non-root user the Deployment runs as', () => {
   expect(gid).toBe(pod.securityContext.runAsGroup);
   expect(uid).not.toBe(0);
   expect(pod.securityContext.runAsNonRoot).toBe(true);
-  // USER comes after every RUN, so nothing runs as root at start-up.
+  // USER comes before nothing but the compile-cache run, so nothing runs as root at start-up.
   const userAt = runtime.findIndex((i) => i.op === 'USER');
-  expect(runtime.slice(userAt).some((i) => i.op === 'RUN')).toBe(false);
+  expect(runtime.slice(userAt).filter((i) => i.op === 'RUN')).toEqual([compileCacheRun()]);
+});
+
+/** The RUN that fills V8's compile cache: it loads the bundle as the ENTRYPOINT does. */
+function compileCacheRun(): Instruction {
+  const runs = runtime.filter((i) => i.op === 'RUN' && i.args.includes('dist/bundle/main.js'));
+  expect(runs).toHaveLength(1);
+  return runs[0]!;
+}
+
+test("the compile cache is made by the container's user, with its node flags, where Node looks", () => {
+  // Node keys the cache directory by uid and V8 flags: made otherwise, the controller would miss it.
+  const run = compileCacheRun();
+  const at = runtime.indexOf(run);
+  const userAt = runtime.findIndex((i) => i.op === 'USER');
+  expect(at).toBeGreaterThan(userAt);
+  const entry = JSON.parse(one(runtime, 'ENTRYPOINT')) as string[];
+  expect(run.args).toBe(`${entry.join(' ')} version`);
+  const env = runtime.slice(0, at).filter((i) => i.op === 'ENV');
+  const dir = env.map((i) => /^NODE_COMPILE_CACHE=(\S+)$/.exec(i.args)?.[1]).find(Boolean);
+  expect(dir).toBe('/app/.compile-cache');
+  // Made before USER and owned by that user, so the unprivileged RUN can write into it.
+  expect(
+    runtime
+      .slice(0, userAt)
+      .some((i) => i.op === 'RUN' && i.args.includes(`chown ${one(runtime, 'USER')} .compile-cache`)),
+  ).toBe(true);
+  expect(one(runtime, 'WORKDIR')).toBe('/app');
 });
 
 test('the exposed port is the container port and the --metrics-port argument', () => {

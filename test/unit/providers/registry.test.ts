@@ -6,9 +6,16 @@ import type { ProviderContext } from '../../../src/providers/core/types';
 
 // Counts requires of the SDK through jest's module registry (the factory runs on first require; the
 // count lives on globalThis so that an eager import at module load is counted too, not a crash).
-jest.mock('@google-cloud/secret-manager', () => {
+// The v1 entry is what the factory requires (src/providers/gcp/index.ts); the package index, which
+// also loads v1beta2 and the static protobuf module, is counted apart and must stay unloaded.
+jest.mock('@google-cloud/secret-manager/build/src/v1', () => {
   const g = globalThis as { mockSdkLoads?: number };
   g.mockSdkLoads = (g.mockSdkLoads ?? 0) + 1;
+  return jest.requireActual('@google-cloud/secret-manager/build/src/v1');
+});
+jest.mock('@google-cloud/secret-manager', () => {
+  const g = globalThis as { mockSdkIndexLoads?: number };
+  g.mockSdkIndexLoads = (g.mockSdkIndexLoads ?? 0) + 1;
   return jest.requireActual('@google-cloud/secret-manager');
 });
 const sdkLoads = () => (globalThis as { mockSdkLoads?: number }).mockSdkLoads ?? 0;
@@ -43,11 +50,12 @@ test('unsupported and ambiguous provider specs are refused with what is supporte
   expect(sdkLoads()).toBe(0);
 });
 
-test('creating a gcpsm client loads the SDK, once', async () => {
+test("creating a gcpsm client loads the SDK's v1 entry (not the package index), once", async () => {
   const env = { GOOGLE_CLOUD_PROJECT: 'p' };
   const a = await createClient({ gcpsm: { projectID: 'p' } }, ctx, { gcp: { env } });
   expect(sdkLoads()).toBe(1);
   const b = await createClient({ gcpsm: { location: 'europe-west1' } }, ctx, { gcp: { env } });
   expect(sdkLoads()).toBe(1);
+  expect((globalThis as { mockSdkIndexLoads?: number }).mockSdkIndexLoads ?? 0).toBe(0);
   await Promise.all([a.close(), b.close()]);
 });

@@ -5,20 +5,23 @@
 // PKCS#8 PrivateKeyInfo (EC and Ed25519 keys too, which node-forge cannot parse) and lets each
 // certificate bag carry its own attributes (the Java trust-store mark). The random salts and IV
 // are drawn from node-forge's generator, which the caller seeds.
-import forge from 'node-forge';
+import type forge from 'node-forge';
 
-const { asn1 } = forge;
-const U = asn1.Class.UNIVERSAL;
-const T = asn1.Type;
+import { nodeForge } from './forge';
+
+const asn1 = (): typeof forge.asn1 => nodeForge().asn1;
+// ASN.1's universal class and tag numbers (X.680), the values of node-forge's asn1.Class/Type.
+const U = 0;
+const T = { INTEGER: 2, OCTETSTRING: 4, NULL: 5, OID: 6, SEQUENCE: 16, SET: 17, BMPSTRING: 30 } as const;
 
 type Asn1 = forge.Asn1;
 
-const seq = (...items: Asn1[]): Asn1 => asn1.create(U, T.SEQUENCE, true, items);
-const set = (...items: Asn1[]): Asn1 => asn1.create(U, T.SET, true, items);
-const oid = (id: string): Asn1 => asn1.create(U, T.OID, false, asn1.oidToDer(id).getBytes());
-const octets = (bytes: string): Asn1 => asn1.create(U, T.OCTETSTRING, false, bytes);
-const explicit0 = (inner: Asn1): Asn1 => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [inner]);
-const derOf = (node: Asn1): string => asn1.toDer(node).getBytes();
+const seq = (...items: Asn1[]): Asn1 => asn1().create(U, T.SEQUENCE, true, items);
+const set = (...items: Asn1[]): Asn1 => asn1().create(U, T.SET, true, items);
+const oid = (id: string): Asn1 => asn1().create(U, T.OID, false, asn1().oidToDer(id).getBytes());
+const octets = (bytes: string): Asn1 => asn1().create(U, T.OCTETSTRING, false, bytes);
+const explicit0 = (inner: Asn1): Asn1 => asn1().create(asn1().Class.CONTEXT_SPECIFIC, 0, true, [inner]);
+const derOf = (node: Asn1): string => asn1().toDer(node).getBytes();
 const binary = (b: Uint8Array): string => Buffer.from(b).toString('binary');
 
 const OID = {
@@ -42,7 +45,7 @@ const attribute = (type: string, value: Asn1): Asn1 => seq(oid(type), set(value)
 
 export const localKeyId = (id: Buffer): Asn1 => attribute(OID.localKeyId, octets(binary(id)));
 export const friendlyName = (name: string): Asn1 =>
-  attribute(OID.friendlyName, asn1.create(U, T.BMPSTRING, false, name));
+  attribute(OID.friendlyName, asn1().create(U, T.BMPSTRING, false, name));
 /** What go-pkcs12's EncodeTrustStore marks each certificate with: trusted for any purpose. */
 export const javaTrusted = (): Asn1 => attribute(OID.javaTrustStore, oid(OID.anyExtendedKeyUsage));
 
@@ -75,8 +78,8 @@ export function writePfx(
   const contents: Asn1[] = [];
   if (certs.length > 0) contents.push(dataContent(certs.map(certBag)));
   if (key) {
-    const info = asn1.fromDer(binary(key.der));
-    const shrouded = forge.pki.encryptPrivateKeyInfo(info, password, {
+    const info = asn1().fromDer(binary(key.der));
+    const shrouded = nodeForge().pki.encryptPrivateKeyInfo(info, password, {
       algorithm: 'aes256',
       prfAlgorithm: 'sha256',
       count: ITERATIONS,
@@ -86,18 +89,18 @@ export function writePfx(
   }
   const authSafe = derOf(seq(...contents));
 
-  const salt = forge.util.createBuffer(forge.random.getBytes(SALT_SIZE));
-  const macKey = forge.pkcs12.generateKey(password, salt, 3, ITERATIONS, 20);
-  const hmac = forge.hmac.create();
-  hmac.start(forge.md.sha1.create(), macKey);
+  const salt = nodeForge().util.createBuffer(nodeForge().random.getBytes(SALT_SIZE));
+  const macKey = nodeForge().pkcs12.generateKey(password, salt, 3, ITERATIONS, 20);
+  const hmac = nodeForge().hmac.create();
+  hmac.start(nodeForge().md.sha1.create(), macKey);
   hmac.update(authSafe);
   const macData = seq(
-    seq(seq(oid(OID.sha1), asn1.create(U, T.NULL, false, '')), octets(hmac.getMac().getBytes())),
+    seq(seq(oid(OID.sha1), asn1().create(U, T.NULL, false, '')), octets(hmac.getMac().getBytes())),
     octets(salt.getBytes()),
-    asn1.create(U, T.INTEGER, false, asn1.integerToDer(ITERATIONS).getBytes()),
+    asn1().create(U, T.INTEGER, false, asn1().integerToDer(ITERATIONS).getBytes()),
   );
   const pfx = seq(
-    asn1.create(U, T.INTEGER, false, asn1.integerToDer(3).getBytes()),
+    asn1().create(U, T.INTEGER, false, asn1().integerToDer(3).getBytes()),
     seq(oid(OID.data), explicit0(octets(authSafe))),
     macData,
   );

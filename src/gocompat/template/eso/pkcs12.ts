@@ -5,10 +5,11 @@
 // inputs give the same bytes and a refresh never rewrites the Secret (ESO's are random).
 // Any key Node's crypto reads (RSA, EC, Ed25519) goes in as PKCS#8; see pfx.ts.
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
 
 import { FuncError } from '../errors';
 import { toBytes } from '../gostring';
+import { nodeForge } from './forge';
 import { localKeyId, friendlyName, javaTrusted, writePfx } from './pfx';
 import {
   certificatesFromPem,
@@ -25,17 +26,17 @@ const binary = (b: Uint8Array): string => Buffer.from(b).toString('binary');
 function open(input: string, password: string, what: string): forge.Pkcs12 {
   let asn: forge.Asn1;
   try {
-    asn = forge.asn1.fromDer(binary(toBytes(input)));
+    asn = nodeForge().asn1.fromDer(binary(toBytes(input)));
   } catch {
     throw new FuncError(`${what}: not a PKCS#12 file`);
   }
   try {
-    return forge.pkcs12.pkcs12FromAsn1(asn, true, password);
+    return nodeForge().pkcs12.pkcs12FromAsn1(asn, true, password);
   } catch {
     // go-pkcs12 also accepts an empty password encoded as no bytes at all.
     if (password === '') {
       try {
-        return forge.pkcs12.pkcs12FromAsn1(asn, true);
+        return nodeForge().pkcs12.pkcs12FromAsn1(asn, true);
       } catch {
         // fall through
       }
@@ -47,24 +48,30 @@ function open(input: string, password: string, what: string): forge.Pkcs12 {
 const bagsOf = (p12: forge.Pkcs12, oid: string): forge.Bag[] => p12.getBags({ bagType: oid })[oid] ?? [];
 
 function keyDer(bag: forge.Bag): Buffer {
-  const asn = bag.key ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(bag.key)) : bag.asn1;
+  const asn = bag.key
+    ? nodeForge().pki.wrapRsaPrivateKey(nodeForge().pki.privateKeyToAsn1(bag.key))
+    : bag.asn1;
   if (!asn) throw new FuncError('unable to parse private key type');
-  return Buffer.from(forge.asn1.toDer(asn).getBytes(), 'binary');
+  return Buffer.from(nodeForge().asn1.toDer(asn).getBytes(), 'binary');
 }
 
 function certDer(bag: forge.Bag): Buffer {
   // forge keeps an RSA certificate's original TBSCertificate and signature, so this is its DER.
-  const asn = bag.cert ? forge.pki.certificateToAsn1(bag.cert) : bag.asn1;
+  const asn = bag.cert ? nodeForge().pki.certificateToAsn1(bag.cert) : bag.asn1;
   if (!asn) throw new FuncError('unable to parse certificate');
-  return Buffer.from(forge.asn1.toDer(asn).getBytes(), 'binary');
+  return Buffer.from(nodeForge().asn1.toDer(asn).getBytes(), 'binary');
 }
 
 export function pkcs12Key(password: string, input: string): string {
   const what = 'unable to decode pkcs12 with password';
   const p12 = open(input, password, what);
-  const keys = [...bagsOf(p12, forge.pki.oids.pkcs8ShroudedKeyBag!), ...bagsOf(p12, forge.pki.oids.keyBag!)];
+  const keys = [
+    ...bagsOf(p12, nodeForge().pki.oids.pkcs8ShroudedKeyBag!),
+    ...bagsOf(p12, nodeForge().pki.oids.keyBag!),
+  ];
   if (keys.length !== 1) throw new FuncError(`${what}: expected exactly one key bag`);
-  if (bagsOf(p12, forge.pki.oids.certBag!).length === 0) throw new FuncError(`${what}: certificate missing`);
+  if (bagsOf(p12, nodeForge().pki.oids.certBag!).length === 0)
+    throw new FuncError(`${what}: certificate missing`);
   try {
     return createPrivateKey({ key: keyDer(keys[0] as forge.Bag), format: 'der', type: 'pkcs8' })
       .export({ type: 'pkcs8', format: 'pem' })
@@ -77,7 +84,7 @@ export function pkcs12Key(password: string, input: string): string {
 export function pkcs12Cert(password: string, input: string): string {
   const what = 'unable to decode pkcs12 certificate with password';
   const p12 = open(input, password, what);
-  const certs = bagsOf(p12, forge.pki.oids.certBag!).map((b) => parseCertificate(certDer(b)));
+  const certs = bagsOf(p12, nodeForge().pki.oids.certBag!).map((b) => parseCertificate(certDer(b)));
   if (certs.length === 0) throw new FuncError(`${what}: certificate missing`);
   try {
     return orderChain(certs).map(certPem).join('');
@@ -119,7 +126,7 @@ function seeded<T>(seed: Buffer, build: () => T): T {
     }
     return binary(out.subarray(0, n));
   };
-  const random = forge.random;
+  const random = nodeForge().random;
   const saved = { getBytes: random.getBytes, getBytesSync: random.getBytesSync };
   random.getBytes = bytes;
   random.getBytesSync = bytes;

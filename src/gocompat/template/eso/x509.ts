@@ -3,9 +3,10 @@
 // the extensions with node-forge's DER parser. Chain ordering follows ESO: a certificate's parent is
 // the first other one whose subject key id equals its authority key id; a single leaf must remain.
 import { X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type forge from 'node-forge';
 
 import { FuncError } from '../errors';
+import { nodeForge } from './forge';
 import { decodePem, encodePem, trimJunk } from './pem';
 
 export interface Cert {
@@ -24,7 +25,7 @@ type Node = forge.Asn1;
 const children = (n: Node | undefined): Node[] => (n && Array.isArray(n.value) ? n.value : []);
 const bytesOf = (n: Node | undefined): Buffer =>
   Buffer.from(n && typeof n.value === 'string' ? n.value : '', 'binary');
-const der = (b: Buffer): Node => forge.asn1.fromDer(b.toString('binary'), { parseAllBytes: false });
+const der = (b: Buffer): Node => nodeForge().asn1.fromDer(b.toString('binary'), { parseAllBytes: false });
 
 export function parseCertificate(raw: Buffer): Cert {
   try {
@@ -39,17 +40,17 @@ function readExtensions(raw: Buffer): Cert {
   const tbs = children(der(raw))[0];
   // extensions: [3] EXPLICIT SEQUENCE OF Extension { extnID, critical?, extnValue OCTET STRING }
   const exts = children(
-    children(tbs).find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 3),
+    children(tbs).find((n) => n.tagClass === nodeForge().asn1.Class.CONTEXT_SPECIFIC && n.type === 3),
   )[0];
   const cert: Cert = { raw, subjectKeyId: undefined, authorityKeyId: undefined, altNames: [] };
   for (const ext of children(exts)) {
     const parts = children(ext);
-    const oid = forge.asn1.derToOid(parts[0]?.value as string);
+    const oid = nodeForge().asn1.derToOid(parts[0]?.value as string);
     const value = bytesOf(parts[parts.length - 1]);
     if (oid === OID_SKI) cert.subjectKeyId = bytesOf(der(value));
     if (oid === OID_AKI) {
       const keyId = children(der(value)).find(
-        (n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 0,
+        (n) => n.tagClass === nodeForge().asn1.Class.CONTEXT_SPECIFIC && n.type === 0,
       );
       if (keyId) cert.authorityKeyId = bytesOf(keyId);
     }
@@ -165,7 +166,7 @@ const T = { UTF8: 12, NUMERIC: 18, PRINTABLE: 19, T61: 20, IA5: 22, BMP: 30 };
 
 /** A DirectoryString as Go's certificate parser reads it; undefined for other types. */
 function nameValue(n: Node): string | undefined {
-  if (n.tagClass !== forge.asn1.Class.UNIVERSAL || typeof n.value !== 'string') return undefined;
+  if (n.tagClass !== nodeForge().asn1.Class.UNIVERSAL || typeof n.value !== 'string') return undefined;
   if (n.type === T.BMP) return n.value; // node-forge decodes BMPString itself
   if (n.type === T.UTF8) return Buffer.from(n.value, 'binary').toString('utf8');
   if ([T.NUMERIC, T.PRINTABLE, T.T61, T.IA5].includes(n.type)) return n.value; // Latin-1 / ASCII
@@ -195,14 +196,14 @@ function escapeDn(v: string): string {
 
 export function goSubjectString(raw: Buffer): string {
   const tbs = children(children(der(raw))[0]);
-  const versioned = tbs[0]?.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC;
+  const versioned = tbs[0]?.tagClass === nodeForge().asn1.Class.CONTEXT_SPECIFIC;
   const subject = tbs[versioned ? 5 : 4];
   const named = new Map<string, string[]>();
   const rdns: string[][] = [];
   for (const rdn of children(subject)) {
     for (const atv of children(rdn)) {
       const [type, value] = children(atv);
-      const oid = forge.asn1.derToOid(type?.value as string);
+      const oid = nodeForge().asn1.derToOid(type?.value as string);
       const text = value ? nameValue(value) : undefined;
       if (NAMED.some(([o]) => o === oid)) {
         if (text === undefined) continue;
