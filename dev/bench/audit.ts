@@ -1,5 +1,5 @@
 // Counts apiserver writes server-side from the testbed's audit log (JSON lines, Metadata level,
-// writes to Secrets, ExternalSecret status, Events and Deployments only; see AUDIT_POLICY in
+// writes to Secrets, ExternalSecrets (and status), Events and Deployments only; see AUDIT_POLICY in
 // dev/testbed/index.ts). Followed by offset; each event is kept in a slim form.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { sleep } from './util';

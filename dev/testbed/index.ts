@@ -58,7 +58,10 @@ export interface TestbedOptions {
   node?: boolean;
 }
 
-/** What the audit log records when `audit` is on: who wrote which of the objects we care about. */
+/**
+ * What the audit log records when `audit` is on: who wrote which of the objects we care about
+ * (ExternalSecrets themselves too: the sharder's label patches).
+ */
 export const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
@@ -71,7 +74,7 @@ rules:
       - group: events.k8s.io
         resources: [events]
       - group: external-secrets.io
-        resources: [externalsecrets/status]
+        resources: [externalsecrets, externalsecrets/status]
       - group: apps
         resources: [deployments]
   - level: None
@@ -84,7 +87,7 @@ export const AUDITED_NAMESPACE = 'secretsync-audited';
 export const AUDITED_ACCOUNTS_POLICY = AUDIT_POLICY.replace(
   '  - level: Metadata\n',
   `  - level: Metadata\n    userGroups: ['system:serviceaccounts:${AUDITED_NAMESPACE}']\n`,
-).replace('resources: [externalsecrets/status]', 'resources: [externalsecrets, externalsecrets/status]');
+);
 
 export interface Testbed {
   name: string;
