@@ -238,6 +238,8 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const loadBefore = loadavg();
+  // Read now: `npm run bench` has just built this tree; HEAD may move while it runs.
+  const code = codeUnderTest();
   const t0 = Date.now();
   const progress = (line: string) =>
     console.error(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${line}`);
@@ -388,7 +390,7 @@ async function main(): Promise<void> {
           `@kubernetes/client-node ${pkgVersion('@kubernetes/client-node')}, @google-cloud/secret-manager ${pkgVersion('@google-cloud/secret-manager')}, ` +
           `@aws-sdk/client-secrets-manager ${pkgVersion('@aws-sdk/client-secrets-manager')}, moto ${MOTO_VERSION}, ` +
           `Pub/Sub emulator ${pubsubEmulatorVersion()}, Secret Manager: the in-repo emulator (dev/testbed/fakes/secretmanager.ts)`,
-        codeUnderTest(),
+        code,
       ],
       durationS: (Date.now() - started) / 1000,
       loadBefore,
